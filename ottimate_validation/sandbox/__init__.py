@@ -1,0 +1,76 @@
+"""The embedded sandbox: a local, faithful simulator of Ottimate's sandbox API and auth server.
+
+`EmbeddedSandbox` is the one public entry (see docs/architecture.md); everything else in this
+package is its implementation.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from .accounts.models import ApiUser, UserSecrets
+from .app import SandboxApp
+from .server import SandboxServer
+from .state import SandboxConfig, SandboxState
+
+__all__ = ["ApiUser", "EmbeddedSandbox", "SandboxConfig", "UserSecrets"]
+
+
+class EmbeddedSandbox:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        token_ttl: int | None = None,
+        seed: int | None = None,
+        account_secrets: UserSecrets | None = None,
+        config: SandboxConfig | None = None,
+    ) -> None:
+        config = config or SandboxConfig()
+        if token_ttl is not None:
+            config.token_ttl_seconds = token_ttl
+        self.state = SandboxState(seed=seed, config=config, account_secrets=account_secrets)
+        self.app = SandboxApp(self.state)
+        self._host, self._port = host, port
+        self._server: SandboxServer | None = None
+
+    def start(self) -> EmbeddedSandbox:
+        if self._server is None:
+            self._server = SandboxServer(self.app, self._host, self._port)
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> EmbeddedSandbox:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the embedded sandbox is not started")
+        host = self._server.host
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self._server.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def auth_url(self) -> str:
+        return self.url
+
+    @property
+    def users(self) -> dict[str, ApiUser]:
+        return dict(self.state.org.named_users)
+
+    def reset(self) -> None:
+        self.state.reset()

@@ -1,0 +1,172 @@
+"""One request pipeline for every operation:
+
+route → API version → API key → rate limit → bearer token → idempotency → handler → error envelope.
+
+Every error on the way, from any layer, becomes the documented ErrorResponse here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import contract
+from .accounts import responses as accounts
+from .contract import ErrorCode
+from .control import responses as control
+from .core import dates
+from .core.context import Ctx, json_response
+from .core.errors import ApiError, BadRequest, NotFound
+from .core.idempotency import StoredResponse
+from .dimensions import responses as dimensions
+from .oauth import responses as oauth
+from .routing import Route
+from .state import SandboxState
+from .vendors import responses as vendors
+
+log = logging.getLogger(__name__)
+
+ALL_ROUTES: tuple[Route, ...] = (
+    *oauth.ROUTES, *accounts.ROUTES, *vendors.ROUTES, *dimensions.ROUTES, *control.ROUTES,
+)
+
+
+class SandboxApp:
+    """The WSGI application."""
+
+    def __init__(self, state: SandboxState, routes: Iterable[Route] = ALL_ROUTES) -> None:
+        self.state = state
+        self._routes: dict[tuple[str, str], Route] = {}
+        methods: dict[str, set[str]] = {}
+        for route in routes:
+            self._routes[(route.rule, route.method)] = route
+            methods.setdefault(route.rule, set()).add(route.method)
+        self.url_map = Map([Rule(rule, methods=sorted(m), endpoint=rule) for rule, m in methods.items()],
+                           strict_slashes=False)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self.handle(request)
+        finally:
+            _drain(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        request_id = f"req_{uuid.uuid4().hex}"
+        version = contract.LATEST_API_VERSION
+        try:
+            route, args = self._match(request)
+            version, explicit = self._version(request) if route.kind != "control" else (version, False)
+            ctx = Ctx(request=request, state=self.state, request_id=request_id, version=version,
+                      version_explicit=explicit, path_args=args)
+            response = self._run(route, ctx)
+        except ApiError as exc:
+            response = self.error_response(exc, request_id)
+        except Exception:  # the envelope, never a traceback, for whatever the sandbox got wrong
+            log.exception("unhandled error in the embedded sandbox (request %s)", request_id)
+            response = self.error_response(
+                ApiError("internal error in the embedded sandbox", code=ErrorCode.INTERNAL_ERROR, status=500),
+                request_id)
+        response.headers["X-Request-Id"] = request_id
+        response.headers.setdefault("X-API-Version", version)
+        return response
+
+    def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            rule, args = adapter.match(method=request.method)
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or []))
+            raise ApiError(f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
+                           code=ErrorCode.METHOD_NOT_ALLOWED, status=405, headers={"Allow": allowed}) from None
+        except (RouteNotFound, RequestRedirect):
+            raise NotFound(f"no such endpoint: {request.method} {request.path}") from None
+        method = "GET" if request.method == "HEAD" else request.method
+        return self._routes[(str(rule), method)], args
+
+    @staticmethod
+    def _version(request: Request) -> tuple[str, bool]:
+        raw = request.headers.get("X-API-Version")
+        if raw is None or raw == "":
+            return contract.LATEST_API_VERSION, False
+        if raw not in contract.API_VERSIONS:
+            raise BadRequest(f"X-API-Version must be one of {', '.join(contract.API_VERSIONS)}, got {raw!r}",
+                             code=ErrorCode.UNSUPPORTED_API_VERSION)
+        return raw, True
+
+    def _run(self, route: Route, ctx: Ctx) -> Response:
+        if route.kind == "control":
+            return route.handler(ctx)
+        state = self.state
+        api_key = ctx.request.headers.get("X-Api-Key", "")  # header names are case-insensitive (§19 #20)
+        if route.kind == "api" and state.faults.on("auth_not_enforced"):
+            try:
+                state.tokens.account_for_key(api_key)
+                ctx._user = state.tokens.authenticate(api_key, ctx.request.headers.get("Authorization"))
+            except ApiError:
+                api_key, ctx._user = state.org.named_users["account"].api_key, state.org.named_users["account"]
+        else:
+            state.tokens.account_for_key(api_key)
+        state.rate_limiter.take(api_key)
+        if route.kind == "api" and ctx._user is None:
+            ctx._user = state.tokens.authenticate(api_key, ctx.request.headers.get("Authorization"))
+
+        key = ctx.request.headers.get("Idempotency-Key")
+        if route.kind != "api" or ctx.request.method != "POST" or key is None \
+                or state.faults.on("idempotency_ignored"):
+            return self._invoke(route, ctx)
+        state.idempotency.validate_key(key)
+        scope = (api_key, ctx.request.method, ctx.request.path, key)
+        replay = state.idempotency.begin(scope, ctx.raw_body(), ctx.is_json)
+        if replay is not None:
+            response = Response(replay.body, status=replay.status, headers=replay.headers)
+            response.headers[contract.IDEMPOTENT_REPLAY_HEADER] = "true"
+            return response
+        try:
+            response = self._invoke(route, ctx)
+        except BaseException:
+            state.idempotency.abandon(scope)
+            raise
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "x-request-id"]
+        state.idempotency.finish(scope, StoredResponse(response.status_code, headers, response.get_data()))
+        return response
+
+    def _invoke(self, route: Route, ctx: Ctx) -> Response:
+        latency = self.state.config.latency_ms
+        if latency:
+            time.sleep(latency / 1000)  # outside the lock: concurrent requests overlap as on a real server
+        try:
+            with self.state.lock:
+                return route.handler(ctx)
+        except ApiError as exc:
+            return self.error_response(exc, ctx.request_id)
+
+    def error_response(self, exc: ApiError, request_id: str) -> Response:
+        body: dict[str, Any]
+        if self.state.faults.on("error_body_malformed"):
+            body = {"error": exc.code, "detail": exc.message}
+        else:
+            body = {"code": exc.code, "message": exc.message, "request_id": request_id,
+                    "timestamp": dates.stamp_utc(self.state.clock.now())}
+            if exc.errors:
+                body["errors"] = exc.errors
+        return json_response(body, exc.status, headers=exc.headers)
+
+
+def _drain(request: Request) -> None:
+    """Read what the handler left of the body, so a kept-alive connection stays in step."""
+    try:
+        stream = request.stream
+        while stream.read(1 << 16):
+            pass
+    except (OSError, ValueError, HTTPException):
+        pass

@@ -1,0 +1,106 @@
+"""`ottimate-sandbox serve`: run the embedded sandbox on its own, for a separate validation run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from typing import Any
+
+from . import EmbeddedSandbox, UserSecrets
+from .contract import DECISIONS
+from .faults import FAULTS, FAULTS_BY_NAME
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ottimate-sandbox", description="The embedded Ottimate sandbox.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the sandbox API and auth server over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
+    serve.add_argument("--token-ttl", type=int, default=None, metavar="SECONDS", help="token lifetime (expires_in)")
+    serve.add_argument("--seed", type=int, default=None, help="seed for ids, for reproducible runs")
+    serve.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS_BY_NAME),
+                       help="switch a fault on from the start (repeatable)")
+    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    sub.add_parser("faults", help="list the fault switches")
+    sub.add_parser("decisions", help="list what the sandbox decided where the contract is silent")
+    return parser
+
+
+def _env_secrets() -> UserSecrets | None:
+    names = ("OTTIMATE_API_KEY", "OTTIMATE_CLIENT_ID", "OTTIMATE_CLIENT_SECRET")
+    values = [os.environ.get(n, "") for n in names]
+    if all(values):
+        return UserSecrets(api_key=values[0], client_id=values[1], client_secret=values[2])
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "faults":
+        for fault in FAULTS:
+            print(f"{fault.name:28} {fault.description} (caught by suites/{fault.caught_by})")
+        return 0
+    if args.command == "decisions":
+        for d in DECISIONS:
+            print(f"- {d.topic} ({d.contract}): {d.chosen}")
+        return 0
+    if args.host not in LOOPBACK and not args.allow_remote:
+        print(f"ottimate-sandbox: refusing to listen on {args.host}; it is meant for loopback "
+              "(pass --allow-remote to override).", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"ottimate-sandbox: --port must be 0-65535, got {args.port}.", file=sys.stderr)
+        return 2
+    try:
+        sandbox = EmbeddedSandbox(args.host, args.port, token_ttl=args.token_ttl, seed=args.seed,
+                                  account_secrets=_env_secrets())
+        sandbox.state.faults.set(args.fault)
+        sandbox.start()
+    except OSError as exc:
+        print(f"ottimate-sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
+    _announce(sandbox)
+
+    def _stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        signal.pause() if hasattr(signal, "pause") else input()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def _announce(sandbox: EmbeddedSandbox) -> None:
+    account = sandbox.users["account"]
+    lines = [
+        f"Embedded Ottimate sandbox listening on {sandbox.url}",
+        "",
+        "# Point a validation run at it (one set of variables serves both sides):",
+        f"export OTTIMATE_API_URL={sandbox.api_url}",
+        f"export OTTIMATE_AUTH_URL={sandbox.auth_url}",
+        f"export OTTIMATE_API_KEY={account.api_key}",
+        f"export OTTIMATE_CLIENT_ID={account.client_id}",
+        f"export OTTIMATE_CLIENT_SECRET={account.client_secret}",
+    ]
+    company = sandbox.users["company"]
+    lines += [
+        "# A narrower, company-scoped API user (for the access-scoping checks):",
+        f"export OTTIMATE_SCOPED_CLIENT_ID={company.client_id}",
+        f"export OTTIMATE_SCOPED_CLIENT_SECRET={company.client_secret}",
+    ]
+    location = sandbox.users["location"]
+    lines += [
+        f"# Location-scoped API user: client id {location.client_id}, secret {location.client_secret}",
+        f"# Control plane (this sandbox only): {sandbox.url}/_sandbox/health",
+        "# Ctrl-C stops it.",
+    ]
+    print("\n".join(lines), flush=True)

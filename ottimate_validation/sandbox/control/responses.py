@@ -1,0 +1,79 @@
+"""The control plane: exists only on the embedded sandbox, for the harness's own tests.
+
+Reset, a controllable clock, fault switches and configuration. No auth: it listens on loopback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from ..core import dates
+from ..core.context import Ctx
+from ..core.errors import BadRequest
+from ..faults import FAULTS, UnknownFault
+from ..routing import Route
+
+
+def health(ctx: Ctx) -> Response:
+    return ctx.respond({"status": "ok"})
+
+
+def reset(ctx: Ctx) -> Response:
+    ctx.state.reset()
+    return Response(status=204)
+
+
+def get_clock(ctx: Ctx) -> Response:
+    return ctx.respond({"now": dates.stamp_utc(ctx.state.clock.now())})
+
+
+def advance_clock(ctx: Ctx) -> Response:
+    body = ctx.json_object()
+    seconds = body.get("advance_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise BadRequest("advance_seconds must be a number >= 0")
+    ctx.state.clock.advance(float(seconds))
+    return get_clock(ctx)
+
+
+def get_faults(ctx: Ctx) -> Response:
+    return ctx.respond({"available": {f.name: f.description for f in FAULTS},
+                        "enabled": ctx.state.faults.enabled})
+
+
+def set_faults(ctx: Ctx) -> Response:
+    enabled = ctx.json_object().get("enabled")
+    if not isinstance(enabled, list) or not all(isinstance(n, str) for n in enabled):
+        raise BadRequest("enabled must be a list of fault names")
+    try:
+        ctx.state.faults.set(enabled)
+    except UnknownFault as exc:
+        raise BadRequest(str(exc)) from None
+    return get_faults(ctx)
+
+
+def get_config(ctx: Ctx) -> Response:
+    return ctx.respond(ctx.state.config_dict())
+
+
+def patch_config(ctx: Ctx) -> Response:
+    body: dict[str, Any] = ctx.json_object()
+    try:
+        ctx.state.configure(**body)
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(str(exc)) from None
+    return get_config(ctx)
+
+
+ROUTES = [
+    Route("/_sandbox/health", "GET", health, kind="control"),
+    Route("/_sandbox/reset", "POST", reset, kind="control"),
+    Route("/_sandbox/clock", "GET", get_clock, kind="control"),
+    Route("/_sandbox/clock", "POST", advance_clock, kind="control"),
+    Route("/_sandbox/faults", "GET", get_faults, kind="control"),
+    Route("/_sandbox/faults", "PUT", set_faults, kind="control"),
+    Route("/_sandbox/config", "GET", get_config, kind="control"),
+    Route("/_sandbox/config", "PATCH", patch_config, kind="control"),
+]

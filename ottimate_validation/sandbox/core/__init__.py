@@ -1,0 +1,1 @@
+"""Machinery every resource shares: clock, errors, ids, pagination, dates, idempotency, rate limits."""

@@ -1,0 +1,80 @@
+"""What a handler gets: the request, the caller, the sandbox state, and helpers to answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Request, Response
+
+from ..contract import MAX_JSON_BODY_BYTES, ErrorCode
+from .errors import BadRequest, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from ..accounts.models import ApiUser
+    from ..state import SandboxState
+
+
+@dataclass
+class Ctx:
+    request: Request
+    state: SandboxState
+    request_id: str
+    version: str
+    version_explicit: bool
+    path_args: dict[str, Any] = field(default_factory=dict)
+    _user: ApiUser | None = None
+    _body: bytes | None = None
+
+    @property
+    def user(self) -> ApiUser:
+        assert self._user is not None, "route declared auth=False but reads the user"
+        return self._user
+
+    @property
+    def query(self) -> MultiDict[str, str]:
+        return self.request.args
+
+    def raw_body(self) -> bytes:
+        if self._body is None:
+            length = self.request.content_length
+            if length is not None and length > MAX_JSON_BODY_BYTES:
+                raise PayloadTooLarge(f"request body is larger than {MAX_JSON_BODY_BYTES} bytes")
+            data = self.request.stream.read(MAX_JSON_BODY_BYTES + 1)
+            if len(data) > MAX_JSON_BODY_BYTES:
+                raise PayloadTooLarge(f"request body is larger than {MAX_JSON_BODY_BYTES} bytes")
+            self._body = data
+        return self._body
+
+    @property
+    def is_json(self) -> bool:
+        mimetype = self.request.mimetype
+        return mimetype == "application/json" or mimetype.endswith("+json")
+
+    def json(self) -> Any:
+        mimetype = self.request.mimetype
+        if mimetype and not self.is_json:
+            raise BadRequest(f"Content-Type must be application/json, got {mimetype!r}")
+        raw = self.raw_body()
+        if not raw.strip():
+            raise BadRequest("a JSON request body is required", code=ErrorCode.INVALID_JSON)
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"the request body is not valid JSON: {exc}", code=ErrorCode.INVALID_JSON) from None
+
+    def json_object(self) -> dict[str, Any]:
+        body = self.json()
+        if not isinstance(body, dict):
+            raise BadRequest("the request body must be a JSON object", code=ErrorCode.INVALID_JSON)
+        return body
+
+    def respond(self, payload: Any, status: int = 200) -> Response:
+        return json_response(payload, status)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, headers=headers, content_type="application/json")

@@ -1,0 +1,22 @@
+"""A route: path rule, method, handler, and which parts of the request pipeline apply to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from werkzeug.wrappers import Response
+
+from .core.context import Ctx
+
+# api: API key + bearer + rate limit + idempotency; token: API key + rate limit; control: none of them.
+RouteKind = Literal["api", "token", "control"]
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str
+    method: str
+    handler: Callable[[Ctx], Response]
+    kind: RouteKind = "api"

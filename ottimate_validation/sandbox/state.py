@@ -1,0 +1,101 @@
+"""All of one embedded sandbox's state, resettable in one call (moto's `reset`)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from . import contract
+from .accounts.models import Organisation, UserSecrets, default_created_at, generated_secrets
+from .core.clock import Clock
+from .core.idempotency import IdempotencyStore
+from .core.ids import IdFactory
+from .core.ratelimit import RateLimiter
+from .dimensions.models import DimensionBackend
+from .faults import FaultSwitches
+from .oauth.models import TokenService
+from .vendors.models import VendorBackend
+
+
+@dataclass
+class SandboxConfig:
+    token_ttl_seconds: int = contract.DEFAULT_TOKEN_TTL_SECONDS
+    rate_per_second: float = contract.RATE_PER_SECOND
+    burst: int = contract.BURST
+    daily_quota: int = contract.DAILY_QUOTA
+    latency_ms: int = 0  # added inside the idempotency window, so in-flight keys can be observed
+
+
+class SandboxState:
+    def __init__(self, *, seed: int | None = None, config: SandboxConfig | None = None,
+                 account_secrets: UserSecrets | None = None) -> None:
+        self._seed = seed
+        self._initial_config = config or SandboxConfig()
+        account = account_secrets or generated_secrets("account")
+        self.user_secrets = {
+            "account": account,
+            # Scoped API users of the same client account share its API key (§2: one key per account).
+            "company": _with_key(generated_secrets("company"), account.api_key),
+            "location": _with_key(generated_secrets("location"), account.api_key),
+            "other_account": generated_secrets("other"),
+        }
+        self.lock = threading.RLock()  # one writer at a time; handlers run under it
+        self.clock = Clock()
+        self.faults = FaultSwitches()
+        self.config = SandboxConfig(**asdict(self._initial_config))
+        self.rate_limiter = RateLimiter(self.clock, self.config.rate_per_second, self.config.burst,
+                                        self.config.daily_quota)
+        self.idempotency = IdempotencyStore(self.clock)
+        self._build()
+
+    def _build(self) -> None:
+        self.ids = IdFactory(self._seed)
+        self.org = Organisation.seed(self.ids, self.user_secrets, default_created_at())
+        self.org.faults = self.faults
+        self.tokens = TokenService(self.org, self.clock, self.faults, lambda: self.config.token_ttl_seconds)
+        self.vendors = VendorBackend(self)
+        self.dimensions = DimensionBackend(self)
+        for company in self.org.companies.values():
+            self.vendors.seed(company.id, ["Test Vendor - Produce Supplier", "Test Vendor - Dairy Supplier"])
+            self.dimensions.seed(company.id, [("GLACCOUNT", "account", "Test Dimension - Food Cost"),
+                                              ("Department", "department", "Test Dimension - Kitchen")])
+
+    def reset(self) -> None:
+        with self.lock:
+            self.clock.reset()
+            self.faults.set(())
+            self.config = SandboxConfig(**asdict(self._initial_config))
+            self.rate_limiter.configure(self.config.rate_per_second, self.config.burst, self.config.daily_quota)
+            self.rate_limiter.reset()
+            self.idempotency.clear()
+            self._build()
+
+    def config_dict(self) -> dict[str, Any]:
+        return asdict(self.config)
+
+    def configure(self, **changes: Any) -> None:
+        known = {f.name: f.type for f in fields(SandboxConfig)}
+        for name, value in changes.items():
+            if name not in known:
+                raise ValueError(f"unknown setting {name!r}; known: {', '.join(known)}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0")
+        with self.lock:
+            merged = {**asdict(self.config), **changes}
+            self.rate_limiter.configure(float(merged["rate_per_second"]), int(merged["burst"]),
+                                        int(merged["daily_quota"]))
+            self.config = SandboxConfig(
+                token_ttl_seconds=int(merged["token_ttl_seconds"]), rate_per_second=float(merged["rate_per_second"]),
+                burst=int(merged["burst"]), daily_quota=int(merged["daily_quota"]),
+                latency_ms=int(merged["latency_ms"]))
+
+    def stored_text(self, value: Any) -> Any:
+        """Text as the store keeps it; `field_corrupted` mimics a lossy encoding on the way in."""
+        if isinstance(value, str) and self.faults.on("field_corrupted"):
+            return value.encode("ascii", "replace").decode("ascii")
+        return value
+
+
+def _with_key(s: UserSecrets, api_key: str) -> UserSecrets:
+    return UserSecrets(api_key=api_key, client_id=s.client_id, client_secret=s.client_secret)
