@@ -35,7 +35,11 @@ from .vendors import responses as vendors
 log = logging.getLogger(__name__)
 
 ALL_ROUTES: tuple[Route, ...] = (
-    *oauth.ROUTES, *accounts.ROUTES, *vendors.ROUTES, *dimensions.ROUTES, *control.ROUTES,
+    *oauth.ROUTES,
+    *accounts.ROUTES,
+    *vendors.ROUTES,
+    *dimensions.ROUTES,
+    *control.ROUTES,
 )
 
 
@@ -49,8 +53,9 @@ class SandboxApp:
         for route in routes:
             self._routes[(route.rule, route.method)] = route
             methods.setdefault(route.rule, set()).add(route.method)
-        self.url_map = Map([Rule(rule, methods=sorted(m), endpoint=rule) for rule, m in methods.items()],
-                           strict_slashes=False)
+        self.url_map = Map(
+            [Rule(rule, methods=sorted(m), endpoint=rule) for rule, m in methods.items()], strict_slashes=False
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -66,8 +71,14 @@ class SandboxApp:
         try:
             route, args = self._match(request)
             version, explicit = self._version(request) if route.kind != "control" else (version, False)
-            ctx = Ctx(request=request, state=self.state, request_id=request_id, version=version,
-                      version_explicit=explicit, path_args=args)
+            ctx = Ctx(
+                request=request,
+                state=self.state,
+                request_id=request_id,
+                version=version,
+                version_explicit=explicit,
+                path_args=args,
+            )
             response = self._run(route, ctx)
         except ApiError as exc:
             response = self.error_response(exc, request_id)
@@ -75,7 +86,8 @@ class SandboxApp:
             log.exception("unhandled error in the embedded sandbox (request %s)", request_id)
             response = self.error_response(
                 ApiError("internal error in the embedded sandbox", code=ErrorCode.INTERNAL_ERROR, status=500),
-                request_id)
+                request_id,
+            )
         response.headers["X-Request-Id"] = request_id
         response.headers.setdefault("X-API-Version", version)
         return response
@@ -86,12 +98,16 @@ class SandboxApp:
             rule, args = adapter.match(method=request.method)
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or []))
-            raise ApiError(f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
-                           code=ErrorCode.METHOD_NOT_ALLOWED, status=405, headers={"Allow": allowed}) from None
+            raise ApiError(
+                f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
+                code=ErrorCode.METHOD_NOT_ALLOWED,
+                status=405,
+                headers={"Allow": allowed},
+            ) from None
         except (RouteNotFound, RequestRedirect):
             raise NotFound(f"no such endpoint: {request.method} {request.path}") from None
         method = "GET" if request.method == "HEAD" else request.method
-        return self._routes[(str(rule), method)], args
+        return self._routes[(str(rule), method)], dict(args)
 
     @staticmethod
     def _version(request: Request) -> tuple[str, bool]:
@@ -99,8 +115,10 @@ class SandboxApp:
         if raw is None or raw == "":
             return contract.LATEST_API_VERSION, False
         if raw not in contract.API_VERSIONS:
-            raise BadRequest(f"X-API-Version must be one of {', '.join(contract.API_VERSIONS)}, got {raw!r}",
-                             code=ErrorCode.UNSUPPORTED_API_VERSION)
+            raise BadRequest(
+                f"X-API-Version must be one of {', '.join(contract.API_VERSIONS)}, got {raw!r}",
+                code=ErrorCode.UNSUPPORTED_API_VERSION,
+            )
         return raw, True
 
     def _run(self, route: Route, ctx: Ctx) -> Response:
@@ -121,8 +139,7 @@ class SandboxApp:
             ctx._user = state.tokens.authenticate(api_key, ctx.request.headers.get("Authorization"))
 
         key = ctx.request.headers.get("Idempotency-Key")
-        if route.kind != "api" or ctx.request.method != "POST" or key is None \
-                or state.faults.on("idempotency_ignored"):
+        if route.kind != "api" or ctx.request.method != "POST" or key is None or state.faults.on("idempotency_ignored"):
             return self._invoke(route, ctx)
         state.idempotency.validate_key(key)
         scope = (api_key, ctx.request.method, ctx.request.path, key)
@@ -155,8 +172,12 @@ class SandboxApp:
         if self.state.faults.on("error_body_malformed"):
             body = {"error": exc.code, "detail": exc.message}
         else:
-            body = {"code": exc.code, "message": exc.message, "request_id": request_id,
-                    "timestamp": dates.stamp_utc(self.state.clock.now())}
+            body = {
+                "code": exc.code,
+                "message": exc.message,
+                "request_id": request_id,
+                "timestamp": dates.stamp_utc(self.state.clock.now()),
+            }
             if exc.errors:
                 body["errors"] = exc.errors
         return json_response(body, exc.status, headers=exc.headers)

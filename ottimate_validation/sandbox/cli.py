@@ -23,8 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     serve.add_argument("--token-ttl", type=int, default=None, metavar="SECONDS", help="token lifetime (expires_in)")
     serve.add_argument("--seed", type=int, default=None, help="seed for ids, for reproducible runs")
-    serve.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS_BY_NAME),
-                       help="switch a fault on from the start (repeatable)")
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        choices=sorted(FAULTS_BY_NAME),
+        help="switch a fault on from the start (repeatable)",
+    )
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     sub.add_parser("faults", help="list the fault switches")
     sub.add_parser("decisions", help="list what the sandbox decided where the contract is silent")
@@ -50,15 +55,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"- {d.topic} ({d.contract}): {d.chosen}")
         return 0
     if args.host not in LOOPBACK and not args.allow_remote:
-        print(f"ottimate-sandbox: refusing to listen on {args.host}; it is meant for loopback "
-              "(pass --allow-remote to override).", file=sys.stderr)
+        print(
+            f"ottimate-sandbox: refusing to listen on {args.host}; it is meant for loopback "
+            "(pass --allow-remote to override).",
+            file=sys.stderr,
+        )
         return 2
     if not 0 <= args.port <= 65535:
         print(f"ottimate-sandbox: --port must be 0-65535, got {args.port}.", file=sys.stderr)
         return 2
     try:
-        sandbox = EmbeddedSandbox(args.host, args.port, token_ttl=args.token_ttl, seed=args.seed,
-                                  account_secrets=_env_secrets())
+        sandbox = EmbeddedSandbox(
+            args.host, args.port, token_ttl=args.token_ttl, seed=args.seed, account_secrets=_env_secrets()
+        )
         sandbox.state.faults.set(args.fault)
         sandbox.start()
     except OSError as exc:

@@ -25,18 +25,18 @@ FAULTS: Final[tuple[Fault, ...]] = (
     Fault("token_never_expires", "Tokens stay valid after `expires_in`.", "auth"),
     Fault("scope_not_enforced", "Company- and location-scoped API users can reach every company.", "auth"),
     Fault("validation_not_enforced", "Writes with missing or mistyped fields are accepted.", "errors"),
-    Fault("error_body_malformed", "Error responses use `{error, detail}` instead of the ErrorResponse shape.",
-          "errors"),
-    Fault("field_dropped", "Vendor responses omit `net_terms` and dimension responses omit `code`.",
-          "integrity"),
+    Fault(
+        "error_body_malformed", "Error responses use `{error, detail}` instead of the ErrorResponse shape.", "errors"
+    ),
+    Fault("field_dropped", "Vendor responses omit `net_terms` and dimension responses omit `code`.", "integrity"),
     Fault("field_corrupted", "Non-ASCII characters in stored text are replaced by '?'.", "integrity"),
     Fault("pagination_loses_item", "Every page after the first skips its first item.", "integrity"),
-    Fault("pagination_duplicates_item", "Every page after the first repeats the previous page's last item.",
-          "integrity"),
+    Fault(
+        "pagination_duplicates_item", "Every page after the first repeats the previous page's last item.", "integrity"
+    ),
     Fault("wrong_status_codes", "Creates answer 200 instead of the documented 201.", "core"),
     Fault("filters_ignored", "List filters (company, erp_type, last-modified dates) are ignored.", "core"),
-    Fault("idempotency_ignored", "`Idempotency-Key` is ignored: a replay creates a second entity.",
-          "integrity"),
+    Fault("idempotency_ignored", "`Idempotency-Key` is ignored: a replay creates a second entity.", "integrity"),
     Fault("creates_duplicated", "Every single create stores the entity twice.", "integrity"),
 )
 

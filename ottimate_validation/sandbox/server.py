@@ -18,7 +18,7 @@ class _QuietHandler(WSGIRequestHandler):
 class SandboxServer:
     def __init__(self, app: SandboxApp, host: str, port: int) -> None:
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, name="ottimate-sandbox", daemon=True)
 
     @property

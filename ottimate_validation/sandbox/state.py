@@ -28,8 +28,13 @@ class SandboxConfig:
 
 
 class SandboxState:
-    def __init__(self, *, seed: int | None = None, config: SandboxConfig | None = None,
-                 account_secrets: UserSecrets | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        config: SandboxConfig | None = None,
+        account_secrets: UserSecrets | None = None,
+    ) -> None:
         self._seed = seed
         self._initial_config = config or SandboxConfig()
         account = account_secrets or generated_secrets("account")
@@ -44,8 +49,9 @@ class SandboxState:
         self.clock = Clock()
         self.faults = FaultSwitches()
         self.config = SandboxConfig(**asdict(self._initial_config))
-        self.rate_limiter = RateLimiter(self.clock, self.config.rate_per_second, self.config.burst,
-                                        self.config.daily_quota)
+        self.rate_limiter = RateLimiter(
+            self.clock, self.config.rate_per_second, self.config.burst, self.config.daily_quota
+        )
         self.idempotency = IdempotencyStore(self.clock)
         self._build()
 
@@ -58,8 +64,13 @@ class SandboxState:
         self.dimensions = DimensionBackend(self)
         for company in self.org.companies.values():
             self.vendors.seed(company.id, ["Test Vendor - Produce Supplier", "Test Vendor - Dairy Supplier"])
-            self.dimensions.seed(company.id, [("GLACCOUNT", "account", "Test Dimension - Food Cost"),
-                                              ("Department", "department", "Test Dimension - Kitchen")])
+            self.dimensions.seed(
+                company.id,
+                [
+                    ("GLACCOUNT", "account", "Test Dimension - Food Cost"),
+                    ("Department", "department", "Test Dimension - Kitchen"),
+                ],
+            )
 
     def reset(self) -> None:
         with self.lock:
@@ -83,12 +94,16 @@ class SandboxState:
                 raise ValueError(f"{name} must be a number >= 0")
         with self.lock:
             merged = {**asdict(self.config), **changes}
-            self.rate_limiter.configure(float(merged["rate_per_second"]), int(merged["burst"]),
-                                        int(merged["daily_quota"]))
+            self.rate_limiter.configure(
+                float(merged["rate_per_second"]), int(merged["burst"]), int(merged["daily_quota"])
+            )
             self.config = SandboxConfig(
-                token_ttl_seconds=int(merged["token_ttl_seconds"]), rate_per_second=float(merged["rate_per_second"]),
-                burst=int(merged["burst"]), daily_quota=int(merged["daily_quota"]),
-                latency_ms=int(merged["latency_ms"]))
+                token_ttl_seconds=int(merged["token_ttl_seconds"]),
+                rate_per_second=float(merged["rate_per_second"]),
+                burst=int(merged["burst"]),
+                daily_quota=int(merged["daily_quota"]),
+                latency_ms=int(merged["latency_ms"]),
+            )
 
     def stored_text(self, value: Any) -> Any:
         """Text as the store keeps it; `field_corrupted` mimics a lossy encoding on the way in."""

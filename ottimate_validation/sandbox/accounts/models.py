@@ -135,15 +135,34 @@ class Organisation:
             return frozenset(lid for c in comps for lid in c.location_ids)
 
         named = {
-            "account": ApiUser(**_secrets(user_secrets["account"]), account_id=main.id, scope_level="account",
-                               company_ids=frozenset(main.company_ids), location_ids=locs_of(kitchens, bakeries)),
-            "company": ApiUser(**_secrets(user_secrets["company"]), account_id=main.id, scope_level="company",
-                               company_ids=frozenset({kitchens.id}), location_ids=locs_of(kitchens)),
-            "location": ApiUser(**_secrets(user_secrets["location"]), account_id=main.id, scope_level="location",
-                                company_ids=frozenset({kitchens.id}), location_ids=frozenset({downtown.id})),
-            "other_account": ApiUser(**_secrets(user_secrets["other_account"]), account_id=other.id,
-                                     scope_level="account", company_ids=frozenset(other.company_ids),
-                                     location_ids=locs_of(unlinked)),
+            "account": ApiUser(
+                **_secrets(user_secrets["account"]),
+                account_id=main.id,
+                scope_level="account",
+                company_ids=frozenset(main.company_ids),
+                location_ids=locs_of(kitchens, bakeries),
+            ),
+            "company": ApiUser(
+                **_secrets(user_secrets["company"]),
+                account_id=main.id,
+                scope_level="company",
+                company_ids=frozenset({kitchens.id}),
+                location_ids=locs_of(kitchens),
+            ),
+            "location": ApiUser(
+                **_secrets(user_secrets["location"]),
+                account_id=main.id,
+                scope_level="location",
+                company_ids=frozenset({kitchens.id}),
+                location_ids=frozenset({downtown.id}),
+            ),
+            "other_account": ApiUser(
+                **_secrets(user_secrets["other_account"]),
+                account_id=other.id,
+                scope_level="account",
+                company_ids=frozenset(other.company_ids),
+                location_ids=locs_of(unlinked),
+            ),
         }
         api_keys = {u.api_key: u.account_id for u in named.values()}
         return cls(accounts, companies, locations, {u.client_id: u for u in named.values()}, api_keys, named)

@@ -18,20 +18,27 @@ def _page(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> Response:
     search = (ctx.query.get("search") or "").casefold()
     if search:
         rows = [r for r in rows if search in r["name"].casefold()]
-    return ctx.respond({"count": len(rows), "page": page.page, "limit": page.limit,
-                        "results": page.slice(rows, ctx.state.faults)})
+    return ctx.respond(
+        {"count": len(rows), "page": page.page, "limit": page.limit, "results": page.slice(rows, ctx.state.faults)}
+    )
 
 
 def list_accounts(ctx: Ctx) -> Response:
     org = ctx.state.org
     accounts = [a for a in org.accounts.values() if a.id == ctx.user.account_id]
-    rows = [{
-        "id": a.id, "name": a.name,
-        "created_date": dates.stamp(a.created_at), "created_date_utc": dates.stamp_utc(a.created_at),
-        "company_count": len(a.company_ids),
-        "location_count": sum(1 for c in a.company_ids for lid in org.companies[c].location_ids
-                              if org.locations[lid].active),
-    } for a in accounts]
+    rows = [
+        {
+            "id": a.id,
+            "name": a.name,
+            "created_date": dates.stamp(a.created_at),
+            "created_date_utc": dates.stamp_utc(a.created_at),
+            "company_count": len(a.company_ids),
+            "location_count": sum(
+                1 for c in a.company_ids for lid in org.companies[c].location_ids if org.locations[lid].active
+            ),
+        }
+        for a in accounts
+    ]
     return _page(ctx, rows)
 
 
@@ -39,9 +46,16 @@ def list_companies(ctx: Ctx) -> Response:
     org = ctx.state.org
     account = org.account_for(ctx.user, ctx.path_args["id"])
     unscoped = ctx.state.faults.on("scope_not_enforced")
-    rows = [{
-        "id": c.id, "name": c.name, "location_count": len(c.location_ids), "plan": c.plan,
-    } for c in (org.companies[cid] for cid in account.company_ids) if unscoped or ctx.user.can_read_company(c.id)]
+    rows = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "location_count": len(c.location_ids),
+            "plan": c.plan,
+        }
+        for c in (org.companies[cid] for cid in account.company_ids)
+        if unscoped or ctx.user.can_read_company(c.id)
+    ]
     return _page(ctx, rows)
 
 

@@ -39,8 +39,7 @@ def advance_clock(ctx: Ctx) -> Response:
 
 
 def get_faults(ctx: Ctx) -> Response:
-    return ctx.respond({"available": {f.name: f.description for f in FAULTS},
-                        "enabled": ctx.state.faults.enabled})
+    return ctx.respond({"available": {f.name: f.description for f in FAULTS}, "enabled": ctx.state.faults.enabled})
 
 
 def set_faults(ctx: Ctx) -> Response:

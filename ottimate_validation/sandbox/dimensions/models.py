@@ -61,7 +61,7 @@ class DimensionBackend:
         self._state.org.require_company_read(user, dimension.ottimate_company_id)
         return dimension
 
-    def list(self, user: ApiUser, query: Mapping[str, str], company_id: int | None) -> list[Dimension]:
+    def matching(self, user: ApiUser, query: Mapping[str, str], company_id: int | None) -> list[Dimension]:
         if company_id is not None:
             self._state.org.require_company_read(user, company_id)
         erp_type = (query.get("erp_type") or "").casefold() or None
@@ -69,7 +69,8 @@ class DimensionBackend:
             company_id, erp_type = None, None
         visible = user.company_ids if not self._state.faults.on("scope_not_enforced") else None
         return [
-            d for d in self._by_id.values()
+            d
+            for d in self._by_id.values()
             if (company_id is None or d.ottimate_company_id == company_id)
             and (visible is None or d.ottimate_company_id in visible)
             and (erp_type is None or d.erp_type.casefold() == erp_type)
@@ -80,10 +81,13 @@ class DimensionBackend:
         company_id = data["ottimate_company_id"]
         if isinstance(company_id, int):
             self._state.org.require_company_write(user, company_id)
-        if (company_id, data["reference_id"]) in self._by_reference \
-                and not self._state.faults.on("validation_not_enforced"):
-            raise BadRequest(f"a dimension with reference_id {data['reference_id']!r} already exists in this company",
-                             code=ErrorCode.DUPLICATE)
+        if (company_id, data["reference_id"]) in self._by_reference and not self._state.faults.on(
+            "validation_not_enforced"
+        ):
+            raise BadRequest(
+                f"a dimension with reference_id {data['reference_id']!r} already exists in this company",
+                code=ErrorCode.DUPLICATE,
+            )
         dimension = self._insert(company_id, data)
         if self._state.faults.on("creates_duplicated"):
             self._insert(company_id, data)
@@ -94,8 +98,10 @@ class DimensionBackend:
         company_id = envelope["ottimate_company_id"]
         items = envelope["dimensions"] or []
         if not 1 <= len(items) <= DIMENSION_BULK_MAX:
-            raise BadRequest(f"dimensions must hold 1 to {DIMENSION_BULK_MAX} items, got {len(items)}",
-                             code=ErrorCode.VALIDATION_ERROR)
+            raise BadRequest(
+                f"dimensions must hold 1 to {DIMENSION_BULK_MAX} items, got {len(items)}",
+                code=ErrorCode.VALIDATION_ERROR,
+            )
         self._state.org.require_company_write(user, company_id)
         created: list[Dimension] = []
         updated: list[Dimension] = []
@@ -104,8 +110,13 @@ class DimensionBackend:
             data, problem = check(DimensionFields, item, prefix=f"dimensions[{index}].")
             if data is None:
                 name = item.get("name") if isinstance(item, dict) else None
-                errors.append({"name": name if isinstance(name, str) else "", "index": index,
-                               "error": problem or "invalid dimension"})
+                errors.append(
+                    {
+                        "name": name if isinstance(name, str) else "",
+                        "index": index,
+                        "error": problem or "invalid dimension",
+                    }
+                )
                 continue
             existing = self._by_reference.get((company_id, data["reference_id"]))
             if existing is None:
@@ -127,6 +138,14 @@ class DimensionBackend:
 
     def seed(self, company_id: int, rows: list[tuple[str, str, str]]) -> None:
         for n, (erp_type, ottimate_type, name) in enumerate(rows, start=1):
-            self._insert(company_id, {"erp_type": erp_type, "ottimate_type": ottimate_type, "name": name,
-                                      "code": f"{n:04d}", "reference_id": f"SEED-D{company_id}-{n}",
-                                      "erp_dimension_id": f"SEED-{erp_type.upper()}-{n}"})
+            self._insert(
+                company_id,
+                {
+                    "erp_type": erp_type,
+                    "ottimate_type": ottimate_type,
+                    "name": name,
+                    "code": f"{n:04d}",
+                    "reference_id": f"SEED-D{company_id}-{n}",
+                    "erp_dimension_id": f"SEED-{erp_type.upper()}-{n}",
+                },
+            )

@@ -30,11 +30,16 @@ def list_dimensions(ctx: Ctx) -> Response:
         raise BadRequest(f"detail must be 'basic', got {detail!r}", code=ErrorCode.INVALID_PARAMETER)
     page = PageRequest.from_query(ctx.query)
     company_id = optional_int_param(ctx.query, "ottimate_company_id")
-    matches = ctx.state.dimensions.list(ctx.user, ctx.query, company_id)
-    return ctx.respond({
-        "version": ctx.version, "count": len(matches), "page": page.page, "limit": page.limit,
-        "dimensions": [serialise(ctx, d, detail=detail != "basic") for d in page.slice(matches, ctx.state.faults)],
-    })
+    matches = ctx.state.dimensions.matching(ctx.user, ctx.query, company_id)
+    return ctx.respond(
+        {
+            "version": ctx.version,
+            "count": len(matches),
+            "page": page.page,
+            "limit": page.limit,
+            "dimensions": [serialise(ctx, d, detail=detail != "basic") for d in page.slice(matches, ctx.state.faults)],
+        }
+    )
 
 
 def create_dimension(ctx: Ctx) -> Response:
@@ -52,16 +57,19 @@ def bulk_dimensions(ctx: Ctx) -> Response:
     result = ctx.state.dimensions.bulk(ctx.user, ctx.json_object())
     created = [{"id": d.id, "name": d.name} for d in result["created"]]
     updated = [{"id": d.id, "name": d.name} for d in result["updated"]]
-    return ctx.respond({
-        "version": ctx.version,
-        "success_count": len(created) + len(updated),
-        "created_count": len(created),
-        "updated_count": len(updated),
-        "error_count": len(result["errors"]),
-        "created": created,
-        "updated": updated,
-        "errors": result["errors"],
-    }, 201)
+    return ctx.respond(
+        {
+            "version": ctx.version,
+            "success_count": len(created) + len(updated),
+            "created_count": len(created),
+            "updated_count": len(updated),
+            "error_count": len(result["errors"]),
+            "created": created,
+            "updated": updated,
+            "errors": result["errors"],
+        },
+        201,
+    )
 
 
 ROUTES = [

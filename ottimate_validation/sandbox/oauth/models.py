@@ -64,7 +64,9 @@ class TokenService:
     def authenticate(self, api_key: str, authorization: str | None) -> ApiUser:
         scheme, _, value = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise Unauthorized("an Authorization: Bearer <access_token> header is required", code=ErrorCode.MISSING_TOKEN)
+            raise Unauthorized(
+                "an Authorization: Bearer <access_token> header is required", code=ErrorCode.MISSING_TOKEN
+            )
         with self._lock:
             token = self._tokens.get(value.strip())
         if token is None or token.api_key != api_key:

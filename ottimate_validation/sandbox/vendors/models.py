@@ -72,8 +72,9 @@ class Vendor:
     last_modified: datetime
 
 
-_WRITABLE = tuple(f.name for f in fields(Vendor) if f.name not in ("id", "ottimate_company_id", "created_at",
-                                                                  "last_modified"))
+_WRITABLE = tuple(
+    f.name for f in fields(Vendor) if f.name not in ("id", "ottimate_company_id", "created_at", "last_modified")
+)
 
 
 class VendorBackend:
@@ -91,20 +92,23 @@ class VendorBackend:
         self._state.org.require_company_read(user, vendor.ottimate_company_id)
         return vendor
 
-    def list(self, user: ApiUser, query: Mapping[str, str], company_id: int | None) -> list[Vendor]:
+    def matching(self, user: ApiUser, query: Mapping[str, str], company_id: int | None) -> list[Vendor]:
         if company_id is not None:
             self._state.org.require_company_read(user, company_id)
-        if (dates.has_filter(query, "last_modified_date_from") or dates.has_filter(query, "last_modified_date_to")) \
-                and company_id is None:
-            raise BadRequest("the last_modified_date filters require ottimate_company_id",
-                             code=ErrorCode.INVALID_PARAMETER)
+        if (
+            dates.has_filter(query, "last_modified_date_from") or dates.has_filter(query, "last_modified_date_to")
+        ) and company_id is None:
+            raise BadRequest(
+                "the last_modified_date filters require ottimate_company_id", code=ErrorCode.INVALID_PARAMETER
+            )
         start = dates.parse_filter(query, "last_modified_date_from")
         end = dates.parse_filter(query, "last_modified_date_to")
         if self._state.faults.on("filters_ignored"):
             company_id, start, end = None, None, None
         visible = user.company_ids if not self._state.faults.on("scope_not_enforced") else None
         return [
-            v for v in self._by_id.values()
+            v
+            for v in self._by_id.values()
             if (company_id is None or v.ottimate_company_id == company_id)
             and (visible is None or v.ottimate_company_id in visible)
             and dates.in_window(v.last_modified, start, end)
@@ -119,8 +123,9 @@ class VendorBackend:
             self._state.org.require_company_write(user, company_id)
         erp_id = data["erp_vendor_id"]
         if (company_id, erp_id) in self._by_erp_id and not self._state.faults.on("validation_not_enforced"):
-            raise BadRequest(f"a vendor with erp_vendor_id {erp_id!r} already exists in this company",
-                             code=ErrorCode.DUPLICATE)
+            raise BadRequest(
+                f"a vendor with erp_vendor_id {erp_id!r} already exists in this company", code=ErrorCode.DUPLICATE
+            )
         vendor = self._insert(company_id, data)
         if self._state.faults.on("creates_duplicated"):
             self._insert(company_id, data)
@@ -131,8 +136,9 @@ class VendorBackend:
         company_id = envelope["ottimate_company_id"]
         items = envelope["vendors"] or []
         if not 1 <= len(items) <= VENDOR_BULK_MAX:
-            raise BadRequest(f"vendors must hold 1 to {VENDOR_BULK_MAX} items, got {len(items)}",
-                             code=ErrorCode.VALIDATION_ERROR)
+            raise BadRequest(
+                f"vendors must hold 1 to {VENDOR_BULK_MAX} items, got {len(items)}", code=ErrorCode.VALIDATION_ERROR
+            )
         self._state.org.require_company_write(user, company_id)
         created: list[Vendor] = []
         updated: list[Vendor] = []
@@ -141,8 +147,14 @@ class VendorBackend:
             data, problem = check(VendorBulkItem, item, prefix=f"vendors[{index}].")
             if data is None:
                 erp_id = item.get("erp_vendor_id") if isinstance(item, dict) else None
-                errors.append({"index": index, "erp_vendor_id": erp_id if isinstance(erp_id, str) else None,
-                               "error": problem or "invalid vendor", "type": ErrorCode.VALIDATION_ERROR})
+                errors.append(
+                    {
+                        "index": index,
+                        "erp_vendor_id": erp_id if isinstance(erp_id, str) else None,
+                        "error": problem or "invalid vendor",
+                        "type": ErrorCode.VALIDATION_ERROR,
+                    }
+                )
                 continue
             existing_id = self._by_erp_id.get((company_id, data["erp_vendor_id"]))
             if existing_id is None:
@@ -155,8 +167,13 @@ class VendorBackend:
     def _insert(self, company_id: int, data: dict[str, Any]) -> Vendor:
         now = self._state.clock.now()
         values = {name: self._state.stored_text(data.get(name)) for name in _WRITABLE}
-        vendor = Vendor(id=self._state.ids.integer("vendor"), ottimate_company_id=company_id, created_at=now,
-                        last_modified=now, **values)
+        vendor = Vendor(
+            id=self._state.ids.integer("vendor"),
+            ottimate_company_id=company_id,
+            created_at=now,
+            last_modified=now,
+            **values,
+        )
         self._by_id[vendor.id] = vendor
         if isinstance(vendor.erp_vendor_id, str):
             self._by_erp_id[(company_id, vendor.erp_vendor_id)] = vendor.id
@@ -171,5 +188,12 @@ class VendorBackend:
 
     def seed(self, company_id: int, names: list[str]) -> None:
         for n, name in enumerate(names, start=1):
-            self._insert(company_id, {"erp_vendor_id": f"SEED-V{company_id}-{n}", "erp_vendor_name": name,
-                                      "payment_method": "ach", "net_terms": "Net 30"})
+            self._insert(
+                company_id,
+                {
+                    "erp_vendor_id": f"SEED-V{company_id}-{n}",
+                    "erp_vendor_name": name,
+                    "payment_method": "ach",
+                    "net_terms": "Net 30",
+                },
+            )

@@ -14,12 +14,24 @@ from ..core.pagination import PageRequest, optional_int_param
 from ..routing import Route
 from .models import Vendor
 
-_FIELDS = ("erp_vendor_id", "erp_vendor_name", "email", "phone", "net_terms", "payment_method",
-           "address_line_1", "address_line_2", "city", "state", "zipcode")
+_FIELDS = (
+    "erp_vendor_id",
+    "erp_vendor_name",
+    "email",
+    "phone",
+    "net_terms",
+    "payment_method",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state",
+    "zipcode",
+)
 
 
-def serialise(ctx: Ctx, vendor: Vendor, *, detail: bool = True, with_company: bool = True,
-              with_dates: bool = False) -> dict[str, Any]:
+def serialise(
+    ctx: Ctx, vendor: Vendor, *, detail: bool = True, with_company: bool = True, with_dates: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {"id": vendor.id, "ottimate_company_id": vendor.ottimate_company_id}
     if with_company and detail:
         company = ctx.state.org.companies.get(vendor.ottimate_company_id)
@@ -41,12 +53,19 @@ def list_vendors(ctx: Ctx) -> Response:
         raise BadRequest(f"detail must be 'basic', got {detail!r}", code=ErrorCode.INVALID_PARAMETER)
     page = PageRequest.from_query(ctx.query)
     company_id = optional_int_param(ctx.query, "ottimate_company_id")
-    matches = ctx.state.vendors.list(ctx.user, ctx.query, company_id)
-    return ctx.respond({
-        "version": ctx.version, "count": len(matches), "page": page.page, "limit": page.limit,
-        "vendors": [serialise(ctx, v, detail=detail != "basic", with_dates=True)
-                    for v in page.slice(matches, ctx.state.faults)],
-    })
+    matches = ctx.state.vendors.matching(ctx.user, ctx.query, company_id)
+    return ctx.respond(
+        {
+            "version": ctx.version,
+            "count": len(matches),
+            "page": page.page,
+            "limit": page.limit,
+            "vendors": [
+                serialise(ctx, v, detail=detail != "basic", with_dates=True)
+                for v in page.slice(matches, ctx.state.faults)
+            ],
+        }
+    )
 
 
 def create_vendor(ctx: Ctx) -> Response:
@@ -64,16 +83,19 @@ def bulk_vendors(ctx: Ctx) -> Response:
     result = ctx.state.vendors.bulk(ctx.user, ctx.json_object())
     created = [serialise(ctx, v, with_company=False) for v in result["created"]]
     updated = [serialise(ctx, v, with_company=False) for v in result["updated"]]
-    return ctx.respond({
-        "version": ctx.version,
-        "success_count": len(created) + len(updated),
-        "created_count": len(created),
-        "updated_count": len(updated),
-        "error_count": len(result["errors"]),
-        "created": created,
-        "updated": updated,
-        "errors": result["errors"],
-    }, 201)
+    return ctx.respond(
+        {
+            "version": ctx.version,
+            "success_count": len(created) + len(updated),
+            "created_count": len(created),
+            "updated_count": len(updated),
+            "error_count": len(result["errors"]),
+            "created": created,
+            "updated": updated,
+            "errors": result["errors"],
+        },
+        201,
+    )
 
 
 ROUTES = [
