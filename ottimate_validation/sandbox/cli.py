@@ -113,3 +113,7 @@ def _announce(sandbox: EmbeddedSandbox) -> None:
         "# Ctrl-C stops it.",
     ]
     print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

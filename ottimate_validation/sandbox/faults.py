@@ -36,7 +36,11 @@ FAULTS: Final[tuple[Fault, ...]] = (
     ),
     Fault("wrong_status_codes", "Creates answer 200 instead of the documented 201.", "core"),
     Fault("filters_ignored", "List filters (company, erp_type, last-modified dates) are ignored.", "core"),
-    Fault("idempotency_ignored", "`Idempotency-Key` is ignored: a replay creates a second entity.", "integrity"),
+    Fault(
+        "idempotency_ignored",
+        "`Idempotency-Key` is ignored: a replay is processed again as a new request.",
+        "integrity",
+    ),
     Fault("creates_duplicated", "Every single create stores the entity twice.", "integrity"),
 )
 

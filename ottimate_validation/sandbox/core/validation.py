@@ -37,7 +37,10 @@ def parse(model: type[M], body: Any, faults: FaultSwitches, prefix: str = "") ->
     """The validated fields as a dict; with `validation_not_enforced` on, whatever was sent."""
     if faults.on("validation_not_enforced"):
         source = body if isinstance(body, dict) else {}
-        return {name: source.get(name, field.default) for name, field in model.model_fields.items()}
+        return {
+            name: source.get(name, None if field.is_required() else field.default)
+            for name, field in model.model_fields.items()
+        }
     try:
         return model.model_validate(body).model_dump()
     except ValidationError as exc:
