@@ -6,6 +6,7 @@ sandbox, so they are only required (`require_credentials`) against an external t
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
@@ -89,8 +90,11 @@ def load_settings(**overrides: Any) -> Settings:
 
     Invalid values raise ConfigurationError naming the variable (never echoing its value).
     """
+    # OTTIMATE_ENV_FILE picks another dotenv file; empty means none (the project's tests set that, so a
+    # developer's .env can never redirect them to a real sandbox).
+    env_file = os.environ.get("OTTIMATE_ENV_FILE", ".env") or None
     try:
-        return Settings(**overrides)
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]  # pydantic-settings init kwarg
     except ValidationError as exc:
         error = exc.errors()[0]
         name = ENV_PREFIX + str(error["loc"][0]).upper() if error["loc"] else "settings"
