@@ -1,0 +1,53 @@
+"""README tables generated from the sandbox's own data, so the documentation cannot drift from the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .contract import CONFLICTS_RESOLVED, DECISIONS
+from .faults import FAULTS
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def decisions_table() -> str:
+    rows = ["| Topic | Contract | What the embedded sandbox does |", "| --- | --- | --- |"]
+    rows += [f"| {_cell(d.topic)} | {_cell(d.contract)} | {_cell(d.chosen)} |" for d in DECISIONS]
+    return "\n".join(rows)
+
+
+def conflicts_table() -> str:
+    rows = ["| CONTRACT §19 | Resolved as |", "| --- | --- |"]
+    rows += [f"| {_cell(topic)} | {_cell(stance)} |" for topic, stance in CONFLICTS_RESOLVED]
+    return "\n".join(rows)
+
+
+def faults_table() -> str:
+    rows = ["| Fault switch | What goes wrong | Suite that catches it |", "| --- | --- | --- |"]
+    rows += [f"| `{f.name}` | {_cell(f.description)} | `suites/{f.caught_by}` |" for f in FAULTS]
+    return "\n".join(rows)
+
+
+SECTIONS = {"decisions": decisions_table, "conflicts": conflicts_table, "faults": faults_table}
+
+
+def render(readme: str) -> str:
+    """`readme` with every `<!-- BEGIN name -->…<!-- END name -->` block regenerated."""
+    for name, make in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
+        if not pattern.search(readme):
+            raise ValueError(f"README has no <!-- BEGIN {name} --> block")
+        readme = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), readme)
+    return readme
+
+
+def update(path: Path) -> bool:
+    """Rewrite the README's generated blocks; True when something changed."""
+    old = path.read_text(encoding="utf-8")
+    new = render(old)
+    if new != old:
+        path.write_text(new, encoding="utf-8")
+    return new != old
