@@ -40,7 +40,8 @@ def render(readme: str) -> str:
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
         if not pattern.search(readme):
             raise ValueError(f"README has no <!-- BEGIN {name} --> block")
-        readme = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), readme)
+        table = make()
+        readme = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), readme)
     return readme
 
 
