@@ -24,7 +24,7 @@ from .contract import ErrorCode
 from .control import responses as control
 from .core import dates
 from .core.context import Ctx, json_response
-from .core.errors import ApiError, BadRequest, NotFound
+from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from .core.idempotency import StoredResponse
 from .dimensions import responses as dimensions
 from .oauth import responses as oauth
@@ -134,7 +134,12 @@ class SandboxApp:
                 api_key, ctx._user = state.org.named_users["account"].api_key, state.org.named_users["account"]
         else:
             state.tokens.account_for_key(api_key)
-        state.rate_limiter.take(api_key)
+        try:
+            state.rate_limiter.take(api_key)
+        except TooManyRequests as exc:
+            if state.faults.on("retry_after_missing"):
+                exc.headers.pop("Retry-After", None)
+            raise
         if route.kind == "api" and ctx._user is None:
             ctx._user = state.tokens.authenticate(api_key, ctx.request.headers.get("Authorization"))
 

@@ -37,11 +37,11 @@ SECTIONS = {"decisions": decisions_table, "conflicts": conflicts_table, "faults"
 def render(readme: str) -> str:
     """`readme` with every `<!-- BEGIN name -->…<!-- END name -->` block regenerated."""
     for name, make in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
-        if not pattern.search(readme):
+        match = re.search(rf"<!-- BEGIN {name} -->\n.*?(?=<!-- END {name} -->)", readme, re.DOTALL)
+        if match is None:
             raise ValueError(f"README has no <!-- BEGIN {name} --> block")
-        table = make()
-        readme = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), readme)
+        block = f"<!-- BEGIN {name} -->\n{make()}\n"
+        readme = readme[: match.start()] + block + readme[match.end() :]
     return readme
 
 

@@ -41,6 +41,7 @@ FAULTS: Final[tuple[Fault, ...]] = (
         "`Idempotency-Key` is ignored: a replay is processed again as a new request.",
         "integrity",
     ),
+    Fault("retry_after_missing", "429 answers come without `Retry-After`.", "stability"),
     Fault("creates_duplicated", "Every single create stores the entity twice.", "integrity"),
 )
 
