@@ -1,0 +1,326 @@
+"""``ottimate-validate``: run the validation suites, build the report, print one verdict per criterion.
+
+    ottimate-validate [-n WORKERS] [--reports-dir DIR] [--suite NAME ...] [--no-report] [-- PYTEST ARGS]
+
+Each run gets its own folder, ``reports/<YYYYMMDD-HHMMSS>-<run id>/``, holding ``allure-results/``
+and ``report.html``; ``reports/latest`` points at the newest one. The target is chosen by the
+``OTTIMATE_*`` variables, passed through untouched to pytest.
+
+Exit codes: 0 every suite passed and no criterion is "Not ready"; 1 the run failed (a test failed,
+no test was collected, pytest errored, or the report could not be built); 2 a usage or set-up error
+(nothing was run); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+
+import ottimate_validation
+from ottimate_validation.reporting.allure import (
+    DEFAULT_TITLE,
+    AllureNotInstalledError,
+    ReportError,
+    find_allure,
+    generate_report,
+)
+from ottimate_validation.reporting.verdicts import Verdict, compute_verdicts, format_verdicts
+
+PROG = "ottimate-validate"
+# Suite name -> folder under suites/, in the order of Ottimate's validation checklist.
+SUITES: dict[str, str] = {
+    "auth": "auth",
+    "core": "core",
+    "errors": "errors",
+    "integrity": "integrity",
+    "stability": "stability",
+}
+ROOT_ENV = "OTTIMATE_VALIDATION_ROOT"
+RUN_ID_ENV = "OTTIMATE_RUN_ID"
+LATEST_LINK = "latest"
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+_PYTEST_EXIT_MEANING = {
+    1: "some tests failed",
+    2: "the run was interrupted",
+    3: "pytest hit an internal error",
+    4: "pytest was called wrongly",
+    5: "no tests were collected",
+}
+
+
+class UsageError(Exception):
+    """A mistake in the command line or the set-up; the message is one sentence for the user."""
+
+
+class _ParserExit(Exception):
+    """argparse finished the job (help shown, or a flag rejected); carries its exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse's own behaviour (usage + message, exit 2), with a hint where to look next.
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _workers(value: str) -> str:
+    if value in ("auto", "logical") or (value.isdigit() and int(value) >= 0):
+        return value
+    raise argparse.ArgumentTypeError(f"invalid worker count {value!r}: use a number, 'auto' or 'logical'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Run the Ottimate integration-validation suites and build the evidence report.",
+        epilog="Arguments after `--` go to pytest unchanged, e.g. `ottimate-validate -- -k token`.",
+    )
+    parser.add_argument(
+        "-n",
+        "--workers",
+        type=_workers,
+        default="auto",
+        help="parallel pytest workers: a number, 'auto' (default) or 'logical'; 0 runs in-process",
+    )
+    parser.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where run folders are written (default: <project>/reports)",
+    )
+    parser.add_argument(
+        "--suite",
+        action="append",
+        choices=list(SUITES),
+        dest="suites",
+        metavar="NAME",
+        help=f"suite to run, repeatable: {', '.join(SUITES)} (default: every suite present)",
+    )
+    parser.add_argument("--no-report", action="store_true", help="skip building the HTML report")
+    # Hidden: lets the harness's own tests run the command against a throwaway project.
+    parser.add_argument("--project-root", type=Path, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    root: Path
+    suite_dirs: list[Path]
+    reports_dir: Path
+    workers: str
+    report: bool
+    pytest_args: list[str]
+
+
+def _project_root(explicit: Path | None) -> Path:
+    if explicit is not None:
+        root = explicit
+    elif os.environ.get(ROOT_ENV):
+        root = Path(os.environ[ROOT_ENV])
+    else:
+        root = Path(ottimate_validation.__file__).resolve().parents[1]
+    root = root.resolve()
+    if not (root / "suites").is_dir():
+        raise UsageError(
+            f"{root} has no suites/ folder; run {PROG} from a checkout of the project "
+            f"(pip install -e .) or point {ROOT_ENV} at one."
+        )
+    return root
+
+
+def _plan(argv: Sequence[str]) -> RunPlan:
+    args_list = list(argv)
+    # Everything after the first `--` belongs to pytest; argparse never sees it.
+    if "--" in args_list:
+        split = args_list.index("--")
+        own, pytest_args = args_list[:split], args_list[split + 1 :]
+    else:
+        own, pytest_args = args_list, []
+    try:
+        args = build_parser().parse_args(own)
+    except SystemExit as exc:  # --help, or argparse's own error message already printed
+        raise _ParserExit(exc.code if isinstance(exc.code, int) else EXIT_USAGE) from None
+    root = _project_root(args.project_root)
+    suites_root = root / "suites"
+    if args.suites:
+        names = list(dict.fromkeys(args.suites))
+        missing = [n for n in names if not (suites_root / SUITES[n]).is_dir()]
+        if missing:
+            raise UsageError(f"No such suite in {suites_root}: {', '.join(missing)}.")
+    else:
+        names = [n for n, folder in SUITES.items() if (suites_root / folder).is_dir()]
+        if not names:
+            raise UsageError(f"There are no suites under {suites_root}.")
+    reports_dir = args.reports_dir if args.reports_dir is not None else root / "reports"
+    return RunPlan(
+        root=root,
+        suite_dirs=[suites_root / SUITES[n] for n in names],
+        reports_dir=Path(os.path.abspath(reports_dir)),
+        workers=args.workers,
+        report=not args.no_report,
+        pytest_args=pytest_args,
+    )
+
+
+def _new_run_dir(reports_dir: Path) -> tuple[str, Path]:
+    run_id = uuid.uuid4().hex[:8]
+    run_dir = reports_dir / f"{datetime.now():%Y%m%d-%H%M%S}-{run_id}"
+    try:
+        (run_dir / "allure-results").mkdir(parents=True)
+        probe = run_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise UsageError(f"Cannot write to the reports folder {reports_dir} ({reason}).") from exc
+    return run_id, run_dir
+
+
+def _point_latest(reports_dir: Path, run_dir: Path) -> str | None:
+    """Point ``reports/latest`` at the run folder; a warning when that is impossible, else None."""
+    link = reports_dir / LATEST_LINK
+    temp = reports_dir / f".{LATEST_LINK}-{run_dir.name}"
+    try:
+        if temp.is_symlink() or temp.exists():
+            temp.unlink()
+        # Relative, so the reports folder can be moved or archived whole; os.replace swaps it in one
+        # step, so a reader never finds `latest` missing.
+        temp.symlink_to(run_dir.name, target_is_directory=True)
+        os.replace(temp, link)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        return f"could not point {link} at this run ({exc.strerror or exc})"
+    return None
+
+
+def _run_pytest(plan: RunPlan, results_dir: Path, run_id: str) -> tuple[int, bool]:
+    """Run the suites in a child pytest; return its exit code and whether the user interrupted."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *(str(d.relative_to(plan.root)) for d in plan.suite_dirs),
+        "-n",
+        plan.workers,
+        "--alluredir",
+        str(results_dir),
+        # Suites are ordered stories; random order would make runs hard to compare.
+        "-p",
+        "no:randomly",
+        *plan.pytest_args,
+    ]
+    env = dict(os.environ)
+    env[RUN_ID_ENV] = run_id
+    interrupted = False
+    proc = subprocess.Popen(command, cwd=plan.root, env=env)
+    while True:
+        try:
+            return proc.wait(), interrupted
+        except KeyboardInterrupt:
+            # Ctrl-C reached pytest too (same process group); let it finish writing its results so
+            # the report still shows what ran. A second Ctrl-C stops it outright.
+            if interrupted:
+                proc.kill()
+            interrupted = True
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _allure_for(root: Path) -> Path:
+    """The project's Allure binary, else the one installed beside this package (same checkout
+    unless the project root was overridden)."""
+    try:
+        return find_allure(root)
+    except AllureNotInstalledError as missing:
+        try:
+            return find_allure()
+        except AllureNotInstalledError:
+            raise missing from None  # names the project root, where `npm ci` belongs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        _warn("interrupted.")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str]) -> int:
+    try:
+        plan = _plan(argv)
+        allure = _allure_for(plan.root) if plan.report else None  # fail before a long run, not after
+        run_id, run_dir = _new_run_dir(plan.reports_dir)
+    except _ParserExit as exc:
+        return exc.code
+    except (UsageError, ReportError) as exc:
+        _warn(str(exc))
+        return EXIT_USAGE
+
+    results_dir = run_dir / "allure-results"
+    _say(f"Run {run_id}: results in {run_dir}")
+    pytest_code, interrupted = _run_pytest(plan, results_dir, run_id)
+
+    report_ok = True
+    report_path: Path | None = None
+    if allure is not None:
+        try:
+            report_path = generate_report(results_dir, run_dir, title=DEFAULT_TITLE, allure=allure)
+        except ReportError as exc:
+            report_ok = False
+            _warn(f"the report was not built: {exc}")
+    warning = _point_latest(plan.reports_dir, run_dir)
+    if warning:
+        _warn(warning)
+
+    verdicts = compute_verdicts(results_dir)
+    _say()
+    if report_path is not None:
+        _say(f"Report: {report_path}")
+    elif not plan.report:
+        _say(f"Report: skipped (--no-report); results in {results_dir}")
+    _say()
+    for line in format_verdicts(verdicts):
+        _say(line)
+    if pytest_code != 0:
+        meaning = _PYTEST_EXIT_MEANING.get(pytest_code, "pytest failed")
+        _say(f"\npytest exited with code {pytest_code}: {meaning}.")
+    if interrupted or pytest_code == 2:
+        # allure-pytest records the test that was running at Ctrl-C as passed, so say it plainly.
+        _say("The run was interrupted: these verdicts are partial and prove nothing; run it again in full.")
+
+    if interrupted:
+        return EXIT_INTERRUPTED
+    not_ready = any(v.verdict is Verdict.NOT_READY for v in verdicts)
+    if pytest_code != 0 or not_ready or not report_ok:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

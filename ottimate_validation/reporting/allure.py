@@ -1,0 +1,217 @@
+"""Build the single-file Allure 3 report of a run.
+
+The Allure 3 command line is an npm package pinned in ``package.json`` and installed by ``npm ci``
+into ``node_modules/``. Its "awesome" report plugin with ``singleFile: true`` inlines the app, the
+styles and every result into one ``index.html`` that opens from disk with no server.
+
+Analytics: the awesome plugin of Allure 3 (3.18.0) always renders a Google Analytics tag
+(``googletagmanager.com/gtag/js``) into the page; there is no config option for it, and the
+``ALLURE_NO_ANALYTICS=true`` variable is honoured only by the allure2 plugin (upstream
+allure-framework/allure3#476). We set the variable anyway, so a release that honours it drops the
+tag at the source, and we strip the tag from the HTML afterwards, then refuse to publish a report
+that still references an external script.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+DEFAULT_TITLE = "Ottimate integration validation"
+REPORT_FILE_NAME = "report.html"
+DEFAULT_TIMEOUT_SECONDS = 600.0
+_STDERR_TAIL_CHARS = 2000
+
+
+class ReportError(RuntimeError):
+    """The report could not be built; the message says why in one or two sentences."""
+
+
+class AllureNotInstalledError(ReportError):
+    """The pinned Allure command line is not installed under the project's node_modules."""
+
+
+def repo_root() -> Path:
+    """The project folder: the one holding the ``ottimate_validation`` package."""
+    return Path(__file__).resolve().parents[2]
+
+
+def find_allure(root: Path | None = None) -> Path:
+    """The project's own Allure 3 binary, ``<root>/node_modules/.bin/allure``."""
+    base = root if root is not None else repo_root()
+    bin_dir = base / "node_modules" / ".bin"
+    # npm writes allure.cmd beside the POSIX shim on Windows; the shim itself is not runnable there.
+    candidates = [bin_dir / "allure.cmd", bin_dir / "allure"] if os.name == "nt" else [bin_dir / "allure"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise AllureNotInstalledError(
+        f"The Allure command line is not installed ({bin_dir / 'allure'} is missing): "
+        f"run `npm ci` in {base} to install it."
+    )
+
+
+# --- analytics stripping -------------------------------------------------------------------------
+
+# Markers of an analytics tag. None of them can appear by chance inside the base64 payloads the
+# report inlines: "(", "." and "-" are not in the base64 alphabet, and the host names are too long.
+_ANALYTICS_MARKERS = re.compile(
+    r"googletagmanager\.com|google-analytics\.com|analytics\.google\.com|doubleclick\.net"
+    r"|\bgtag\s*\(|\bdataLayer\s*\.\s*push\s*\(",
+    re.IGNORECASE,
+)
+_SCRIPT_BLOCK = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>\s*", re.IGNORECASE | re.DOTALL)
+_EXTERNAL_SRC = re.compile(r"""\bsrc\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+_ANALYTICS_HOSTS = r"(?:googletagmanager\.com|google-analytics\.com|analytics\.google\.com|doubleclick\.net)"
+_ANALYTICS_TAG = re.compile(
+    rf"<noscript\b[^>]*>(?:(?!</noscript).)*?{_ANALYTICS_HOSTS}.*?</noscript\s*>\s*"
+    rf"|<(?:link|img|iframe)\b[^>]*{_ANALYTICS_HOSTS}[^>]*>(?:\s*</iframe\s*>)?\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def strip_analytics(html: str) -> str:
+    """Remove every external script and every analytics tag from a report page.
+
+    The report must work offline, so an external script is never needed; inline scripts are kept
+    unless they drive an analytics tag (``gtag(...)``, ``dataLayer.push(...)``).
+    """
+
+    def keep_or_drop(match: re.Match[str]) -> str:
+        attributes, body = match.group(1), match.group(2)
+        if _EXTERNAL_SRC.search(attributes) or _ANALYTICS_MARKERS.search(attributes):
+            return ""
+        if _ANALYTICS_MARKERS.search(body):
+            return ""
+        return match.group(0)
+
+    html = _SCRIPT_BLOCK.sub(keep_or_drop, html)
+    return _ANALYTICS_TAG.sub("", html)
+
+
+def offline_violations(html: str) -> list[str]:
+    """What in a report page would reach the network or drive an analytics tag (empty = clean).
+
+    Only patterns that cannot occur by chance in the inlined base64 payloads are checked, so a clean
+    report is never refused by accident.
+    """
+    found: list[str] = []
+    for match in _SCRIPT_BLOCK.finditer(html):
+        if _EXTERNAL_SRC.search(match.group(1)):
+            found.append(f"external script: {match.group(1).strip()[:120]}")
+    for marker in re.finditer(r"googletagmanager|google-analytics|" + _ANALYTICS_MARKERS.pattern, html, re.I):
+        start = max(marker.start() - 40, 0)
+        found.append(f"analytics reference: {html[start : marker.end() + 40]!r}")
+    return found
+
+
+# --- generation ----------------------------------------------------------------------------------
+
+
+def _allure_config(title: str) -> dict[str, object]:
+    return {
+        "name": title,
+        "plugins": {
+            "awesome": {
+                "options": {"singleFile": True, "reportName": title, "reportLanguage": "en"},
+            },
+            # The CLI adds its "agent" plugin (machine-readable output for coding agents) unless the
+            # config names it; it adds nothing to the HTML, so it stays off.
+            "agent": {"enabled": False},
+        },
+    }
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _tail(text: str) -> str:
+    cleaned = _ANSI.sub("", text).strip()
+    return cleaned[-_STDERR_TAIL_CHARS:] if cleaned else "(no output)"
+
+
+def generate_report(
+    results_dir: Path,
+    output_dir: Path,
+    *,
+    title: str = DEFAULT_TITLE,
+    allure: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> Path:
+    """Build ``<output_dir>/report.html``, one self-contained offline page, and return its path.
+
+    The CLI writes into a scratch folder inside ``output_dir`` (it owns its output folder, and
+    ``output_dir`` usually holds the results too); only the finished, analytics-free page is moved
+    into place, atomically, so a reader never sees a half-written report.
+    """
+    results_dir = Path(results_dir).resolve()
+    output_dir = Path(output_dir).resolve()
+    if not results_dir.is_dir():
+        raise ReportError(f"There is no allure-results folder at {results_dir}.")
+    binary = allure if allure is not None else find_allure()
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".allure-build-", dir=output_dir))
+    except OSError as exc:
+        raise ReportError(f"Cannot write the report into {output_dir}: {exc.strerror or exc}.") from exc
+    try:
+        config = scratch / "allurerc.json"
+        config.write_text(json.dumps(_allure_config(title), indent=2), encoding="utf-8")
+        built = scratch / "report"
+        env = dict(os.environ)
+        env.update({"ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1", "FORCE_COLOR": "0"})
+        command = [
+            str(binary),
+            "generate",
+            "--config",
+            str(config),
+            "--output",
+            str(built),
+            "--cwd",
+            str(scratch),
+            str(results_dir),
+        ]
+        try:
+            completed = subprocess.run(
+                command,
+                cwd=scratch,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                check=False,
+                shell=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ReportError(f"Allure did not finish the report within {timeout:g} s.") from exc
+        except OSError as exc:
+            raise ReportError(f"Cannot run {binary}: {exc.strerror or exc}.") from exc
+        index = built / "index.html"
+        if completed.returncode != 0 or not index.is_file():
+            raise ReportError(
+                f"Allure failed to build the report (exit code {completed.returncode}):\n"
+                f"{_tail(completed.stderr or completed.stdout)}"
+            )
+        html = strip_analytics(index.read_text(encoding="utf-8"))
+        problems = offline_violations(html)
+        if problems:
+            raise ReportError(
+                "The report still references external content after clean-up, so it was not "
+                "published: " + "; ".join(problems[:3])
+            )
+        staged = scratch / REPORT_FILE_NAME
+        staged.write_text(html, encoding="utf-8")
+        target = output_dir / REPORT_FILE_NAME
+        os.replace(staged, target)
+        return target
+    except OSError as exc:
+        raise ReportError(f"Cannot write the report into {output_dir}: {exc.strerror or exc}.") from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

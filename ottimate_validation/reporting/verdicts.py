@@ -1,0 +1,177 @@
+"""One verdict per validation criterion, read from the result files allure-pytest writes.
+
+Every test carries the Allure label ``epic`` = the name of the criterion it evidences (the fixtures
+set it). A criterion is:
+
+- "Ready" when at least one of its tests passed and none failed or broke;
+- "Not ready" when any of its tests failed or broke;
+- "Not evidenced" when none of its tests ran (all skipped, or no tests at all).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+# Ottimate's validation checklist, in the order the console and the report list them.
+CRITERIA: tuple[str, ...] = (
+    "Authentication",
+    "Core Functionality",
+    "Error Handling",
+    "Data Integrity",
+    "Integration Stability",
+)
+
+CRITERION_LABEL = "epic"
+
+
+class Verdict(StrEnum):
+    READY = "Ready"
+    NOT_READY = "Not ready"
+    NOT_EVIDENCED = "Not evidenced"
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """The final outcome of one test (the latest attempt when it was retried)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    key: str
+    name: str
+    status: str  # passed | failed | broken | skipped
+    criteria: tuple[str, ...]
+    stop: int
+
+
+@dataclass(frozen=True)
+class CriterionVerdict:
+    criterion: str
+    verdict: Verdict
+    passed: int = 0
+    failed: int = 0
+    broken: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.broken + self.skipped
+
+
+def _status(raw: Any) -> str:
+    # Allure's fifth status, "unknown", means the test never reported an end (a crashed worker,
+    # an interrupted run): it proves nothing, so it counts against the criterion like "broken".
+    if raw in ("passed", "failed", "broken", "skipped"):
+        return str(raw)
+    return "broken"
+
+
+def _parameters_key(parameters: Any) -> str:
+    if not isinstance(parameters, list):
+        return ""
+    pairs = sorted(f"{p.get('name')}={p.get('value')}" for p in parameters if isinstance(p, Mapping))
+    return ",".join(pairs)
+
+
+def _outcome_from(data: Mapping[str, Any]) -> TestOutcome | None:
+    labels = data.get("labels")
+    criteria: list[str] = []
+    if isinstance(labels, list):
+        for label in labels:
+            if isinstance(label, Mapping) and label.get("name") == CRITERION_LABEL:
+                value = label.get("value")
+                if isinstance(value, str) and value not in criteria:
+                    criteria.append(value)
+    # historyId identifies one test (parametrised cases included) across attempts; fullName plus
+    # the parameters is the fallback when an adapter leaves historyId out.
+    history_id = data.get("historyId")
+    full_name = data.get("fullName") or data.get("name")
+    if isinstance(history_id, str) and history_id:
+        key = history_id
+    elif isinstance(full_name, str) and full_name:
+        key = f"{full_name}[{_parameters_key(data.get('parameters'))}]"
+    else:
+        return None
+    stop = data.get("stop") or data.get("start") or 0
+    return TestOutcome(
+        key=key,
+        name=str(data.get("fullName") or data.get("name") or key),
+        status=_status(data.get("status")),
+        criteria=tuple(criteria),
+        stop=stop if isinstance(stop, int) else 0,
+    )
+
+
+def load_outcomes(results_dir: Path) -> list[TestOutcome]:
+    """The final outcome of every test in an allure-results folder, one per test.
+
+    A retried test leaves one result file per attempt; only the latest attempt counts. A file that
+    cannot be parsed (a worker killed mid-write) is ignored: it holds no trustworthy outcome, and
+    the interrupted pytest run already makes the whole run fail.
+    """
+    latest: dict[str, TestOutcome] = {}
+    if not results_dir.is_dir():
+        return []
+    for path in sorted(results_dir.glob("*-result.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if not isinstance(data, Mapping):
+            continue
+        outcome = _outcome_from(data)
+        if outcome is None:
+            continue
+        previous = latest.get(outcome.key)
+        if previous is None or outcome.stop >= previous.stop:
+            latest[outcome.key] = outcome
+    return sorted(latest.values(), key=lambda o: (o.name, o.key))
+
+
+def verdicts_from(outcomes: Iterable[TestOutcome], criteria: Sequence[str] = CRITERIA) -> list[CriterionVerdict]:
+    """One verdict per criterion, in the order of ``criteria``; other epics are not judged."""
+    counts: dict[str, dict[str, int]] = {c: {"passed": 0, "failed": 0, "broken": 0, "skipped": 0} for c in criteria}
+    for outcome in outcomes:
+        for criterion in outcome.criteria:
+            if criterion in counts:
+                counts[criterion][outcome.status] += 1
+    verdicts: list[CriterionVerdict] = []
+    for criterion in criteria:
+        c = counts[criterion]
+        if c["failed"] or c["broken"]:
+            verdict = Verdict.NOT_READY
+        elif c["passed"]:
+            verdict = Verdict.READY
+        else:
+            verdict = Verdict.NOT_EVIDENCED
+        verdicts.append(CriterionVerdict(criterion=criterion, verdict=verdict, **c))
+    return verdicts
+
+
+def compute_verdicts(results_dir: Path, criteria: Sequence[str] = CRITERIA) -> list[CriterionVerdict]:
+    """Read an allure-results folder and judge every criterion."""
+    return verdicts_from(load_outcomes(results_dir), criteria)
+
+
+def _details(v: CriterionVerdict) -> str:
+    parts = [
+        f"{count} {word}"
+        for count, word in (
+            (v.passed, "passed"),
+            (v.failed, "failed"),
+            (v.broken, "broken"),
+            (v.skipped, "skipped"),
+        )
+        if count
+    ]
+    return ", ".join(parts) if parts else "no tests"
+
+
+def format_verdicts(verdicts: Sequence[CriterionVerdict]) -> list[str]:
+    """Console lines such as ``Authentication ........ Ready (12 passed)``, dot-aligned."""
+    width = max((len(v.criterion) for v in verdicts), default=0) + 3
+    return [f"{v.criterion} {'.' * (width - len(v.criterion))} {v.verdict.value} ({_details(v)})" for v in verdicts]

@@ -1,0 +1,317 @@
+"""`ottimate-validate`: flags, set-up errors, and whole runs against a throwaway project."""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ottimate_validation import cli
+from ottimate_validation.reporting.allure import AllureNotInstalledError, ReportError, find_allure, repo_root
+
+PASSING_AUTH_TEST = """
+import allure
+
+
+def test_a_token_is_issued():
+    allure.dynamic.epic("Authentication")
+    assert True
+"""
+
+FAILING_CORE_TEST = """
+import allure
+
+
+def test_a_vendor_is_created():
+    allure.dynamic.epic("Core Functionality")
+    assert 201 == 500
+"""
+
+RUN_ID_PROBE = """
+import os
+from pathlib import Path
+
+import allure
+
+
+def test_the_run_id_reaches_the_suites():
+    allure.dynamic.epic("Data Integrity")
+    Path(os.environ["RUN_ID_SINK"]).write_text(os.environ["OTTIMATE_RUN_ID"])
+"""
+
+
+def allure_installed() -> bool:
+    try:
+        find_allure()
+    except AllureNotInstalledError:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The child pytest inherits the environment: keep the outer run's settings out of it.
+    for name in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", cli.ROOT_ENV):
+        monkeypatch.delenv(name, raising=False)
+
+
+def make_project(root: Path, suites: dict[str, dict[str, str]]) -> Path:
+    """A throwaway project: ``suites/<suite>/<file>`` for every entry."""
+    for suite, files in suites.items():
+        folder = root / "suites" / suite
+        folder.mkdir(parents=True)
+        for name, source in files.items():
+            (folder / name).write_text(textwrap.dedent(source), encoding="utf-8")
+    return root
+
+
+def run_id_in(out: str) -> str:
+    match = re.search(r"^Run (\w+):", out, re.MULTILINE)
+    assert match, out
+    return match.group(1)
+
+
+def run_dirs(reports: Path) -> list[Path]:
+    return sorted(p for p in reports.iterdir() if p.is_dir() and not p.is_symlink())
+
+
+# --- usage and set-up errors --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--bogus"], ["-n", "many"], ["--workers", "-3"], ["--suite", "payments"], ["--reports-dir"]],
+    ids=["unknown flag", "worker count word", "negative workers", "unknown suite", "missing value"],
+)
+def test_a_bad_flag_exits_2_with_argparse_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("usage: ottimate-validate")
+    assert "Traceback" not in err
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+
+    out = capsys.readouterr().out
+    assert "--workers" in out
+    assert "--project-root" not in out, "the test-only option stays hidden"
+
+
+def test_a_reports_dir_that_cannot_be_created_exits_2_with_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path / "project", {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the reports folder should be", encoding="utf-8")
+
+    code = cli.main(["--project-root", str(project), "--no-report", "--reports-dir", str(blocker / "reports")])
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"Cannot write to the reports folder {blocker / 'reports'}" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="needs POSIX permissions, and root ignores them")
+def test_a_read_only_reports_dir_exits_2_with_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "project", {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    reports.chmod(0o500)
+    try:
+        code = cli.main(["--project-root", str(project), "--no-report", "--reports-dir", str(reports)])
+    finally:
+        reports.chmod(0o700)
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Cannot write to the reports folder" in err
+    assert "Traceback" not in err
+
+
+def test_a_project_without_suites_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--project-root", str(tmp_path), "--no-report"]) == 2
+
+    assert "has no suites/ folder" in capsys.readouterr().err
+
+
+def test_the_project_root_can_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(cli.ROOT_ENV, str(tmp_path))
+
+    assert cli.main(["--no-report"]) == 2
+    assert f"{tmp_path.resolve()} has no suites/ folder" in capsys.readouterr().err
+
+
+def test_asking_for_a_suite_the_project_does_not_have_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+
+    assert cli.main(["--project-root", str(project), "--suite", "stability", "--no-report"]) == 2
+    assert "No such suite" in capsys.readouterr().err
+    assert not (project / "reports").exists(), "nothing is written for a usage error"
+
+
+def test_a_missing_allure_cli_exits_2_before_running_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+
+    def not_installed(root: Path | None = None) -> Path:
+        raise AllureNotInstalledError(f"The Allure command line is not installed: run `npm ci` in {root}.")
+
+    monkeypatch.setattr(cli, "find_allure", not_installed)
+
+    assert cli.main(["--project-root", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert f"run `npm ci` in {project.resolve()}" in err
+    assert not (project / "reports").exists()
+
+
+@pytest.mark.skipif(not (repo_root() / "suites").is_dir(), reason="this checkout has no suites/ folder")
+def test_by_default_the_project_root_is_the_checkout_holding_the_package() -> None:
+    plan = cli._plan(["--no-report"])
+
+    assert plan.root == repo_root()
+    assert plan.reports_dir == repo_root() / "reports"
+
+
+# --- whole runs (a child pytest per test) -------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not allure_installed(), reason=f"the Allure CLI is not installed: run `npm ci` in {repo_root()}")
+def test_a_passing_run_builds_the_report_points_latest_at_it_and_exits_0(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path / "project", {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+
+    code = cli.main(["--project-root", str(project), "-n", "1"])
+
+    out = capfd.readouterr().out
+    assert code == 0, out
+    reports = project / "reports"
+    [run] = run_dirs(reports)
+    assert (reports / "latest").is_symlink()
+    assert (reports / "latest").resolve() == run.resolve()
+    assert (run / "report.html").is_file()
+    assert list((run / "allure-results").glob("*-result.json"))
+    assert f"Report: {run / 'report.html'}" in out
+    assert "Authentication .......... Ready (1 passed)" in out
+    assert "Core Functionality ...... Not evidenced (no tests)" in out
+    assert "Integration Stability ... Not evidenced (no tests)" in out
+
+
+@pytest.mark.slow
+def test_a_failing_test_makes_the_run_exit_1_with_its_criterion_not_ready(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(
+        tmp_path / "project",
+        {"auth": {"test_x.py": PASSING_AUTH_TEST}, "core": {"test_y.py": FAILING_CORE_TEST}},
+    )
+
+    code = cli.main(["--project-root", str(project), "-n", "0", "--no-report"])
+
+    out = capfd.readouterr().out
+    assert code == 1
+    assert "Authentication .......... Ready (1 passed)" in out
+    assert "Core Functionality ...... Not ready (1 failed)" in out
+    assert "Report: skipped (--no-report)" in out
+    assert not list(run_dirs(project / "reports")[0].glob("report.html"))
+
+
+@pytest.mark.slow
+def test_a_run_that_collects_no_tests_exits_1(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "project", {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+
+    # Everything after `--` goes to pytest: this -k deselects the only test (pytest exit code 5).
+    code = cli.main(["--project-root", str(project), "-n", "0", "--no-report", "--", "-k", "no_such_test"])
+
+    out = capfd.readouterr().out
+    assert code == 1
+    assert "pytest exited with code 5: no tests were collected" in out
+    assert "Authentication .......... Not evidenced (no tests)" in out
+
+
+@pytest.mark.slow
+def test_only_the_chosen_suites_run_and_they_see_the_run_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    sink = tmp_path / "run-id.txt"
+    monkeypatch.setenv("RUN_ID_SINK", str(sink))
+    project = make_project(
+        tmp_path / "project",
+        {"integrity": {"test_z.py": RUN_ID_PROBE}, "core": {"test_y.py": FAILING_CORE_TEST}},
+    )
+    reports = tmp_path / "elsewhere"
+
+    code = cli.main(
+        [
+            "--project-root",
+            str(project),
+            "--suite",
+            "integrity",
+            "-n",
+            "0",
+            "--no-report",
+            "--reports-dir",
+            str(reports),
+        ]
+    )
+
+    out = capfd.readouterr().out
+    assert code == 0, out
+    [run] = run_dirs(reports)
+    run_id = sink.read_text()
+    assert run.name.endswith(f"-{run_id}")
+    assert f"Run {run_id}" in out
+    assert "Data Integrity .......... Ready (1 passed)" in out
+    assert "Core Functionality ...... Not evidenced (no tests)" in out
+
+
+@pytest.mark.slow
+def test_a_second_run_moves_latest_to_itself(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "project", {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+    argv = ["--project-root", str(project), "-n", "0", "--no-report"]
+
+    assert cli.main(argv) == 0
+    first = run_id_in(capfd.readouterr().out)
+    assert cli.main(argv) == 0
+    second = run_id_in(capfd.readouterr().out)
+
+    reports = project / "reports"
+    names = sorted(p.name for p in reports.iterdir())
+    [second_dir] = [n for n in names if n.endswith(f"-{second}")]
+    assert os.readlink(reports / "latest") == second_dir
+    assert len(names) == 3, names
+    assert any(n.endswith(f"-{first}") for n in names)
+
+
+@pytest.mark.slow
+def test_a_report_that_cannot_be_built_fails_the_run_but_still_prints_the_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path / "project", {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+
+    def broken_report(results_dir: Path, output_dir: Path, **_: object) -> Path:
+        raise ReportError("Allure failed to build the report (exit code 1):\nboom")
+
+    monkeypatch.setattr(cli, "find_allure", lambda root=None: tmp_path / "allure")
+    monkeypatch.setattr(cli, "generate_report", broken_report)
+
+    code = cli.main(["--project-root", str(project), "-n", "0"])
+
+    captured = capfd.readouterr()
+    assert code == 1
+    assert "the report was not built: Allure failed" in captured.err
+    assert "Authentication .......... Ready (1 passed)" in captured.out
+    assert (project / "reports" / "latest").is_symlink()
