@@ -1,0 +1,15 @@
+"""Root conftest: the fixtures live in plugin modules under ``fixtures/``."""
+
+import pytest
+
+pytest.register_assert_rewrite("fixtures.checks", "fixtures.paging")
+
+# In dependency order: a plugin imported by another before its own turn could not be rewritten.
+pytest_plugins = [
+    "fixtures.options",
+    "fixtures.evidence",
+    "fixtures.target",
+    "fixtures.clients",
+    "fixtures.data",
+    "fixtures.resources",
+]

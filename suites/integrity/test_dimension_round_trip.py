@@ -1,0 +1,63 @@
+"""Dimensions keep exactly what was sent: every type, any text (CONTRACT §10)."""
+
+import allure
+import pytest
+from hypothesis import example, given, settings
+
+from fixtures.checks import assert_fields_equal, expect_status
+from fixtures.data import OTTIMATE_TYPES
+from fixtures.paging import find_by_id, stable_walk
+from fixtures.strategies import dimension_fields
+
+pytestmark = pytest.mark.api_area("Dimensions")
+
+NON_LATIN = {
+    "name_part": "Отдел продаж 東京 🧾",
+    "ottimate_type": "department",
+    "erp_type": "Département ß",
+    "code": "ΚΩΔ-01",
+}
+
+
+def dimension_body(company, payloads, fields):
+    n = payloads.number()
+    return {
+        "ottimate_company_id": company.id,
+        "ottimate_type": fields["ottimate_type"],
+        # The ERP type is made unique so the list can be filtered down to this dimension.
+        "erp_type": f"{fields['erp_type']} {payloads.run_id}-{n}",
+        "name": f"Test Dimension - {fields['name_part']} - {payloads.run_id} - {n}",
+        "code": fields["code"],
+        "reference_id": f"REF-{payloads.run_id}-{n}",
+        "erp_dimension_id": payloads.erp_dimension_id(n),
+    }
+
+
+def round_trip(api, company, body):
+    with allure.step(f"Create a {body['ottimate_type']} dimension"):
+        created = expect_status(api.post("/dimensions", json=body), 201)
+        assert_fields_equal(body, created, "The create answer")
+    with allure.step(f"Read dimension {created['id']} back by id"):
+        stored = expect_status(api.get(f"/dimensions/{created['id']}"), 200)["dimension"]
+        assert_fields_equal(body, stored, "The dimension read by id")
+    with allure.step("Find it in the company's dimensions of its ERP type"):
+        listed = stable_walk(
+            api, "/dimensions", "dimensions", {"ottimate_company_id": company.id, "erp_type": body["erp_type"]}
+        )
+        found = find_by_id(listed, created["id"])
+        assert found is not None, f"dimension {created['id']} is not listed under ERP type {body['erp_type']!r}"
+        assert_fields_equal(body, found, "The dimension in the list")
+
+
+@pytest.mark.parametrize("kind", OTTIMATE_TYPES)
+def test_every_ottimate_type_is_kept(api, company, payloads, kind):
+    """A dimension of every documented ottimate_type reads back identical"""
+    round_trip(api, company, dimension_body(company, payloads, {**NON_LATIN, "ottimate_type": kind}))
+
+
+@settings(deadline=None)
+@given(fields=dimension_fields())
+@example(fields=NON_LATIN)
+def test_a_dimension_reads_back_exactly_as_sent(api, company, payloads, fields):
+    """A dimension with any text (any script, emoji) reads back identical, by id and in the list"""
+    round_trip(api, company, dimension_body(company, payloads, fields))

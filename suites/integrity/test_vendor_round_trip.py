@@ -1,0 +1,97 @@
+"""Vendors keep exactly what was sent: any text, any script, every payment method (CONTRACT §9)."""
+
+import allure
+import pytest
+from hypothesis import example, given, settings
+
+from fixtures.checks import assert_fields_equal, expect_status
+from fixtures.data import PAYMENT_METHODS
+from fixtures.paging import locate_vendor, server_time
+from fixtures.strategies import NON_LATIN_SAMPLE, vendor_fields
+
+pytestmark = pytest.mark.api_area("Vendors")
+
+LONGEST = {
+    "name_part": "Ω" * 120,
+    "email": "a" * 20 + "@example.com",
+    "phone": "+1-212-555-0199",
+    "net_terms": "2% 10 net 30",
+    "payment_method": "wire_transfer",
+    "address_line_1": ("東京都千代田区 🚚 " * 30)[:255],
+    "address_line_2": "x" * 255,
+    "city": "Z" * 100,
+    "state": "Ж" * 50,
+    "zipcode": "9" * 20,
+}
+NON_LATIN = {
+    "name_part": "Ωμέγα Жук 東京 🍣",
+    "email": "unicode@example.com",
+    "phone": "+1-415-555-0123",
+    "net_terms": "Net 30",
+    "payment_method": "check",
+    "address_line_1": NON_LATIN_SAMPLE,
+    "address_line_2": "Bâtiment B – 2º étage",
+    "city": "São Paulo",
+    "state": "Île-de-France",
+    "zipcode": "〒100-0001",
+}
+
+
+def vendor_body(company, payloads, fields):
+    n = payloads.number()
+    body = {key: value for key, value in fields.items() if key != "name_part"}
+    name = f"Test Vendor - {fields['name_part']} - {payloads.run_id} - {n}"
+    return {
+        "ottimate_company_id": company.id,
+        "erp_vendor_id": payloads.erp_vendor_id(n),
+        "erp_vendor_name": name[:255],
+        **body,
+    }
+
+
+def round_trip(api, company, body):
+    with allure.step("Create a vendor with every documented field"):
+        created = expect_status(api.post("/vendors", json=body), 201)["vendor"]
+        assert_fields_equal(body, created, "The create answer")
+    with allure.step(f"Read vendor {created['id']} back by id"):
+        response = api.get(f"/vendors/{created['id']}")
+        stored = expect_status(response, 200)["vendor"]
+        assert_fields_equal(body, stored, "The vendor read by id")
+    with allure.step("Find the vendor in the company's vendor list"):
+        listed = locate_vendor(api, company.id, created["id"], server_time(response))
+        assert listed is not None, f"vendor {created['id']} is not in the vendor list of company {company.id}"
+        assert_fields_equal(body, listed, "The vendor in the list")
+
+
+@settings(deadline=None)
+@given(fields=vendor_fields())
+@example(fields=NON_LATIN)
+@example(fields=LONGEST)
+def test_a_vendor_reads_back_exactly_as_sent(api, company, payloads, fields):
+    """A vendor with any text (any script, emoji, 1 to 255 characters) reads back identical, by id and in the list"""
+    round_trip(api, company, vendor_body(company, payloads, fields))
+
+
+@pytest.mark.parametrize("method", PAYMENT_METHODS)
+def test_every_payment_method_is_kept(api, company, payloads, method):
+    """Every documented payment method is kept as sent"""
+    round_trip(api, company, vendor_body(company, payloads, {**NON_LATIN, "payment_method": method}))
+
+
+def test_a_vendor_with_only_the_required_fields_reads_back_with_empty_optional_fields(api, company, payloads):
+    """A vendor created with only its required fields reads back with the optional fields empty"""
+    n = payloads.number()
+    body = {
+        "ottimate_company_id": company.id,
+        "erp_vendor_id": payloads.erp_vendor_id(n),
+        "erp_vendor_name": payloads.vendor_name(n),
+    }
+    with allure.step("Create a vendor with the three required fields only"):
+        created = expect_status(api.post("/vendors", json=body), 201)["vendor"]
+    with allure.step("Read it back and check the optional fields are empty"):
+        stored = expect_status(api.get(f"/vendors/{created['id']}"), 200)["vendor"]
+        assert_fields_equal(body, stored, "The vendor read by id")
+        filled = {
+            k: stored.get(k) for k in ("email", "phone", "city", "address_line_1") if stored.get(k) not in (None, "")
+        }
+        assert not filled, f"optional fields never sent came back filled: {filled}"
