@@ -15,6 +15,7 @@ from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.http import http_date
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -89,6 +90,7 @@ class SandboxApp:
                 request_id,
             )
         response.headers["X-Request-Id"] = request_id
+        response.headers["Date"] = http_date(self.state.clock.now())  # the sandbox's clock, not the machine's
         response.headers.setdefault("X-API-Version", version)
         return response
 

@@ -243,7 +243,8 @@ DECISIONS: Final[tuple[Decision, ...]] = (
         "§9",
         "Items failing validation are reported in `errors[]` "
         "(`index`, `erp_vendor_id`, `error`, `type`=`validation_error`); the request itself fails "
-        "(400) only when the envelope is wrong (company, list missing, more than 100).",
+        "(400) only when the envelope is wrong (company, list missing or empty, more than 100). A request whose "
+        "every item fails is still 201.",
     ),
     Decision(
         "`detail=basic`",
