@@ -170,6 +170,7 @@ class SandboxApp:
             time.sleep(latency / 1000)  # outside the lock: concurrent requests overlap as on a real server
         try:
             with self.state.lock:
+                self.state.scheduler.run_due()  # work that fell due on the sandbox clock lands first
                 return route.handler(ctx)
         except ApiError as exc:
             return self.error_response(exc, ctx.request_id)

@@ -12,6 +12,7 @@ from .core.clock import Clock
 from .core.idempotency import IdempotencyStore
 from .core.ids import IdFactory
 from .core.ratelimit import RateLimiter
+from .core.scheduler import Scheduler
 from .dimensions.models import DimensionBackend
 from .faults import FaultSwitches
 from .oauth.models import TokenService
@@ -53,6 +54,7 @@ class SandboxState:
             self.clock, self.config.rate_per_second, self.config.burst, self.config.daily_quota
         )
         self.idempotency = IdempotencyStore(self.clock)
+        self.scheduler = Scheduler(self.clock)
         self._build()
 
     def _build(self) -> None:
@@ -80,6 +82,7 @@ class SandboxState:
             self.rate_limiter.configure(self.config.rate_per_second, self.config.burst, self.config.daily_quota)
             self.rate_limiter.reset()
             self.idempotency.clear()
+            self.scheduler.clear()
             self._build()
 
     def config_dict(self) -> dict[str, Any]:
