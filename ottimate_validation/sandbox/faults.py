@@ -45,7 +45,11 @@ FAULTS: Final[tuple[Fault, ...]] = (
     Fault("creates_duplicated", "Every single create stores the entity twice.", "integrity"),
 )
 
-FAULTS_BY_NAME: Final = {fault.name: fault for fault in FAULTS}
+# Faults whose area has no suite yet (the sandbox implements them; the suites that catch them come with
+# the invoices/catalog suites). They can be switched on, but tests/fault_detection only proves FAULTS.
+FAULTS_AWAITING_SUITES: tuple[Fault, ...] = ()
+
+FAULTS_BY_NAME: Final = {fault.name: fault for fault in (*FAULTS, *FAULTS_AWAITING_SUITES)}
 
 
 class UnknownFault(ValueError):
