@@ -12,4 +12,5 @@ pytest_plugins = [
     "fixtures.clients",
     "fixtures.data",
     "fixtures.resources",
+    "fixtures.cleanup",
 ]

@@ -1,10 +1,13 @@
 """``ottimate-validate``: run the validation suites, build the report, print one verdict per criterion.
 
     ottimate-validate [-n WORKERS] [--reports-dir DIR] [--suite NAME ...] [--no-report] [-- PYTEST ARGS]
+    ottimate-validate cleanup [--yes] [--run-id ID]     (see ottimate_validation.cleanup)
 
-Each run gets its own folder, ``reports/<YYYYMMDD-HHMMSS>-<run id>/``, holding ``allure-results/``
-and ``report.html``; ``reports/latest`` points at the newest one. The target is chosen by the
-``OTTIMATE_*`` variables, passed through untouched to pytest.
+Each run gets its own folder, ``reports/<YYYYMMDD-HHMMSS>-<run id>/``, holding ``allure-results/``,
+``report.html`` (readiness summary on top), ``summary.md``, ``summary.json`` and ``junit.xml``;
+``reports/latest`` points at the newest one, and ``reports/history.jsonl`` keeps the Allure history
+that consecutive runs share (trends, flaky tests). The target is chosen by the ``OTTIMATE_*``
+variables, passed through untouched to pytest.
 
 Exit codes: 0 every suite passed and no criterion is "Not ready"; 1 the run failed (a test failed,
 no test was collected, pytest errored, or the report could not be built); 2 a usage or set-up error
@@ -18,6 +21,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +37,10 @@ from ottimate_validation.reporting.allure import (
     find_allure,
     generate_report,
 )
-from ottimate_validation.reporting.verdicts import Verdict, compute_verdicts, format_verdicts
+from ottimate_validation.reporting.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
+from ottimate_validation.reporting.plan import default_plan
+from ottimate_validation.reporting.summary import ReadinessSummary, build_summary, read_leftovers, write_summary
+from ottimate_validation.reporting.verdicts import Verdict, format_verdicts
 
 PROG = "ottimate-validate"
 # Suite name -> folder under suites/, in the order of Ottimate's validation checklist.
@@ -46,7 +53,12 @@ SUITES: dict[str, str] = {
 }
 ROOT_ENV = "OTTIMATE_VALIDATION_ROOT"
 RUN_ID_ENV = "OTTIMATE_RUN_ID"
+RUN_DIR_ENV = "OTTIMATE_RUN_DIR"  # where a later step (cleanup) may leave files for the summary
 LATEST_LINK = "latest"
+HISTORY_FILE = "history.jsonl"
+JUNIT_FILE = "junit.xml"
+# Shown in the report's header; the full list is in its environment section.
+HEADER_FACTS = (TARGET, API_VERSION, RUN_MODE, PLAN, RUN_ID, GIT_REVISION)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -90,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Run the Ottimate integration-validation suites and build the evidence report.",
-        epilog="Arguments after `--` go to pytest unchanged, e.g. `ottimate-validate -- -k token`.",
+        epilog="Arguments after `--` go to pytest unchanged, e.g. `ottimate-validate -- -k token`. "
+        "`ottimate-validate cleanup` lists what earlier runs left on the target.",
     )
     parser.add_argument(
         "-n",
@@ -212,7 +225,7 @@ def _point_latest(reports_dir: Path, run_dir: Path) -> str | None:
     return None
 
 
-def _run_pytest(plan: RunPlan, results_dir: Path, run_id: str) -> tuple[int, bool]:
+def _run_pytest(plan: RunPlan, run_dir: Path, run_id: str) -> tuple[int, bool]:
     """Run the suites in a child pytest; return its exit code and whether the user interrupted."""
     command = [
         sys.executable,
@@ -222,7 +235,11 @@ def _run_pytest(plan: RunPlan, results_dir: Path, run_id: str) -> tuple[int, boo
         "-n",
         plan.workers,
         "--alluredir",
-        str(results_dir),
+        str(run_dir / "allure-results"),
+        # For CI systems that read JUnit XML (failure messages are scrubbed of credentials).
+        f"--junitxml={run_dir / JUNIT_FILE}",
+        "-o",
+        "junit_suite_name=ottimate-validation",
         # Suites are ordered stories; random order would make runs hard to compare.
         "-p",
         "no:randomly",
@@ -230,6 +247,7 @@ def _run_pytest(plan: RunPlan, results_dir: Path, run_id: str) -> tuple[int, boo
     ]
     env = dict(os.environ)
     env[RUN_ID_ENV] = run_id
+    env[RUN_DIR_ENV] = str(run_dir)
     interrupted = False
     proc = subprocess.Popen(command, cwd=plan.root, env=env)
     while True:
@@ -264,8 +282,13 @@ def _allure_for(root: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["cleanup"]:  # `ottimate-validate cleanup`: what earlier runs left on the target
+        from ottimate_validation import cleanup
+
+        return cleanup.main(args[1:])
     try:
-        return _main(sys.argv[1:] if argv is None else argv)
+        return _main(args)
     except KeyboardInterrupt:
         _warn("interrupted.")
         return EXIT_INTERRUPTED
@@ -284,13 +307,38 @@ def _main(argv: Sequence[str]) -> int:
 
     results_dir = run_dir / "allure-results"
     _say(f"Run {run_id}: results in {run_dir}")
-    pytest_code, interrupted = _run_pytest(plan, results_dir, run_id)
+    started = time.monotonic()
+    pytest_code, interrupted = _run_pytest(plan, run_dir, run_id)
+    duration = time.monotonic() - started
+
+    run_error = None
+    if interrupted or pytest_code == 2:
+        run_error = "the run was interrupted, so these verdicts are partial"
+    elif pytest_code not in (0, 1):
+        run_error = f"pytest exited with code {pytest_code} ({_PYTEST_EXIT_MEANING.get(pytest_code, 'pytest failed')})"
+    summary = build_summary(
+        results_dir,
+        title=DEFAULT_TITLE,
+        plan=default_plan(),
+        leftovers=read_leftovers(run_dir),
+        run_error=run_error,
+        duration_seconds=duration,
+    )
+    summary_ok = _write_summary(summary, run_dir)
 
     report_ok = True
     report_path: Path | None = None
     if allure is not None:
         try:
-            report_path = generate_report(results_dir, run_dir, title=DEFAULT_TITLE, allure=allure)
+            report_path = generate_report(
+                results_dir,
+                run_dir,
+                title=DEFAULT_TITLE,
+                allure=allure,
+                history_path=plan.reports_dir / HISTORY_FILE,
+                variables={k: v for k, v in summary.environment.items() if k in HEADER_FACTS},
+                summary_html=summary.to_html(),
+            )
         except ReportError as exc:
             report_ok = False
             _warn(f"the report was not built: {exc}")
@@ -298,14 +346,19 @@ def _main(argv: Sequence[str]) -> int:
     if warning:
         _warn(warning)
 
-    verdicts = compute_verdicts(results_dir)
     _say()
     if report_path is not None:
         _say(f"Report: {report_path}")
     elif not plan.report:
         _say(f"Report: skipped (--no-report); results in {results_dir}")
+    if summary_ok:
+        _say(f"Summary: {run_dir / 'summary.md'} (and summary.json, {JUNIT_FILE})")
     _say()
-    for line in format_verdicts(verdicts):
+    _say(summary.headline)
+    for line in format_verdicts(summary.verdicts):
+        _say(line)
+    _say()
+    for line in summary.console_lines():
         _say(line)
     if pytest_code != 0:
         meaning = _PYTEST_EXIT_MEANING.get(pytest_code, "pytest failed")
@@ -316,10 +369,19 @@ def _main(argv: Sequence[str]) -> int:
 
     if interrupted:
         return EXIT_INTERRUPTED
-    not_ready = any(v.verdict is Verdict.NOT_READY for v in verdicts)
-    if pytest_code != 0 or not_ready or not report_ok:
+    not_ready = any(v.verdict is Verdict.NOT_READY for v in summary.verdicts)
+    if pytest_code != 0 or not_ready or not report_ok or not summary_ok:
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _write_summary(summary: ReadinessSummary, run_dir: Path) -> bool:
+    try:
+        write_summary(summary, run_dir)
+    except OSError as exc:
+        _warn(f"the summary was not written into {run_dir}: {exc.strerror or exc}")
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -108,17 +108,26 @@ def default_auth_url(api_url: str) -> str:
     return _AUTH_URL_FOR_API_HOST.get(host, f"{parts.scheme}://{parts.netloc}")
 
 
+def production_hosts(*urls: str | None) -> list[str]:
+    """The production hosts (CONTRACT §1) among the URLs, in order, without repeats."""
+    found: list[str] = []
+    for url in urls:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".") if url else ""
+        if host in PRODUCTION_HOSTS and host not in found:
+            found.append(host)
+    return found
+
+
 def check_not_production(api_url: str | None, auth_url: str | None, allow_production: bool) -> None:
     """Raise ProductionTargetRefused when either URL points at production and that is not allowed."""
     if allow_production:
         return
-    for url in (api_url, auth_url):
-        host = (urlsplit(url).hostname or "").lower().rstrip(".") if url else ""
-        if host in PRODUCTION_HOSTS:
-            raise ProductionTargetRefused(
-                f"Refusing to run against the production host {host}: validate against the sandbox, "
-                f"or set {ENV_PREFIX}ALLOW_PRODUCTION=true to run the read-only checks there."
-            )
+    hosts = production_hosts(api_url, auth_url)
+    if hosts:
+        raise ProductionTargetRefused(
+            f"Refusing to run against the production host {hosts[0]}: validate against the sandbox, or pass "
+            f"--allow-production (or set {ENV_PREFIX}ALLOW_PRODUCTION=true) to run only the read-only checks there."
+        )
 
 
 def _required(value: SecretStr | str | None, name: str) -> str:

@@ -11,6 +11,7 @@ from .errors import (
     TargetUnreachable,
 )
 from .retry import RETRY_SAFE, RetryTransport, is_retry_safe, retry_after
+from .transport import EnvironmentTransport
 
 __all__ = [
     "RETRY_SAFE",
@@ -19,6 +20,7 @@ __all__ = [
     "ClientConfig",
     "ConfigurationError",
     "Credentials",
+    "EnvironmentTransport",
     "OAuth2ClientCredentials",
     "OnExchange",
     "OttimateClient",

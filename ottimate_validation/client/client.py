@@ -5,7 +5,8 @@ Transport stack, outermost first::
     httpx.Client (base_url, timeouts, OAuth2ClientCredentials auth flow)
       -> RetryTransport          retries safe requests
         -> _ExchangeTransport    reads the body, reports every exchange to on_exchange
-          -> transport           httpx.HTTPTransport, or a MockTransport in tests
+          -> transport           EnvironmentTransport (httpx's, via the environment's proxies),
+                                 or a MockTransport in tests
 
 The exchange reporter sits innermost so that token requests and each retry attempt are seen;
 httpx event hooks would miss the attempts made inside the retry transport.
@@ -14,6 +15,7 @@ httpx event hooks would miss the attempts made inside the retry transport.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import TracebackType
@@ -25,6 +27,7 @@ from .auth import OAuth2ClientCredentials, Token, build_token_request, parse_tok
 from .config import ClientConfig
 from .errors import TargetUnreachable
 from .retry import RetryTransport
+from .transport import EnvironmentTransport
 
 OnExchange = Callable[[httpx.Request, httpx.Response], None]
 
@@ -76,7 +79,7 @@ class OttimateClient:
         headers = {"User-Agent": config.user_agent, "Accept": "application/json"}
         if config.api_version:
             headers["X-API-Version"] = config.api_version
-        exchange = _ExchangeTransport(transport or httpx.HTTPTransport(), on_exchange)
+        exchange = _ExchangeTransport(transport or EnvironmentTransport(), on_exchange)
         self._http = httpx.Client(
             base_url=config.api_url,
             auth=self.auth,
@@ -101,12 +104,21 @@ class OttimateClient:
     ) -> httpx.Response:
         """Send one request. `path` is relative to api_url ("/vendors"); absolute URLs pass through.
 
+        A POST is retried (on 429/503, ...) only when it carries an `Idempotency-Key`: the one given,
+        or with `config.auto_idempotency_keys` a fresh one for every call.
+
         `authenticated=False` sends it without X-Api-Key and Bearer token (negative auth tests);
         add those headers yourself to send wrong ones.
         """
         merged = dict(headers or {})
         if idempotency_key is not None:
             merged["Idempotency-Key"] = idempotency_key
+        elif (
+            self.config.auto_idempotency_keys
+            and method.upper() == "POST"
+            and not any(name.lower() == "idempotency-key" for name in merged)
+        ):
+            merged["Idempotency-Key"] = str(uuid.uuid4())
         request = self._http.build_request(
             method, path, params=params, json=json, content=content, data=data, files=files, headers=merged
         )

@@ -48,6 +48,10 @@ class ClientConfig:
     timeout: float = REQUEST_TIMEOUT
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     user_agent: str = "ottimate-validation/0.1"
+    #: Give every POST sent without an `Idempotency-Key` a fresh one (a UUID), so that a 429 or 503
+    #: on any write can be retried without ever writing twice (CONTRACT §5; Stripe's clients do the
+    #: same). Off by default: an endpoint that ignores the header would make such a retry unsafe.
+    auto_idempotency_keys: bool = False
 
     @property
     def token_url(self) -> str:

@@ -14,17 +14,23 @@ that still references an external script.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+from ottimate_validation.reporting.categories import allure_categories
 
 DEFAULT_TITLE = "Ottimate integration validation"
 REPORT_FILE_NAME = "report.html"
 DEFAULT_TIMEOUT_SECONDS = 600.0
+DEFAULT_HISTORY_LIMIT = 30
 _STDERR_TAIL_CHARS = 2000
 
 
@@ -110,21 +116,145 @@ def offline_violations(html: str) -> list[str]:
     return found
 
 
+_BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+def inject_summary(html: str, fragment: str) -> str:
+    """Put ``fragment`` at the top of the page body, above the Allure app."""
+    match = _BODY_OPEN.search(html)
+    if match is None:
+        raise ReportError("The Allure page has no <body>; the readiness summary cannot be placed in it.")
+    return f"{html[: match.end()]}\n{fragment}\n{html[match.end() :]}"
+
+
+# --- compression ---------------------------------------------------------------------------------
+#
+# Allure's single file inlines its app (2.7 MB of JavaScript) and every data file, base64-encoded:
+# about 7 MB for a full run, more with history; too much to mail. Both compress 3 to 9 times with
+# gzip, so the page carries them gzipped, and a small inline script unpacks them with the browser's
+# own DecompressionStream before it starts the app. The app finds its data exactly where Allure's
+# own loader would have put it (``window.allureReportData``), so nothing else changes. If a future
+# Allure lays the page out differently, the page is left as Allure wrote it.
+
+_APP_SCRIPT = re.compile(r'<script\s+src="data:text/javascript;base64,(?P<app>[A-Za-z0-9+/=]+)"\s*></script>')
+_DATA_SCRIPT = re.compile(
+    r"<script defer>\s*Promise\.allSettled\(\[(?P<calls>.*?)\]\)\s*\.then\(function\(\)\s*\{\s*"
+    r"window\.allureReportDataReady\s*=\s*true;?\s*\}\)\s*</script>",
+    re.DOTALL,
+)
+_DATA_CALL = re.compile(r'd\("(?P<name>[^"\\]+)","(?P<data>[A-Za-z0-9+/=]*)"\)')
+
+_UNPACK = """<script>
+(function () {
+  var loader = document.getElementById("allure-app-loader");
+  function fail(message) { if (loader) { loader.textContent = message; } }
+  if (typeof DecompressionStream === "undefined") {
+    fail("This report needs a current web browser (Chrome or Edge 80+, Firefox 113+, Safari 16.4+).");
+    return;
+  }
+  function bytesOf(text) {
+    var raw = atob(text), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+  function inflate(text) {
+    var stream = new Blob([bytesOf(text)]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+  function base64Of(bytes) {
+    var text = "";
+    for (var i = 0; i < bytes.length; i += 32768) {
+      text += String.fromCharCode.apply(null, bytes.subarray(i, i + 32768));
+    }
+    return btoa(text);
+  }
+  Promise.all([inflate("__DATA__"), inflate("__APP__")]).then(function (parts) {
+    var data = new Uint8Array(parts[0]), cut = data.indexOf(10), at = cut + 1;
+    var index = JSON.parse(new TextDecoder().decode(data.subarray(0, cut)));
+    var store = window.allureReportData = window.allureReportData || {};
+    index.forEach(function (entry) {
+      store[entry[0]] = base64Of(data.subarray(at, at + entry[1]));
+      at += entry[1];
+    });
+    window.allureReportDataReady = true;
+    var app = document.createElement("script");
+    app.textContent = new TextDecoder().decode(parts[1]);
+    document.body.appendChild(app);
+  }).catch(function (error) { fail("The report could not be unpacked: " + error); });
+})();
+</script>"""
+
+
+def _gzip_b64(data: bytes) -> str:
+    # mtime=0: the same content always gives the same bytes.
+    return base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def compress_single_file(html: str) -> str:
+    """The page with Allure's app and data gzipped (see above), or unchanged when its layout is not
+    the one this was written for."""
+    apps = list(_APP_SCRIPT.finditer(html))
+    datas = list(_DATA_SCRIPT.finditer(html))
+    if len(apps) != 1 or len(datas) != 1 or apps[0].start() > datas[0].start():
+        return html
+    calls = datas[0].group("calls")
+    found = list(_DATA_CALL.finditer(calls))
+    if ",".join(m.group(0) for m in found) != calls.strip():
+        return html  # something other than plain d("name","data") calls: leave the page alone
+    index: list[tuple[str, int]] = []
+    blobs: list[bytes] = []
+    try:
+        app = base64.b64decode(apps[0].group("app"), validate=True)
+        for match in found:
+            blob = base64.b64decode(match.group("data"), validate=True)
+            index.append((match.group("name"), len(blob)))
+            blobs.append(blob)
+    except ValueError:
+        return html
+    bundle = json.dumps(index, ensure_ascii=True).encode("ascii") + b"\n" + b"".join(blobs)
+    loader = _UNPACK.replace("__DATA__", _gzip_b64(bundle)).replace("__APP__", _gzip_b64(app))
+    data_start, data_end = datas[0].span()
+    app_start, app_end = apps[0].span()
+    return html[:app_start] + html[app_end:data_start] + loader + html[data_end:]
+
+
 # --- generation ----------------------------------------------------------------------------------
 
 
-def _allure_config(title: str) -> dict[str, object]:
-    return {
+def _allure_config(
+    title: str,
+    *,
+    history_path: Path | None = None,
+    history_limit: int = DEFAULT_HISTORY_LIMIT,
+    variables: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    config: dict[str, object] = {
         "name": title,
+        "categories": allure_categories(),
         "plugins": {
             "awesome": {
-                "options": {"singleFile": True, "reportName": title, "reportLanguage": "en"},
+                "options": {
+                    "singleFile": True,
+                    "reportName": title,
+                    "reportLanguage": "en",
+                    "theme": "light",
+                    # The navigation a partner manager expects: criterion, then API area.
+                    "groupBy": ["epic", "feature"],
+                },
             },
             # The CLI adds its "agent" plugin (machine-readable output for coding agents) unless the
             # config names it; it adds nothing to the HTML, so it stays off.
             "agent": {"enabled": False},
         },
     }
+    if variables:
+        config["variables"] = dict(variables)
+    if history_path is not None:
+        # One JSON line per run: trends and flaky-test detection across runs.
+        config["historyPath"] = str(history_path)
+        config["historyLimit"] = history_limit
+        config["appendHistory"] = True
+    return config
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -142,12 +272,21 @@ def generate_report(
     title: str = DEFAULT_TITLE,
     allure: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    history_path: Path | None = None,
+    variables: Mapping[str, str] | None = None,
+    summary_html: str | None = None,
+    compress: bool = True,
 ) -> Path:
     """Build ``<output_dir>/report.html``, one self-contained offline page, and return its path.
 
     The CLI writes into a scratch folder inside ``output_dir`` (it owns its output folder, and
     ``output_dir`` usually holds the results too); only the finished, analytics-free page is moved
     into place, atomically, so a reader never sees a half-written report.
+
+    ``history_path``: the JSON-lines history file shared by consecutive runs (read, then appended
+    to). ``variables``: key facts shown in the report's header. ``summary_html``: a block shown
+    above the Allure app (the readiness summary). ``compress``: gzip the app and data inside the
+    page (about four times smaller; the browser unpacks them).
     """
     results_dir = Path(results_dir).resolve()
     output_dir = Path(output_dir).resolve()
@@ -161,7 +300,10 @@ def generate_report(
         raise ReportError(f"Cannot write the report into {output_dir}: {exc.strerror or exc}.") from exc
     try:
         config = scratch / "allurerc.json"
-        config.write_text(json.dumps(_allure_config(title), indent=2), encoding="utf-8")
+        if history_path is not None:
+            history_path.parent.mkdir(parents=True, exist_ok=True)
+        allurerc = _allure_config(title, history_path=history_path, variables=variables)
+        config.write_text(json.dumps(allurerc, indent=2), encoding="utf-8")
         built = scratch / "report"
         env = dict(os.environ)
         env.update({"ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1", "FORCE_COLOR": "0"})
@@ -200,6 +342,10 @@ def generate_report(
                 f"{_tail(completed.stderr or completed.stdout)}"
             )
         html = strip_analytics(index.read_text(encoding="utf-8"))
+        if summary_html:
+            html = inject_summary(html, summary_html)
+        if compress:
+            html = compress_single_file(html)
         problems = offline_violations(html)
         if problems:
             raise ReportError(

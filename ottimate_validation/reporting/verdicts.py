@@ -3,19 +3,23 @@
 Every test carries the Allure label ``epic`` = the name of the criterion it evidences (the fixtures
 set it). A criterion is:
 
-- "Ready" when at least one of its tests passed and none failed or broke;
-- "Not ready" when any of its tests failed or broke;
-- "Not evidenced" when none of its tests ran (all skipped, or no tests at all).
+- "Not ready" when any of its tests failed: the API broke the documented contract;
+- "Not evidenced" when none failed but one broke (an outage, a rate limit or a harness error: the
+  test could not decide), or when none of its tests ran (all skipped, or no tests at all);
+- "Ready" when at least one of its tests passed and every other one passed or was skipped.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from ottimate_validation.reporting.categories import categorize
 
 # Ottimate's validation checklist, in the order the console and the report list them.
 CRITERIA: tuple[str, ...] = (
@@ -27,6 +31,7 @@ CRITERIA: tuple[str, ...] = (
 )
 
 CRITERION_LABEL = "epic"
+OPERATION_LABEL = "operation"
 
 
 class Verdict(StrEnum):
@@ -42,10 +47,19 @@ class TestOutcome:
     __test__ = False  # not a pytest test class, despite the name
 
     key: str
-    name: str
+    name: str  # fullName: stable, for sorting and matching
     status: str  # passed | failed | broken | skipped
     criteria: tuple[str, ...]
     stop: int
+    title: str = ""  # what the report shows
+    message: str = ""
+    trace: str = ""
+    operations: tuple[str, ...] = ()
+
+    @property
+    def category(self) -> str | None:
+        """Why it did not pass (see ``categories``); None when it passed or was skipped."""
+        return categorize(self.status, self.message, self.trace)
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ class CriterionVerdict:
     failed: int = 0
     broken: int = 0
     skipped: int = 0
+    problems: Mapping[str, int] = field(default_factory=dict)  # category -> tests
 
     @property
     def total(self) -> int:
@@ -64,7 +79,7 @@ class CriterionVerdict:
 
 def _status(raw: Any) -> str:
     # Allure's fifth status, "unknown", means the test never reported an end (a crashed worker,
-    # an interrupted run): it proves nothing, so it counts against the criterion like "broken".
+    # an interrupted run): it proves nothing, so it counts like "broken".
     if raw in ("passed", "failed", "broken", "skipped"):
         return str(raw)
     return "broken"
@@ -77,15 +92,23 @@ def _parameters_key(parameters: Any) -> str:
     return ",".join(pairs)
 
 
-def _outcome_from(data: Mapping[str, Any]) -> TestOutcome | None:
+def _label_values(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values: list[str] = []
     labels = data.get("labels")
-    criteria: list[str] = []
     if isinstance(labels, list):
         for label in labels:
-            if isinstance(label, Mapping) and label.get("name") == CRITERION_LABEL:
+            if isinstance(label, Mapping) and label.get("name") == name:
                 value = label.get("value")
-                if isinstance(value, str) and value not in criteria:
-                    criteria.append(value)
+                if isinstance(value, str) and value not in values:
+                    values.append(value)
+    return tuple(values)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _outcome_from(data: Mapping[str, Any]) -> TestOutcome | None:
     # historyId identifies one test (parametrised cases included) across attempts; fullName plus
     # the parameters is the fallback when an adapter leaves historyId out.
     history_id = data.get("historyId")
@@ -97,12 +120,18 @@ def _outcome_from(data: Mapping[str, Any]) -> TestOutcome | None:
     else:
         return None
     stop = data.get("stop") or data.get("start") or 0
+    details = data.get("statusDetails")
+    details = details if isinstance(details, Mapping) else {}
     return TestOutcome(
         key=key,
         name=str(data.get("fullName") or data.get("name") or key),
         status=_status(data.get("status")),
-        criteria=tuple(criteria),
+        criteria=_label_values(data, CRITERION_LABEL),
         stop=stop if isinstance(stop, int) else 0,
+        title=str(data.get("name") or data.get("fullName") or key),
+        message=_text(details.get("message")),
+        trace=_text(details.get("trace")),
+        operations=_label_values(data, OPERATION_LABEL),
     )
 
 
@@ -134,21 +163,35 @@ def load_outcomes(results_dir: Path) -> list[TestOutcome]:
 
 def verdicts_from(outcomes: Iterable[TestOutcome], criteria: Sequence[str] = CRITERIA) -> list[CriterionVerdict]:
     """One verdict per criterion, in the order of ``criteria``; other epics are not judged."""
-    counts: dict[str, dict[str, int]] = {c: {"passed": 0, "failed": 0, "broken": 0, "skipped": 0} for c in criteria}
+    counts: dict[str, Counter[str]] = {c: Counter() for c in criteria}
+    problems: dict[str, Counter[str]] = {c: Counter() for c in criteria}
     for outcome in outcomes:
+        category = outcome.category
         for criterion in outcome.criteria:
             if criterion in counts:
                 counts[criterion][outcome.status] += 1
+                if category:
+                    problems[criterion][category] += 1
     verdicts: list[CriterionVerdict] = []
     for criterion in criteria:
         c = counts[criterion]
-        if c["failed"] or c["broken"]:
+        if c["failed"]:
             verdict = Verdict.NOT_READY
-        elif c["passed"]:
-            verdict = Verdict.READY
-        else:
+        elif c["broken"] or not c["passed"]:
             verdict = Verdict.NOT_EVIDENCED
-        verdicts.append(CriterionVerdict(criterion=criterion, verdict=verdict, **c))
+        else:
+            verdict = Verdict.READY
+        verdicts.append(
+            CriterionVerdict(
+                criterion=criterion,
+                verdict=verdict,
+                passed=c["passed"],
+                failed=c["failed"],
+                broken=c["broken"],
+                skipped=c["skipped"],
+                problems=dict(sorted(problems[criterion].items())),
+            )
+        )
     return verdicts
 
 
@@ -157,7 +200,8 @@ def compute_verdicts(results_dir: Path, criteria: Sequence[str] = CRITERIA) -> l
     return verdicts_from(load_outcomes(results_dir), criteria)
 
 
-def _details(v: CriterionVerdict) -> str:
+def details(v: CriterionVerdict) -> str:
+    """``12 passed, 1 failed, 2 broken`` (or ``no tests``)."""
     parts = [
         f"{count} {word}"
         for count, word in (
@@ -171,7 +215,19 @@ def _details(v: CriterionVerdict) -> str:
     return ", ".join(parts) if parts else "no tests"
 
 
+def reasons(v: CriterionVerdict) -> str:
+    """Why it is not Ready, by category: ``1 Contract violation, 2 Sandbox unreachable``."""
+    return ", ".join(f"{count} {category}" for category, count in v.problems.items())
+
+
 def format_verdicts(verdicts: Sequence[CriterionVerdict]) -> list[str]:
-    """Console lines such as ``Authentication ........ Ready (12 passed)``, dot-aligned."""
+    """Console lines such as ``Authentication ........ Ready (12 passed)``, dot-aligned; a criterion
+    that is not Ready says why: ``… Not ready (3 passed, 1 failed) — 1 Contract violation``."""
     width = max((len(v.criterion) for v in verdicts), default=0) + 3
-    return [f"{v.criterion} {'.' * (width - len(v.criterion))} {v.verdict.value} ({_details(v)})" for v in verdicts]
+    lines = []
+    for v in verdicts:
+        line = f"{v.criterion} {'.' * (width - len(v.criterion))} {v.verdict.value} ({details(v)})"
+        if v.problems:
+            line += f" — {reasons(v)}"
+        lines.append(line)
+    return lines

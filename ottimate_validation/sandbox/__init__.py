@@ -6,6 +6,7 @@ package is its implementation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import TracebackType
 
 from .accounts.models import ApiUser, UserSecrets
@@ -26,11 +27,12 @@ class EmbeddedSandbox:
         seed: int | None = None,
         account_secrets: UserSecrets | None = None,
         config: SandboxConfig | None = None,
+        variations: Iterable[str] = (),
     ) -> None:
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
-        self.state = SandboxState(seed=seed, config=config, account_secrets=account_secrets)
+        self.state = SandboxState(seed=seed, config=config, account_secrets=account_secrets, variations=variations)
         self.app = SandboxApp(self.state)
         self._host, self._port = host, port
         self._server: SandboxServer | None = None

@@ -3,6 +3,9 @@
 route → API version → API key → rate limit → bearer token → idempotency → handler → error envelope.
 
 Every error on the way, from any layer, becomes the documented ErrorResponse here and nowhere else.
+Variations (`variations.py`) hook in where a real deployment would differ: a gateway's 503 before
+the pipeline, extra 429s at the rate limit, latency around the handler, and the rewriting and
+compression of every finished answer except the control plane's.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from werkzeug.wrappers import Request, Response
 
 from . import contract
 from .accounts import responses as accounts
+from .batch import responses as batch
+from .catalog import responses as catalog
 from .contract import ErrorCode
 from .control import responses as control
 from .core import dates
@@ -28,18 +33,37 @@ from .core.context import Ctx, json_response
 from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from .core.idempotency import StoredResponse
 from .dimensions import responses as dimensions
+from .invoices import responses as invoices
 from .oauth import responses as oauth
+from .purchase_orders import responses as purchase_orders
+from .receipts import responses as receipts
 from .routing import Route
 from .state import SandboxState
+from .variations import (
+    EVERY_NTH_429,
+    EVERY_NTH_503_GET,
+    LATENCY_MS,
+    RETRY_AFTER_SECONDS,
+    accepts_gzip,
+    compress,
+    rewrite_json,
+)
 from .vendors import responses as vendors
 
 log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_sandbox"
 
 ALL_ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
     *accounts.ROUTES,
     *vendors.ROUTES,
     *dimensions.ROUTES,
+    *batch.ROUTES,
+    *catalog.ROUTES,
+    *purchase_orders.ROUTES,
+    *receipts.ROUTES,
+    *invoices.ROUTES,
     *control.ROUTES,
 )
 
@@ -79,6 +103,7 @@ class SandboxApp:
                 version=version,
                 version_explicit=explicit,
                 path_args=args,
+                max_body=route.max_body_bytes,
             )
             response = self._run(route, ctx)
         except ApiError as exc:
@@ -92,7 +117,27 @@ class SandboxApp:
         response.headers["X-Request-Id"] = request_id
         response.headers["Date"] = http_date(self.state.clock.now())  # the sandbox's clock, not the machine's
         response.headers.setdefault("X-API-Version", version)
+        if not request.path.startswith(CONTROL_PREFIX):
+            self._vary(request, response)
         return response
+
+    def _vary(self, request: Request, response: Response) -> None:
+        """Apply the body-level variations to a finished API answer."""
+        variations = self.state.variations
+        if response.mimetype == "application/json":
+            rewritten = rewrite_json(response.get_data(), variations)
+            if rewritten is not None:
+                response.set_data(rewritten)
+        if (
+            variations.on("gzip")
+            and request.method != "HEAD"
+            and response.content_length
+            and "Content-Encoding" not in response.headers
+            and accepts_gzip(request.headers.get("Accept-Encoding", ""))
+        ):
+            response.set_data(compress(response.get_data()))
+            response.headers["Content-Encoding"] = "gzip"
+            response.vary.add("Accept-Encoding")
 
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
         adapter = self.url_map.bind_to_environ(request.environ)
@@ -127,6 +172,12 @@ class SandboxApp:
         if route.kind == "control":
             return route.handler(ctx)
         state = self.state
+        if ctx.request.method in ("GET", "HEAD") and state.variations.due("sporadic_503_get", EVERY_NTH_503_GET):
+            raise ApiError(
+                "the service is briefly unavailable; try again",
+                code=ErrorCode.SERVICE_UNAVAILABLE,
+                status=503,
+            )
         api_key = ctx.request.headers.get("X-Api-Key", "")  # header names are case-insensitive (§19 #20)
         if route.kind == "api" and state.faults.on("auth_not_enforced"):
             try:
@@ -137,6 +188,10 @@ class SandboxApp:
         else:
             state.tokens.account_for_key(api_key)
         try:
+            if state.variations.due("sporadic_429", EVERY_NTH_429):
+                raise TooManyRequests(
+                    "too many requests; try again shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+                )
             state.rate_limiter.take(api_key)
         except TooManyRequests as exc:
             if state.faults.on("retry_after_missing"):
@@ -165,7 +220,7 @@ class SandboxApp:
         return response
 
     def _invoke(self, route: Route, ctx: Ctx) -> Response:
-        latency = self.state.config.latency_ms
+        latency = self.state.config.latency_ms + (LATENCY_MS if self.state.variations.on("latency") else 0)
         if latency:
             time.sleep(latency / 1000)  # outside the lock: concurrent requests overlap as on a real server
         try:

@@ -11,6 +11,7 @@ from typing import Any
 from . import EmbeddedSandbox, UserSecrets
 from .contract import DECISIONS
 from .faults import FAULTS, FAULTS_BY_NAME
+from .variations import VARIATIONS, VARIATIONS_BY_NAME
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -30,8 +31,16 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(FAULTS_BY_NAME),
         help="switch a fault on from the start (repeatable)",
     )
+    serve.add_argument(
+        "--variation",
+        action="append",
+        default=[],
+        choices=sorted(VARIATIONS_BY_NAME),
+        help="switch a variation (right but different behaviour) on from the start (repeatable)",
+    )
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     sub.add_parser("faults", help="list the fault switches")
+    sub.add_parser("variations", help="list the variations (behaviour the suites must tolerate)")
     sub.add_parser("decisions", help="list what the sandbox decided where the contract is silent")
     return parser
 
@@ -50,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         for fault in FAULTS:
             print(f"{fault.name:28} {fault.description} (caught by suites/{fault.caught_by})")
         return 0
+    if args.command == "variations":
+        for variation in VARIATIONS:
+            print(f"{variation.name:28} {variation.description}")
+        return 0
     if args.command == "decisions":
         for d in DECISIONS:
             print(f"- {d.topic} ({d.contract}): {d.chosen}")
@@ -66,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         sandbox = EmbeddedSandbox(
-            args.host, args.port, token_ttl=args.token_ttl, seed=args.seed, account_secrets=_env_secrets()
+            args.host,
+            args.port,
+            token_ttl=args.token_ttl,
+            seed=args.seed,
+            account_secrets=_env_secrets(),
+            variations=args.variation,
         )
         sandbox.state.faults.set(args.fault)
         sandbox.start()

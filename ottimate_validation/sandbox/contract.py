@@ -80,6 +80,21 @@ VENDOR_BULK_MAX: Final = 100
 DIMENSION_BULK_MAX: Final = 100
 MAX_TEXT_LENGTH: Final = 255  # UNKNOWN; see DECISIONS
 
+# §14, §15, §16
+PO_BULK_MAX: Final = 100
+PO_BULK_MAX_ITEMS: Final = 1000
+RECEIPT_BULK_MAX: Final = 100
+RECEIPT_BULK_MAX_ITEMS: Final = 1000
+PO_STATUSES: Final = ("pending", "open", "received", "closed", "flagged", "archived", "deleted")
+PO_STATUS_FILTER: Final = ("pending_review", "approved", "rejected", "closed")  # §19 #13: another vocabulary
+RECEIPT_STATUSES: Final = ("open", "pending", "flagged", "closed", "archived", "deleted")
+
+# §11
+CATALOG_BULK_MAX: Final = 1000
+CATALOG_ENTRIES_PAGE_SIZE: Final = 50
+CATALOG_TARGETS: Final = {"company": 10, "location_group": 15, "location": 20}
+ALLOWANCE_TYPES: Final = ("allowance", "discount", "rebate")
+
 # Largest JSON body accepted; uploads (25 MB, §13) get their own limit.
 MAX_JSON_BODY_BYTES: Final = 5 * 1024 * 1024
 
@@ -111,6 +126,12 @@ class ErrorCode:
     RATE_LIMITED = "rate_limited"
     DAILY_QUOTA_EXCEEDED = "daily_quota_exceeded"
     INTERNAL_ERROR = "internal_error"
+    INVALID_TRANSITION = "invalid_transition"  # invoice action not allowed from the current status (409)
+    PRECONDITION_FAILED = "precondition_failed"  # PATCH /invoices/{id} with a stale If-Match (412)
+    UNSUPPORTED_FILE_TYPE = "unsupported_file_type"  # upload/image content not PDF, JPG/JPEG, PNG (TIFF)
+    PO_VALIDATION = "PO4000"  # §7: the one documented code, for object-valued PO item dimensions
+    ALREADY_EXPORTED = "already_exported"
+    SERVICE_UNAVAILABLE = "service_unavailable"  # only sent by the `sporadic_503_get` variation
 
 
 @dataclass(frozen=True)
@@ -276,6 +297,302 @@ DECISIONS: Final[tuple[Decision, ...]] = (
         "`/vendors/bulk-create/` and "
         "`/dimensions/bulk-create/` are served as aliases of `/vendors/bulk` and `/dimensions/bulk`.",
     ),
+    Decision(
+        "Batch ids and tasks",
+        "§16",
+        "Batch ids are `bat_` + 16 letters/digits; one task per submitted item, task ids are integers. Tasks "
+        "finish one after another on the sandbox clock, one every `batch_task_seconds` (default 1.0 s, "
+        "control-plane config; 0 = due on the next request).",
+    ),
+    Decision(
+        "Batch URLs",
+        "§16",
+        "`batch_url` = `/v1/batch/{id}/progress`, `results_url` = `/v1/batch/{id}/results` (relative).",
+    ),
+    Decision(
+        "Batch results before completion",
+        "§16",
+        "200 with the tasks finished so far, in completion order (no status outside the documented ones).",
+    ),
+    Decision(
+        "Batch result `message` on success",
+        "§16",
+        "Omitted (the Reference types `message` as a non-null string); present with the error text on failure, "
+        "where `result` is null.",
+    ),
+    Decision(
+        "Unknown or foreign batch id",
+        "§16",
+        "Unknown id → 404 `not_found`; another API user's batch → 403 `forbidden`. `GET /batch` lists only the "
+        "caller's batches; `date_from`/`date_to` filter on last-modified time.",
+    ),
+    Decision("Batch list page size", "§6.1", "`limit` defaults to 20, max 100."),
+    Decision(
+        "PO and receipt ids, initial status",
+        "§14, §15",
+        "POs, PO items, receipts and receipt items get UUID v4 ids. A new PO is `open`, a new receipt `open`; "
+        "statuses never change through the API (no transitions are simulated).",
+    ),
+    Decision(
+        "PO list `status` filter",
+        "§14, §19 #13",
+        "The filter takes only `pending_review`|`approved`|`rejected`|`closed` (else 400 `invalid_parameter`), "
+        "mapped onto the response statuses: pending_review → pending/flagged, approved → open/received, "
+        "rejected → archived/deleted, closed → closed. The receipt `status` filter is a free string, exact match.",
+    ),
+    Decision(
+        "PO/receipt `expand=items` window",
+        "§6.2, §14, §15",
+        "Needs both `date_from` and `date_to`, at most 30 days apart, else 400 `invalid_parameter`; dates filter on "
+        "the document `date`, both ends inclusive. Any other `expand` value is 400.",
+    ),
+    Decision(
+        "PO and receipt upsert on `external_id`",
+        "§14, §15",
+        "`external_id` is unique within the company; POST with a known one updates that record (201, same id). "
+        "The sent `items` replace the stored ones; an item whose `external_id` matches keeps its id. Moving a PO to "
+        "another location, or a receipt to another PO, this way is 400.",
+    ),
+    Decision(
+        "PO item dimensions",
+        "§14",
+        "Keys match a company dimension's `ottimate_type` or `erp_type`, case-insensitively, and the value its "
+        "`erp_dimension_id` (exact). Reads key them upper-case. Unknown dimension → 400 `validation_error`; "
+        "`{}` → 400 `invalid_request`; a non-string value → 400 `PO4000` \"Dimension value for 'X' must be a "
+        "string.\". `null`/omitted leaves an item's dimensions unchanged.",
+    ),
+    Decision(
+        "Immutable fields on PATCH",
+        "§14, §15, §19 #18",
+        "Sending an immutable field with its current value is accepted; a different value is 400 "
+        "`validation_error` naming the fields. PATCH `items[]` with `id` updates that item, without adds one; "
+        "items cannot be removed by PATCH.",
+    ),
+    Decision(
+        "PO and receipt scope",
+        "§2.2, §14, §15",
+        "Both belong to a location: a user reads and writes them only at locations in scope (location-level users "
+        "included); elsewhere 403. The PO's vendor is not required to exist as a vendor record.",
+    ),
+    Decision(
+        "Receipt PO and item resolution failures",
+        "§15",
+        "No `ottimate_po_id` and an incomplete lookup trio, no matching PO, or an item matching no / several PO "
+        "items → 400 `validation_error` naming the item. A receipt item's `name` is its PO item's.",
+    ),
+    Decision(
+        "PO/receipt bulk",
+        "§14, §15, §16",
+        "Envelope problems (company, location not in the company, 0 or more than 100 documents, more than 1,000 "
+        "items) → 400; each document is one batch task whose result is the document as `POST` answers it. A PO may "
+        "carry its own `ottimate_location_id`, else the envelope's default applies.",
+    ),
+    Decision(
+        "Catalog bulk request bodies",
+        "§11",
+        "`{ottimate_company_id, entries|prices|allowances: [...]}`, 1 to 1,000 items, each item as the single "
+        "POST minus the company; one batch task per item.",
+    ),
+    Decision(
+        "`catalog_unique_key` generation",
+        "§11",
+        "Omitted → `erp_vendor_id|sku|size|item_name`, each trimmed, whitespace collapsed and lower-cased (`upc` "
+        "plays no part); a sent key is normalised the same way. The key is returned on every entry object.",
+    ),
+    Decision(
+        "Catalog deprecated fields",
+        "§11, §19 #10",
+        "`description` is accepted for `item_name` and `pack_size` for `size`, each with a `warnings[]` entry; "
+        "omitting `prices` or `allowances` adds a warning; `null` means none. Warnings describe the write only "
+        "(a GET has none). Responses carry both `item_name` and `description`.",
+    ),
+    Decision(
+        "Catalog entry writes",
+        "§11, §19 #12",
+        "POST answers 201 for a create and for an update. `dimensions` is the [S] list of `{TYPE: name, code?}` "
+        "objects (anything else → 400), returned as `{TYPE: name}`. Nested `prices[]` are added; nested "
+        "`allowances[]` upsert on `reference_id`. PATCH updates in place and keeps the entry's key.",
+    ),
+    Decision(
+        "Catalog ids and numbers",
+        "§11, §19 #17",
+        "Entry ids are `cte_<integer>`; an integer `catalog_entry_id` N means `cte_N` (both accepted). Prices are "
+        "`ctp_…`, allowances `cta_…`, variance batches `ctb_…`. Decimal strings have at least two places. "
+        "`price_type`/`target` codes: company 10, location_group 15, location 20.",
+    ),
+    Decision(
+        "Catalog scope",
+        "§2.2, §11",
+        "Company-level: location-level users read but do not write; `ottimate_company_id` is required on every "
+        "list (400 without). Location groups have no ids in the API, so `ottimate_group_id` is not checked.",
+    ),
+    Decision(
+        "Price bulk duplicates",
+        "§11",
+        "A price with the same `reference_id`, or the same type/location/group/start date, as an existing price of "
+        "that entry is skipped: a failed task whose message starts with `skipped:`.",
+    ),
+    Decision(
+        "Prices and allowances by location and date",
+        "§11",
+        "`ottimate_location_id` matches company-wide ones and that location's; `effective_date` matches when "
+        "start ≤ date ≤ end (open end = no end).",
+    ),
+    Decision(
+        "Variances",
+        "§11",
+        "A variance row is an entry with matched invoice lines (newest invoice first); `price_variance` = invoice "
+        "price − catalog price; overbilling > 0 > underbilling; `variance_only` drops a zero latest variance. "
+        "Seeded lines make the endpoints work before invoices exist. Page size 20 (max 100) here and on "
+        "variance batches.",
+    ),
+    Decision(
+        "Variance batches",
+        "§11",
+        "Each company is seeded with one exported and two pending batches, ordered by `batch_number`; `next`/"
+        "`previous` are relative URLs. Exporting an exported batch → 400 `already_exported`; location-level "
+        "users cannot export (403).",
+    ),
+    Decision(
+        "Invoice status spellings",
+        "§12.1, §19 #15",
+        "Responses use the hyphenated filter spellings (`needs-attention`, `pending-approval`, `ready-for-export`).",
+    ),
+    Decision(
+        "Invoice lifecycle",
+        "§12.1",
+        "One table (`sandbox/invoices/lifecycle.py`). Extraction/import/create land in `pending-approval` when "
+        "complete and consistent (vendor matched, number, date, total, at least one line, lines + tax − "
+        "discount = total), else `needs-attention` with `error`. A PATCH that makes a `needs-attention` or "
+        "`incomplete` invoice complete sends it to `pending-approval`. Flag: from `needs-attention`, "
+        "`incomplete`, `pending-approval`, `ready-for-export` → `incomplete`. `processing` is never observed "
+        "on an invoice (an upload is not an invoice yet); nothing leads to `archived`.",
+    ),
+    Decision(
+        "Invalid invoice transitions",
+        "§12.1",
+        "409 `invalid_transition` naming the status and the statuses allowed; mark-exported/unexported report "
+        "them per invoice in `failed[]` / `skipped[]` instead (bulk endpoints never fail as a whole for one item).",
+    ),
+    Decision(
+        "`approved` status",
+        "§12.1, §12.8",
+        "Passed through: the last approval (or force-approve) sets `approved_date` and the invoice is "
+        "`ready-for-export` in the same step, so `approved` is not observable.",
+    ),
+    Decision(
+        "Export rules",
+        "§12.6",
+        "mark-exported only from `ready-for-export` (else `failed[]`), sets `exported_date`; mark-unexported only "
+        "from `exported` (else `skipped[]`), back to `ready-for-export`, or `incomplete` with `flag_invoice` "
+        "(then also in `flagged[]`; `updated[]` lists both). Unknown or out-of-scope ids → `failed[]`. "
+        "`invoices` must hold 1–100 entries (else 400). Editing is refused (409) once exported.",
+    ),
+    Decision(
+        "Invoice ids",
+        "§19 #14",
+        "Every invoice has a UUID v4 `id` and an integer `invoice_id` (an extra field in list and detail); "
+        "`/invoices/{id}` paths and the `invoice_ids` filter accept either.",
+    ),
+    Decision(
+        "Invoice fields without a value",
+        "§12.2, §12.3",
+        "Fields the Reference types as non-nullable (`invoice_date`, `approved_date`, `exported_date`, `error`, "
+        "…) are omitted when empty; their `_utc` twins are null. Extra fields: `invoice_id`, "
+        "`ottimate_location_id`, `ottimate_company_id`, `ottimate_vendor_id`, `upload_id`; the detail also "
+        "carries `invoice_number` and `items[]`.",
+    ),
+    Decision(
+        "Invoice line items",
+        "§12.2, §12.3",
+        "`items[]` of `{id, item, name, sku, quantity, price, amount, is_taxed, dimensions, custom_fields}` — "
+        "always in the detail, in the list only with `expand=items`.",
+    ),
+    Decision(
+        "Concurrent invoice edits (412)",
+        "§12.4",
+        "ETag/If-Match: detail, PATCH and approval answers carry `ETag`; a PATCH with an `If-Match` that is "
+        "not the current ETag → 412 `precondition_failed`. Without `If-Match` the PATCH is applied.",
+    ),
+    Decision(
+        "Invoice list",
+        "§12.2, §19 #16",
+        "`limit` defaults to 20 (1–100); `ottimate_company_id` is accepted and filters; `search` matches "
+        "number, vendor, location, purchase order, upload reference and ids; unknown `status` → 400; "
+        "`expand=items` needs `date_from` or `last_modified_date_from` and a window ≤ 30 days (else 400).",
+    ),
+    Decision(
+        "Invoice scope",
+        "§2.2",
+        "Location-scoped users read and write the invoices of their locations only (403 elsewhere); an "
+        "`ottimate_location_id` outside `ottimate_company_id` (when sent) → 400 `validation_error`.",
+    ),
+    Decision(
+        "Upload file types and size",
+        "§13",
+        "Judged by content (magic bytes), not name: PDF, PNG, JPEG, TIFF; anything else → 400 "
+        "`unsupported_file_type`. Files over 25 MB → 413 (uploads have their own body limit, not the 5 MB "
+        "JSON limit).",
+    ),
+    Decision(
+        "Upload records",
+        "§13",
+        "`reference_id` is the upload's `id` in `GET /invoices/uploads` (status always `processing`) and the "
+        "invoice's `upload_id`; `search=<reference_id>` finds the invoice. Extraction takes "
+        "`extraction_seconds` on the sandbox clock (default 30, control-plane config).",
+    ),
+    Decision(
+        "Extraction",
+        "§13",
+        "PDF text layers are read (layout in `sandbox/invoices/extraction.py`); images and PDFs without text "
+        "are not OCR'd and become `needs-attention`. The vendor is matched by `erp_vendor_name` within the "
+        "location's company.",
+    ),
+    Decision(
+        "Invoice import",
+        "§12.5",
+        "The array (1–100) and scope are checked on submit (400/403); each item is one batch task, whose "
+        "failure (validation, unknown location, `upload_id` reused in the company) is its `message`. The task "
+        "`result` is the invoice as in the list. `image_urls` must be HTTPS.",
+    ),
+    Decision(
+        "Invoice images",
+        "§12.9",
+        "Files that fail (type by content, over 50 MB) go to `image_errors[]`; the others replace all images; "
+        "when every file fails the old images are kept (still 200).",
+    ),
+    Decision(
+        "Invoice dimensions",
+        "§12.4, §12.5",
+        "Header and line `dimensions` must be objects of strings (else 400) but are not checked against the "
+        "company's dimensions; header dimensions are replaced, line dimensions merged (null removes one).",
+    ),
+    Decision(
+        "Custom fields",
+        "§12.4, §12.5",
+        "The sandbox account has no custom-field spec: a non-empty `custom_fields` → 400.",
+    ),
+    Decision(
+        "Receiver export",
+        "§12.10",
+        "Every vendor counts as item-validated; a line qualifies when it has a `sku` (stand-in for a catalog "
+        "match; `ottimate_catalog_id` = `cte_<sku>`). Missing ids → 400; location outside the company → 400.",
+    ),
+    Decision(
+        "Create invoice (extension)",
+        "§12",
+        "`POST /invoices` (not in the Reference; for seeding) takes an import item without `upload_id` and "
+        "answers 201 with the detail.",
+    ),
+    Decision(
+        "Approval actions (extension)",
+        "§12.8",
+        "Seeded policy: two approvers per location (`Test Approver - <location> 1/2`, @example.test). "
+        "`POST /invoices/{id}/approvers` `{email, display_name?}` → 201 `{approver}` (manual, `policy` null); "
+        "`DELETE /invoices/{id}/approvers/{approval_id}` → 204 (not once approved: 409); "
+        "`POST /invoices/{id}/approve` `{approval_id}` or `{approver_id}` → 200 detail; "
+        "`POST /invoices/{id}/force-approve` → 200 detail. All only while `pending-approval` (else 409).",
+    ),
 )
 
 # §19 conflicts as the sandbox resolves them (quoted in the README next to DECISIONS).
@@ -283,9 +600,19 @@ CONFLICTS_RESOLVED: Final[tuple[tuple[str, str], ...]] = (
     ("#1 Token URL", "Both `{auth}/oauth/token` and `{api}/v1/oauth/token` are served."),
     ("#2 Token example", "`expires_in` configurable, default 3600; scope `accounts.can_access_dashboard`."),
     ("#3/#4 Bulk paths", "`/bulk` (Reference); `/bulk-create/` accepted as an alias."),
+    ("#5 PO/receipt bulk paths", "`/bulk` (Reference); `/bulk-upsert/` accepted as an alias."),
     ("#6 Vendor bulk partial failure", "201 with `errors[]`."),
     ("#7/#8 Dimension fields", "[S] fields: `erp_type`, `ottimate_type` (`costtype`), `reference_id`, `code`."),
     ("#9 Vendor create required", "[S]: `ottimate_company_id`, `erp_vendor_name`, `erp_vendor_id`."),
+    ("#10 Catalog entry identity", "[S] `item_name`/`size`; `description`/`pack_size` accepted with a warning."),
+    ("#11 Catalog bulk", "Async: 202 and a batch."),
+    ("#12 Catalog entry dimensions", "[S]: a list of `{TYPE: name, code?}` objects."),
+    ("#13 PO status", "Response enum and list-filter enum both implemented, the filter mapped onto the statuses."),
+    ("#17 Allowance `catalog_entry_id`", "An integer N (= `cte_N`) or the `cte_` string."),
+    ("#18 Receipt PATCH `receipt_number`", "The same value is accepted; a change is 400."),
+    ("#14 Invoice id type", "Both: UUID `id` and integer `invoice_id` on every invoice; paths accept either."),
+    ("#15 Invoice status spellings", "Hyphenated (`ready-for-export`), in filters and responses."),
+    ("#16 Invoices company filter", "`ottimate_company_id` accepted on `GET /invoices` and filters."),
     ("#19 Idempotency availability", "Enabled (this is a sandbox)."),
     ("#20 Header casing", "Header names are case-insensitive (`X-API-Key` = `X-Api-Key`)."),
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .contract import CONFLICTS_RESOLVED, DECISIONS
 from .faults import FAULTS
+from .variations import VARIATIONS
 
 
 def _cell(text: str) -> str:
@@ -31,7 +32,18 @@ def faults_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"decisions": decisions_table, "conflicts": conflicts_table, "faults": faults_table}
+def variations_table() -> str:
+    rows = ["| Variation | How the sandbox differs (and the suites must still pass) |", "| --- | --- |"]
+    rows += [f"| `{v.name}` | {_cell(v.description)} |" for v in VARIATIONS]
+    return "\n".join(rows)
+
+
+SECTIONS = {
+    "decisions": decisions_table,
+    "conflicts": conflicts_table,
+    "faults": faults_table,
+    "variations": variations_table,
+}
 
 
 def render(readme: str) -> str:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from werkzeug.wrappers import Response
 
+from .contract import MAX_JSON_BODY_BYTES
 from .core.context import Ctx
 
 # api: API key + bearer + rate limit + idempotency; token: API key + rate limit; control: none of them.
@@ -20,3 +21,4 @@ class Route:
     method: str
     handler: Callable[[Ctx], Response]
     kind: RouteKind = "api"
+    max_body_bytes: int = MAX_JSON_BODY_BYTES  # uploads raise it (§13: 25 MB files)

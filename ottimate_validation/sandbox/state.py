@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from . import contract
 from .accounts.models import Organisation, UserSecrets, default_created_at, generated_secrets
+from .batch.models import BatchBackend
+from .catalog.models import CatalogBackend
 from .core.clock import Clock
 from .core.idempotency import IdempotencyStore
 from .core.ids import IdFactory
@@ -15,7 +18,11 @@ from .core.ratelimit import RateLimiter
 from .core.scheduler import Scheduler
 from .dimensions.models import DimensionBackend
 from .faults import FaultSwitches
+from .invoices.models import InvoiceBackend
 from .oauth.models import TokenService
+from .purchase_orders.models import PurchaseOrderBackend
+from .receipts.models import ReceiptBackend
+from .variations import VariationSwitches
 from .vendors.models import VendorBackend
 
 
@@ -26,6 +33,8 @@ class SandboxConfig:
     burst: int = contract.BURST
     daily_quota: int = contract.DAILY_QUOTA
     latency_ms: int = 0  # added inside the idempotency window, so in-flight keys can be observed
+    batch_task_seconds: float = 1.0  # sandbox-clock time each async bulk task takes (§16; see DECISIONS)
+    extraction_seconds: float = 30.0  # sandbox-clock time from upload to invoice (§13; see DECISIONS)
 
 
 class SandboxState:
@@ -35,8 +44,10 @@ class SandboxState:
         seed: int | None = None,
         config: SandboxConfig | None = None,
         account_secrets: UserSecrets | None = None,
+        variations: Iterable[str] = (),
     ) -> None:
         self._seed = seed
+        self._initial_variations = tuple(variations)
         self._initial_config = config or SandboxConfig()
         account = account_secrets or generated_secrets("account")
         self.user_secrets = {
@@ -49,6 +60,7 @@ class SandboxState:
         self.lock = threading.RLock()  # one writer at a time; handlers run under it
         self.clock = Clock()
         self.faults = FaultSwitches()
+        self.variations = VariationSwitches(self._initial_variations)
         self.config = SandboxConfig(**asdict(self._initial_config))
         self.rate_limiter = RateLimiter(
             self.clock, self.config.rate_per_second, self.config.burst, self.config.daily_quota
@@ -64,6 +76,11 @@ class SandboxState:
         self.tokens = TokenService(self.org, self.clock, self.faults, lambda: self.config.token_ttl_seconds)
         self.vendors = VendorBackend(self)
         self.dimensions = DimensionBackend(self)
+        self.batches = BatchBackend(self)
+        self.purchase_orders = PurchaseOrderBackend(self)
+        self.receipts = ReceiptBackend(self)
+        self.catalog = CatalogBackend(self)
+        self.invoices = InvoiceBackend(self)
         for company in self.org.companies.values():
             self.vendors.seed(company.id, ["Test Vendor - Produce Supplier", "Test Vendor - Dairy Supplier"])
             self.dimensions.seed(
@@ -73,11 +90,13 @@ class SandboxState:
                     ("Department", "department", "Test Dimension - Kitchen"),
                 ],
             )
+            self.catalog.seed(company.id)  # after vendors: entries take their vendor names
 
     def reset(self) -> None:
         with self.lock:
             self.clock.reset()
             self.faults.set(())
+            self.variations.set(self._initial_variations)
             self.config = SandboxConfig(**asdict(self._initial_config))
             self.rate_limiter.configure(self.config.rate_per_second, self.config.burst, self.config.daily_quota)
             self.rate_limiter.reset()
@@ -106,6 +125,8 @@ class SandboxState:
                 burst=int(merged["burst"]),
                 daily_quota=int(merged["daily_quota"]),
                 latency_ms=int(merged["latency_ms"]),
+                batch_task_seconds=float(merged["batch_task_seconds"]),
+                extraction_seconds=float(merged["extraction_seconds"]),
             )
 
     def stored_text(self, value: Any) -> Any:

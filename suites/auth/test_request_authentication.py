@@ -1,5 +1,7 @@
 """Every resource call needs both credentials: X-Api-Key and a bearer token (CONTRACT §2)."""
 
+import uuid
+
 import allure
 import pytest
 
@@ -18,6 +20,7 @@ CALLS = [
 
 def send(http, method, path, company):
     if method == "POST":
+        # With a key, as every write of the suites: a throttled attempt can be retried without a second write.
         return http.post(
             path,
             json={
@@ -25,6 +28,7 @@ def send(http, method, path, company):
                 "erp_vendor_name": "Test Vendor - Unauthorised",
                 "erp_vendor_id": "TV-unauthorised",
             },
+            headers={"Idempotency-Key": str(uuid.uuid4())},
         )
     return http.get(path)
 

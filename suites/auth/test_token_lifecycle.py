@@ -16,10 +16,11 @@ def test_the_client_reuses_one_token_for_many_calls(fresh_api, fresh_api_log):
             expect_status(fresh_api.get(path), 200)
     with allure.step("Check one token was fetched and every call carried it"):
         tokens = fresh_api_log.bearer_tokens()
-        assert len(fresh_api_log.token_calls()) == 1, (
-            f"five calls should need one token, the client asked {len(fresh_api_log.token_calls())} times"
+        assert len(fresh_api_log.tokens_issued()) == 1, (
+            f"five calls should need one token, the client got {len(fresh_api_log.tokens_issued())}"
         )
-        assert len(set(tokens)) == 1 and len(tokens) == 5, (
+        # At least five: a call answered 429 or 503 and retried is sent twice, with the same token.
+        assert len(set(tokens)) == 1 and len(tokens) >= 5, (
             f"the five calls should carry the same token: {len(set(tokens))} distinct"
         )
 
@@ -31,7 +32,7 @@ def test_an_expired_token_is_refused_and_the_client_renews_it(sandbox, fresh_api
         sandbox.set_config(token_ttl_seconds=30)
     with allure.step("Make a call with a new client, which gets a 30-second token"):
         expect_status(fresh_api.get("/accounts"), 200)
-        issued = fresh_api_log.token_calls()[-1][1].json()
+        issued = fresh_api_log.tokens_issued()[-1][1].json()
         assert issued.get("expires_in") == 30, f"the token should say it expires in 30 s: {issued.get('expires_in')}"
         old_token = fresh_api_log.bearer_tokens()[-1]
     with allure.step("Let 31 seconds pass on the sandbox clock"):
@@ -42,7 +43,7 @@ def test_an_expired_token_is_refused_and_the_client_renews_it(sandbox, fresh_api
         assert_error_response(response, 401)
     with allure.step("Call through the client again: it renews the token and succeeds"):
         expect_status(fresh_api.get("/accounts"), 200)
-        assert len(fresh_api_log.token_calls()) == 2, (
-            f"the client should have fetched a second token, it fetched {len(fresh_api_log.token_calls())}"
+        assert len(fresh_api_log.tokens_issued()) == 2, (
+            f"the client should have fetched a second token, it fetched {len(fresh_api_log.tokens_issued())}"
         )
         assert fresh_api_log.bearer_tokens()[-1] != old_token, "the successful call still carried the expired token"

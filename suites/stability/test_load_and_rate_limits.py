@@ -22,7 +22,8 @@ def test_concurrent_reads_share_one_token_and_all_succeed(fresh_api, fresh_api_l
     with allure.step("Every request succeeded"):
         assert [r.status_code for r in responses] == [200] * 24
     with allure.step("One access token served every thread"):
-        assert len(fresh_api_log.token_calls()) == 1, "the client fetched more than one token under concurrency"
+        issued = fresh_api_log.tokens_issued()  # a throttled token request, retried, is still one token
+        assert len(issued) == 1, f"the client fetched {len(issued)} tokens under concurrency, not one"
         assert len(set(fresh_api_log.bearer_tokens())) == 1
 
 

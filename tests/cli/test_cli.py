@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import textwrap
@@ -28,6 +29,16 @@ import allure
 def test_a_vendor_is_created():
     allure.dynamic.epic("Core Functionality")
     assert 201 == 500
+"""
+
+UNREACHABLE_INTEGRITY_TEST = """
+import allure
+import httpx
+
+
+def test_a_vendor_reads_back():
+    allure.dynamic.epic("Data Integrity")
+    raise httpx.ConnectError("[Errno 111] Connection refused")
 """
 
 RUN_ID_PROBE = """
@@ -100,6 +111,14 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "--workers" in out
     assert "--project-root" not in out, "the test-only option stays hidden"
+
+
+def test_cleanup_is_a_subcommand_with_its_own_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["cleanup", "--help"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ottimate-validate cleanup")
+    assert "--yes" in out
 
 
 def test_a_reports_dir_that_cannot_be_created_exits_2_with_one_sentence(
@@ -208,6 +227,14 @@ def test_a_passing_run_builds_the_report_points_latest_at_it_and_exits_0(
     assert "Authentication .......... Ready (1 passed)" in out
     assert "Core Functionality ...... Not evidenced (no tests)" in out
     assert "Integration Stability ... Not evidenced (no tests)" in out
+    # The summary beside the report says the same, and the run feeds the shared history.
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verdicts"][0] == {**summary["verdicts"][0], "criterion": "Authentication", "verdict": "Ready"}
+    assert summary["headline"] in out
+    assert "| Authentication | **Ready** | 1 passed | – |" in (run / "summary.md").read_text(encoding="utf-8")
+    assert "test_a_token_is_issued" in (run / "junit.xml").read_text(encoding="utf-8")
+    assert len((reports / "history.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    assert "ottimate-readiness" in (run / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -216,17 +243,26 @@ def test_a_failing_test_makes_the_run_exit_1_with_its_criterion_not_ready(
 ) -> None:
     project = make_project(
         tmp_path / "project",
-        {"auth": {"test_x.py": PASSING_AUTH_TEST}, "core": {"test_y.py": FAILING_CORE_TEST}},
+        {
+            "auth": {"test_x.py": PASSING_AUTH_TEST},
+            "core": {"test_y.py": FAILING_CORE_TEST},
+            "integrity": {"test_z.py": UNREACHABLE_INTEGRITY_TEST},
+        },
     )
 
     code = cli.main(["--project-root", str(project), "-n", "0", "--no-report"])
 
     out = capfd.readouterr().out
     assert code == 1
+    assert "Not ready: Core Functionality" in out
     assert "Authentication .......... Ready (1 passed)" in out
-    assert "Core Functionality ...... Not ready (1 failed)" in out
+    assert "Core Functionality ...... Not ready (1 failed) — 1 Contract violation" in out
+    # An outage proves nothing either way: not evidenced, and said why.
+    assert "Data Integrity .......... Not evidenced (1 broken) — 1 Sandbox unreachable" in out
     assert "Report: skipped (--no-report)" in out
-    assert not list(run_dirs(project / "reports")[0].glob("report.html"))
+    [run] = run_dirs(project / "reports")
+    assert not list(run.glob("report.html"))
+    assert (run / "summary.md").is_file(), "the summary is written even without a report"
 
 
 @pytest.mark.slow

@@ -122,3 +122,46 @@ def test_closing_the_client_closes_its_transport():
     with client:
         pass
     assert closed == [True]
+
+
+def answers_once(status: int):
+    """A resource handler answering `status` to the first call and 201 to every later one."""
+    calls = iter([status])
+    return lambda request: httpx.Response(next(calls, 201), json={"code": str(status), "message": None})
+
+
+def test_a_post_without_an_idempotency_key_is_sent_once_even_when_answered_503():
+    api = FakeApi(answers_once(503))
+    with make_client(api) as client:
+        assert client.post("/vendors", json={"name": "x"}).status_code == 503
+    assert len(api.resource_requests) == 1
+    assert "Idempotency-Key" not in api.resource_requests[0].headers
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_post_with_an_idempotency_key_is_retried_with_that_key(status: int):
+    api = FakeApi(answers_once(status))
+    with make_client(api) as client:
+        assert client.post("/vendors", json={"name": "x"}, idempotency_key="k-7").status_code == 201
+    assert [r.headers["Idempotency-Key"] for r in api.resource_requests] == ["k-7", "k-7"]
+
+
+def test_with_automatic_keys_every_post_gets_its_own_key_and_keeps_it_across_a_retry():
+    api = FakeApi(answers_once(503))
+    with make_client(api, config=make_config(auto_idempotency_keys=True)) as client:
+        assert client.post("/vendors", json={"name": "x"}).status_code == 201
+        assert client.post("/vendors", json={"name": "y"}).status_code == 201
+    first, retry, second = (r.headers.get("Idempotency-Key") for r in api.resource_requests)
+    assert first and first == retry, "a retry must carry the key of the attempt it repeats"
+    assert second and second != first, "each POST needs a key of its own"
+
+
+def test_automatic_keys_never_replace_a_given_key_and_leave_other_methods_alone():
+    api = FakeApi()
+    with make_client(api, config=make_config(auto_idempotency_keys=True)) as client:
+        client.post("/vendors", json={}, idempotency_key="mine")
+        client.post("/vendors", json={}, headers={"idempotency-key": "also-mine"})
+        client.get("/vendors")
+        client.patch("/vendors/1", json={})
+    keys = [r.headers.get("Idempotency-Key") for r in api.resource_requests]
+    assert keys == ["mine", "also-mine", None, None]

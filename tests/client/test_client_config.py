@@ -1,4 +1,8 @@
+import httpx
+import pytest
+
 from ottimate_validation.client import ClientConfig, Credentials, RetryPolicy
+from ottimate_validation.client.transport import proxy_for
 
 CREDS = Credentials(api_key="key-1234567890", client_id="client-abc", client_secret="s3cret-value-xyz")
 
@@ -22,3 +26,24 @@ def test_config_defaults_follow_the_contract():
 def test_token_url_is_the_auth_url_plus_oauth_token():
     config = ClientConfig(api_url="https://a/v1", auth_url="https://sandbox-auth.ottimate.com/", credentials=CREDS)
     assert config.token_url == "https://sandbox-auth.ottimate.com/oauth/token"
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "proxy"),
+    [
+        ({}, "https://sandbox-api.ottimate.com/v1", None),
+        ({"HTTPS_PROXY": "http://proxy.test:3128"}, "https://sandbox-api.ottimate.com/v1", "http://proxy.test:3128"),
+        ({"HTTPS_PROXY": "http://proxy.test:3128"}, "http://127.0.0.1:8000/v1", None),
+        ({"ALL_PROXY": "http://all.test:1"}, "http://127.0.0.1:8000/v1", "http://all.test:1"),
+        ({"HTTPS_PROXY": "http://proxy.test:3128", "NO_PROXY": ".ottimate.com"},
+         "https://sandbox-api.ottimate.com/v1", None),
+    ],
+    ids=["no proxy", "https proxy", "https proxy, http url", "all proxy", "no_proxy domain"],
+)  # fmt: skip
+def test_the_transport_takes_the_proxy_the_environment_names_for_each_host(monkeypatch, env, url, proxy):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert proxy_for(httpx.URL(url)) == proxy

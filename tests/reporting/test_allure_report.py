@@ -15,12 +15,15 @@ import pytest
 from ottimate_validation.reporting.allure import (
     AllureNotInstalledError,
     ReportError,
+    compress_single_file,
     find_allure,
     generate_report,
+    inject_summary,
     offline_violations,
     repo_root,
     strip_analytics,
 )
+from tests.reporting.factory import report_app, report_files
 
 TITLE = "Ottimate integration validation"
 
@@ -58,18 +61,19 @@ def write_synthetic_results(results: Path) -> None:
     attachment = f"{uuid.uuid4()}-attachment.json"
     (results / attachment).write_text('{"status": "ok"}', encoding="utf-8")
     cases = [
-        ("test_token_is_issued", "passed", "Authentication"),
-        ("test_vendor_is_created", "failed", "Core Functionality"),
-        ("test_rate_limit_is_reported", "skipped", "Error Handling"),
+        ("test_token_is_issued", "passed", "Authentication", ""),
+        ("test_vendor_is_created", "failed", "Core Functionality", "AssertionError: expected 201, got 500"),
+        ("test_rate_limit_is_reported", "skipped", "Error Handling", ""),
+        ("test_vendors_are_listed", "broken", "Core Functionality", "httpx.ConnectError: connection refused"),
     ]
-    for index, (name, status, epic) in enumerate(cases):
+    for index, (name, status, epic, message) in enumerate(cases):
         result = {
             "uuid": str(uuid.uuid4()),
             "historyId": f"history-{index}",
             "name": name,
             "fullName": f"suites.demo#{name}",
             "status": status,
-            "statusDetails": {"message": "expected 201, got 500"} if status == "failed" else {},
+            "statusDetails": {"message": message} if message else {},
             "start": 1_800_000_000_000 + index * 1000,
             "stop": 1_800_000_000_500 + index * 1000,
             "labels": [{"name": "epic", "value": epic}, {"name": "suite", "value": "demo"}],
@@ -130,6 +134,61 @@ def test_the_offline_check_names_what_would_reach_the_network() -> None:
     assert any("googletagmanager" in p for p in problems)
 
 
+ALLURE_LIKE_PAGE = """<!DOCTYPE html><html><head><title>r</title></head><body>
+<div id="allure-app-loader"></div><div id="app"></div>
+<script   src="data:text/javascript;base64,{app}"></script>
+<script async>
+  window.allureReportDataReady = false;
+  window.allureReportData = window.allureReportData || {{}};
+  function d(name, value){{ return Promise.resolve(window.allureReportData[name] = value); }}
+</script>
+<script defer>
+  Promise.allSettled([d("widgets/nav.json","{nav}"),d("data/attachments/a.txt","{attachment}")])
+    .then(function(){{
+      window.allureReportDataReady = true;
+    }})
+</script>
+</body></html>"""
+
+
+def allure_like_page() -> str:
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    return ALLURE_LIKE_PAGE.format(
+        app=b64(b"console.log('app');" * 50),
+        nav=b64(b'["a"]'),
+        attachment=b64("GET /v1/vendors → 200 (ünïcode)".encode() * 30),
+    )
+
+
+def test_packing_the_page_keeps_every_file_and_the_app_byte_for_byte() -> None:
+    page = allure_like_page()
+
+    packed = compress_single_file(page)
+
+    assert len(packed) < len(page)
+    assert report_files(packed) == report_files(page)
+    assert report_app(packed) == report_app(page)
+    assert "data:text/javascript" not in packed, "the app is carried packed, not as a data: script"
+    assert offline_violations(packed) == []
+
+
+def test_a_page_laid_out_differently_is_left_as_allure_wrote_it() -> None:
+    page = allure_like_page().replace("Promise.allSettled", "Promise.all")
+
+    assert compress_single_file(page) == page
+
+
+def test_the_summary_block_goes_first_in_the_page_body() -> None:
+    page = inject_summary(allure_like_page(), "<section id='ottimate-readiness'>Ready</section>")
+
+    body = page.split("<body>", 1)[1]
+    assert body.lstrip().startswith("<section id='ottimate-readiness'>Ready</section>")
+    with pytest.raises(ReportError, match="no <body>"):
+        inject_summary("<html></html>", "x")
+
+
 def test_a_missing_cli_is_reported_with_the_command_that_installs_it(tmp_path: Path) -> None:
     with pytest.raises(AllureNotInstalledError, match=r"npm ci") as caught:
         find_allure(tmp_path)
@@ -185,10 +244,56 @@ def test_the_report_is_one_offline_html_file_without_analytics(tmp_path: Path) -
     html = report.read_text(encoding="utf-8")
     assert_offline_and_analytics_free(html)
     assert f"<title> {TITLE} </title>" in html
-    inlined = {name: base64.b64decode(data) for name, data in INLINED_FILE.findall(html)}
+    inlined = report_files(html)
     assert any(b"test_token_is_issued" in data for data in inlined.values()), "results are not inlined"
     assert any(b'{"status": "ok"}' in data for data in inlined.values()), "attachments are not inlined"
-    assert report.stat().st_size < 8_000_000
+    assert b"googletagmanager" not in report_app(html)
+    assert report.stat().st_size < 2_500_000, "packed, the app and a small run fit in well under 2.5 MB"
+
+
+@needs_allure
+def test_failures_are_sorted_into_the_projects_categories(tmp_path: Path) -> None:
+    results = tmp_path / "allure-results"
+    write_synthetic_results(results)
+
+    report = generate_report(results, tmp_path, title=TITLE)
+
+    categories = report_files(report.read_text(encoding="utf-8"))["widgets/categories.json"].decode()
+    assert "Contract violation" in categories
+    assert "Sandbox unreachable" in categories
+    assert "Product errors" not in json.loads(categories).get("roots", []), "no test falls through to defaults"
+
+
+@needs_allure
+def test_each_build_appends_to_the_shared_history(tmp_path: Path) -> None:
+    results = tmp_path / "allure-results"
+    write_synthetic_results(results)
+    history = tmp_path / "reports" / "history.jsonl"
+
+    generate_report(results, tmp_path / "one", title=TITLE, history_path=history)
+    generate_report(results, tmp_path / "two", title=TITLE, history_path=history)
+
+    points = [json.loads(line) for line in history.read_text(encoding="utf-8").splitlines()]
+    assert len(points) == 2
+    assert {r["name"] for r in points[1]["testResults"].values()} >= {"test_token_is_issued", "test_vendor_is_created"}
+
+
+@needs_allure
+def test_the_readiness_summary_and_key_facts_are_in_the_built_page(tmp_path: Path) -> None:
+    results = tmp_path / "allure-results"
+    write_synthetic_results(results)
+
+    report = generate_report(
+        results,
+        tmp_path,
+        title=TITLE,
+        variables={"Target": "Embedded sandbox"},
+        summary_html="<section id='ottimate-readiness'>Not ready: Core Functionality</section>",
+    )
+
+    html = report.read_text(encoding="utf-8")
+    assert html.index("ottimate-readiness") < html.index('id="app"')
+    assert b"Embedded sandbox" in report_files(html)["widgets/variables.json"]
 
 
 @needs_allure

@@ -30,6 +30,7 @@ def write_result(
     history_id: str | None = "",
     stop: int | None = None,
     parameters: list[dict[str, str]] | None = None,
+    message: str | None = None,
 ) -> Path:
     """One ``*-result.json`` shaped like allure-pytest's; history_id "" derives one from the name."""
     if stop is None:
@@ -51,6 +52,8 @@ def write_result(
         data["historyId"] = history_id or f"h-{name}"
     if parameters is not None:
         data["parameters"] = parameters
+    if message is not None:
+        data["statusDetails"] = {"message": message, "trace": ""}
     path = results / f"{data['uuid']}-result.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
@@ -78,14 +81,38 @@ def test_one_failed_test_makes_its_criterion_not_ready(tmp_path: Path) -> None:
     assert verdict_of(tmp_path).verdict is Verdict.NOT_READY
 
 
-def test_one_broken_test_makes_its_criterion_not_ready(tmp_path: Path) -> None:
+def test_one_broken_test_leaves_its_criterion_not_evidenced_rather_than_ready(tmp_path: Path) -> None:
+    # Broken = the test could not decide (outage, rate limit, harness bug): nothing is proven.
     write_result(tmp_path, "test_token", "passed")
     write_result(tmp_path, "test_refresh", "broken")
 
     v = verdict_of(tmp_path)
 
-    assert v.verdict is Verdict.NOT_READY
+    assert v.verdict is Verdict.NOT_EVIDENCED
     assert v.broken == 1
+    assert v.problems == {"Harness error": 1}
+
+
+def test_a_failed_test_outweighs_a_broken_one(tmp_path: Path) -> None:
+    write_result(tmp_path, "test_refresh", "broken")
+    write_result(tmp_path, "test_token", "failed")
+
+    v = verdict_of(tmp_path)
+
+    assert v.verdict is Verdict.NOT_READY
+    assert v.problems == {"Contract violation": 1, "Harness error": 1}
+
+
+def test_why_a_test_did_not_pass_comes_from_its_message(tmp_path: Path) -> None:
+    write_result(
+        tmp_path,
+        "test_token",
+        "broken",
+        message="ottimate_validation.client.errors.TargetUnreachable: Cannot reach sandbox-api.ottimate.com.",
+    )
+    write_result(tmp_path, "test_list", "broken", message="fixtures.checks.RateLimited: GET /v1/vendors was …")
+
+    assert verdict_of(tmp_path).problems == {"Rate limited": 1, "Sandbox unreachable": 1}
 
 
 def test_a_criterion_with_only_skipped_tests_is_not_evidenced(tmp_path: Path) -> None:
@@ -173,7 +200,7 @@ def test_an_unknown_status_counts_against_the_criterion_like_broken(tmp_path: Pa
 
     v = verdict_of(tmp_path)
 
-    assert v.verdict is Verdict.NOT_READY
+    assert v.verdict is Verdict.NOT_EVIDENCED
     assert v.broken == 1
 
 
@@ -198,7 +225,15 @@ def test_truncated_and_foreign_files_in_the_results_folder_are_ignored(tmp_path:
 def test_the_console_lines_name_the_criterion_verdict_and_counts_aligned_on_dots() -> None:
     verdicts = [
         CriterionVerdict("Authentication", Verdict.READY, passed=12),
-        CriterionVerdict("Core Functionality", Verdict.NOT_READY, passed=3, failed=1, broken=2, skipped=1),
+        CriterionVerdict(
+            "Core Functionality",
+            Verdict.NOT_READY,
+            passed=3,
+            failed=1,
+            broken=2,
+            skipped=1,
+            problems={"Contract violation": 1, "Sandbox unreachable": 2},
+        ),
         CriterionVerdict("Integration Stability", Verdict.NOT_EVIDENCED, skipped=4),
         CriterionVerdict("Data Integrity", Verdict.NOT_EVIDENCED),
     ]
@@ -207,7 +242,8 @@ def test_the_console_lines_name_the_criterion_verdict_and_counts_aligned_on_dots
 
     assert lines == [
         "Authentication .......... Ready (12 passed)",
-        "Core Functionality ...... Not ready (3 passed, 1 failed, 2 broken, 1 skipped)",
+        "Core Functionality ...... Not ready (3 passed, 1 failed, 2 broken, 1 skipped)"
+        " — 1 Contract violation, 2 Sandbox unreachable",
         "Integration Stability ... Not evidenced (4 skipped)",
         "Data Integrity .......... Not evidenced (no tests)",
     ]

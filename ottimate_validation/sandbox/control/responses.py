@@ -1,6 +1,7 @@
 """The control plane: exists only on the embedded sandbox, for the harness's own tests.
 
-Reset, a controllable clock, fault switches and configuration. No auth: it listens on loopback.
+Reset, a controllable clock, fault switches, variations and configuration. No auth: it listens on
+loopback.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from werkzeug.wrappers import Response
 from ..core import dates
 from ..core.context import Ctx
 from ..core.errors import BadRequest
-from ..faults import FAULTS, UnknownFault
+from ..faults import FAULTS_BY_NAME, UnknownSwitch
 from ..routing import Route
+from ..variations import VARIATIONS
 
 
 def health(ctx: Ctx) -> Response:
@@ -39,7 +41,9 @@ def advance_clock(ctx: Ctx) -> Response:
 
 
 def get_faults(ctx: Ctx) -> Response:
-    return ctx.respond({"available": {f.name: f.description for f in FAULTS}, "enabled": ctx.state.faults.enabled})
+    return ctx.respond(
+        {"available": {f.name: f.description for f in FAULTS_BY_NAME.values()}, "enabled": ctx.state.faults.enabled}
+    )
 
 
 def set_faults(ctx: Ctx) -> Response:
@@ -48,9 +52,26 @@ def set_faults(ctx: Ctx) -> Response:
         raise BadRequest("enabled must be a list of fault names")
     try:
         ctx.state.faults.set(enabled)
-    except UnknownFault as exc:
+    except UnknownSwitch as exc:
         raise BadRequest(str(exc)) from None
     return get_faults(ctx)
+
+
+def get_variations(ctx: Ctx) -> Response:
+    return ctx.respond(
+        {"available": {v.name: v.description for v in VARIATIONS}, "enabled": ctx.state.variations.enabled}
+    )
+
+
+def set_variations(ctx: Ctx) -> Response:
+    enabled = ctx.json_object().get("enabled")
+    if not isinstance(enabled, list) or not all(isinstance(n, str) for n in enabled):
+        raise BadRequest("enabled must be a list of variation names")
+    try:
+        ctx.state.variations.set(enabled)
+    except UnknownSwitch as exc:
+        raise BadRequest(str(exc)) from None
+    return get_variations(ctx)
 
 
 def get_config(ctx: Ctx) -> Response:
@@ -73,6 +94,8 @@ ROUTES = [
     Route("/_sandbox/clock", "POST", advance_clock, kind="control"),
     Route("/_sandbox/faults", "GET", get_faults, kind="control"),
     Route("/_sandbox/faults", "PUT", set_faults, kind="control"),
+    Route("/_sandbox/variations", "GET", get_variations, kind="control"),
+    Route("/_sandbox/variations", "PUT", set_variations, kind="control"),
     Route("/_sandbox/config", "GET", get_config, kind="control"),
     Route("/_sandbox/config", "PATCH", patch_config, kind="control"),
 ]

@@ -27,6 +27,7 @@ class Ctx:
     path_args: dict[str, Any] = field(default_factory=dict)
     _user: ApiUser | None = None
     _body: bytes | None = None
+    max_body: int = MAX_JSON_BODY_BYTES  # the route's limit (uploads have their own, §13)
 
     @property
     def user(self) -> ApiUser:
@@ -39,13 +40,21 @@ class Ctx:
 
     def raw_body(self) -> bytes:
         if self._body is None:
+            limit = self.max_body
             length = self.request.content_length
-            if length is not None and length > MAX_JSON_BODY_BYTES:
-                raise PayloadTooLarge(f"request body is larger than {MAX_JSON_BODY_BYTES} bytes")
-            data = self.request.stream.read(MAX_JSON_BODY_BYTES + 1)
-            if len(data) > MAX_JSON_BODY_BYTES:
-                raise PayloadTooLarge(f"request body is larger than {MAX_JSON_BODY_BYTES} bytes")
-            self._body = data
+            if length is not None and length > limit:
+                raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+            chunks: list[bytes] = []
+            size = 0
+            while size <= limit:  # a socket stream may hand out less than asked; read until EOF or past the limit
+                chunk = self.request.stream.read(limit + 1 - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+            self._body = b"".join(chunks)
         return self._body
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..accounts.models import ApiUser
@@ -123,6 +123,8 @@ class DimensionBackend:
                 created.append(self._insert(company_id, data))
             else:
                 dimension = self._by_id[existing]
+                if self._state.faults.on("bulk_updates_lost"):
+                    dimension = replace(dimension)  # answered as updated, never stored
                 for name in _WRITABLE:
                     setattr(dimension, name, self._state.stored_text(data[name]))
                 updated.append(dimension)

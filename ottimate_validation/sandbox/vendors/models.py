@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +180,8 @@ class VendorBackend:
         return vendor
 
     def _update(self, vendor: Vendor, data: dict[str, Any]) -> Vendor:
+        if self._state.faults.on("bulk_updates_lost"):
+            vendor = replace(vendor)  # the answer shows the change; the stored vendor never gets it
         for name, value in data.items():
             if name in _WRITABLE and name != "erp_vendor_id":
                 setattr(vendor, name, self._state.stored_text(value))

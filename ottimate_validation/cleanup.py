@@ -1,0 +1,292 @@
+"""Find what validation runs left on a target, and archive what the API allows.
+
+Everything a run creates is tagged (``fixtures/data.py``): its name starts with ``Test `` and carries
+the run id, ``Test Vendor - <category> - <run id> - <n>``, and its ERP id is ``TV-<run id>-<n>`` (vendors)
+or ``TD-<run id>-<n>`` (dimensions). The run id is the run's label, followed by ``-gw<N>`` for the
+pytest-xdist worker that made it. Only entities whose name starts with ``Test `` *and* whose name or
+ERP id carries such a run id are ever listed; anything else is never touched.
+
+The API has no delete or archive for vendors or dimensions (CONTRACT §18), so today ``sweep`` can
+only report what remains; an ``Archiver`` per kind plugs in when an operation exists (invoices, for
+example). ``main`` is ``ottimate-validate cleanup [--yes] [--run-id ID]``: it lists first and acts
+only with ``--yes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NoReturn, Protocol
+
+import httpx
+
+PROG = "ottimate-validate cleanup"
+PAGE_SIZE = 100
+MAX_PAGES = 1000  # 100,000 entities per company and kind: far beyond any sandbox, a guard against loops
+
+#: A run id as the fixtures write it: letters, digits, dots, underscores and dashes (``abc123-gw0``).
+_RUN = r"(?P<run>[A-Za-z0-9][A-Za-z0-9._-]*)"
+_NAME = re.compile(rf"^Test (?:Vendor|Dimension) - .* - {_RUN} - (?P<n>\d+)(?:\s.*)?$", re.DOTALL)
+_ERP_ID = {
+    "vendor": re.compile(rf"^TV-{_RUN}-(?P<n>\d+)$"),
+    "dimension": re.compile(rf"^TD-{_RUN}-(?P<n>\d+)$"),
+}
+_WORKER_SUFFIX = re.compile(r"-gw\d+$")
+
+#: Why an entity of a kind stays: the API offers no way to archive or delete it.
+NO_ARCHIVE_REASON = {
+    "vendor": "the API has no delete or archive for vendors (CONTRACT §18)",
+    "dimension": "the API has no delete or archive for dimensions (CONTRACT §18)",
+}
+
+
+class Getter(Protocol):
+    def get(self, path: str, *, params: Mapping[str, Any] | None = ...) -> httpx.Response: ...
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """One entity a validation run created and left on the target."""
+
+    kind: str  # "vendor" | "dimension"
+    id: str
+    company_id: int | None
+    name: str
+    erp_id: str | None
+    run_id: str  # as tagged, worker suffix included
+
+    @property
+    def run(self) -> str:
+        """The run it belongs to, without the worker suffix."""
+        return base_run_id(self.run_id)
+
+    def describe(self) -> str:
+        company = f" in company {self.company_id}" if self.company_id is not None else ""
+        return f"{self.kind} {self.id}{company}: {self.name!r} (run {self.run_id})"
+
+
+#: Archives one leftover; answers True when the API archived (or deactivated) it.
+Archiver = Callable[[Any, Leftover], bool]
+
+#: None: the API has no such operation for the kind (NO_ARCHIVE_REASON says why).
+ARCHIVERS: dict[str, Archiver | None] = {"vendor": None, "dimension": None}
+
+
+@dataclass
+class SweepReport:
+    acted: bool
+    archived: list[Leftover] = field(default_factory=list)
+    remaining: list[tuple[Leftover, str]] = field(default_factory=list)  # with the reason it stays
+    failed: list[tuple[Leftover, str]] = field(default_factory=list)  # an archive call that went wrong
+
+    def summary(self) -> str:
+        """One sentence: what was archived and what remains, by kind."""
+        remaining = Counter(leftover.kind for leftover, _ in self.remaining)
+        parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(remaining.items())]
+        kept = ", ".join(parts) if parts else "nothing"
+        reasons = sorted({reason for _, reason in self.remaining})
+        because = f" ({'; '.join(reasons)})" if reasons else ""
+        failed = f"; {len(self.failed)} archive calls failed" if self.failed else ""
+        return f"Archived {len(self.archived)}; remaining: {kept}{because}{failed}."
+
+
+# ---------------------------------------------------------------------------------------------
+# Recognising tagged entities
+
+
+def entities(count: int) -> str:
+    return f"{count} {'entity' if count == 1 else 'entities'}"
+
+
+def base_run_id(run_id: str) -> str:
+    return _WORKER_SUFFIX.sub("", run_id)
+
+
+def run_id_of(kind: str, name: str | None, erp_id: str | None) -> str | None:
+    """The run id a validation run tagged this entity with, or None when it is not tagged."""
+    if not isinstance(name, str) or not name.startswith("Test "):
+        return None
+    named = _NAME.match(name)
+    if named:
+        return named.group("run")
+    coded = _ERP_ID[kind].match(erp_id) if isinstance(erp_id, str) else None
+    return coded.group("run") if coded else None
+
+
+def belongs_to(leftover: Leftover, run_id: str | None) -> bool:
+    """Whether a leftover was made by ``run_id`` (a run, any of its workers; or one worker exactly)."""
+    if run_id is None:
+        return True
+    return leftover.run_id == run_id or (leftover.run == run_id and _WORKER_SUFFIX.search(run_id) is None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding them
+
+
+def _pages(api: Getter, path: str, items_key: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for page in range(1, MAX_PAGES + 1):
+        response = api.get(path, params={**params, "page": page, "limit": PAGE_SIZE})
+        if response.status_code != 200:
+            raise CleanupError(f"GET {path} answered {response.status_code}; the leftovers cannot be listed.")
+        body = response.json()
+        items = body.get(items_key) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise CleanupError(f"GET {path} answered no '{items_key}' list; the leftovers cannot be listed.")
+        yield from (item for item in items if isinstance(item, dict))
+        count = body.get("count")
+        if not items or (isinstance(count, int) and page * PAGE_SIZE >= count):
+            return
+
+
+def company_ids(api: Getter) -> list[int]:
+    """Every company of every account the credentials reach."""
+    found: list[int] = []
+    for account in _pages(api, "/accounts", "results", {}):
+        for company in _pages(api, f"/accounts/{account['id']}/companies", "results", {}):
+            if isinstance(company.get("id"), int) and company["id"] not in found:
+                found.append(company["id"])
+    return found
+
+
+def find_leftovers(api: Getter, run_id: str | None = None, *, since: datetime | None = None) -> list[Leftover]:
+    """The tagged vendors and dimensions of every reachable company, of ``run_id`` when given.
+
+    ``since`` narrows the vendors to those changed from then on (the API filters vendors by date, not
+    dimensions), which keeps an end-of-run sweep short on a sandbox many runs have written to.
+    """
+    found: list[Leftover] = []
+    for company_id in company_ids(api):
+        vendor_query: dict[str, Any] = {"ottimate_company_id": company_id}
+        if since is not None:
+            vendor_query["last_modified_date_from_utc"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for vendor in _pages(api, "/vendors", "vendors", vendor_query):
+            _collect(found, "vendor", vendor, "erp_vendor_name", "erp_vendor_id", company_id)
+        for dimension in _pages(api, "/dimensions", "dimensions", {"ottimate_company_id": company_id}):
+            _collect(found, "dimension", dimension, "name", "erp_dimension_id", company_id)
+    return [leftover for leftover in found if belongs_to(leftover, run_id)]
+
+
+def _collect(
+    found: list[Leftover], kind: str, entity: dict[str, Any], name_key: str, erp_key: str, company_id: int
+) -> None:
+    name, erp_id = entity.get(name_key), entity.get(erp_key)
+    tagged = run_id_of(kind, name, erp_id)
+    if tagged is None or entity.get("id") is None:
+        return
+    found.append(
+        Leftover(
+            kind=kind,
+            id=str(entity["id"]),
+            company_id=entity.get("ottimate_company_id", company_id),
+            name=str(name),
+            erp_id=erp_id if isinstance(erp_id, str) else None,
+            run_id=tagged,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweeping them
+
+
+def sweep(
+    api: Any, leftovers: Sequence[Leftover], act: bool, *, archivers: Mapping[str, Archiver | None] = ARCHIVERS
+) -> SweepReport:
+    """Archive what the API allows (only when ``act``); report what remains and why."""
+    report = SweepReport(acted=act)
+    for leftover in leftovers:
+        archive = archivers.get(leftover.kind)
+        if archive is None:
+            reason = NO_ARCHIVE_REASON.get(leftover.kind, f"the API has no archive for {leftover.kind}s")
+            report.remaining.append((leftover, reason))
+        elif not act:
+            report.remaining.append((leftover, "not archived: listed only (pass --yes to archive)"))
+        else:
+            try:
+                archived = archive(api, leftover)
+            except Exception as exc:  # one failure must not stop the sweep; it is reported instead
+                report.failed.append((leftover, f"{type(exc).__name__}: {exc}"))
+                continue
+            if archived:
+                report.archived.append(leftover)
+            else:
+                report.failed.append((leftover, "the API did not archive it"))
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# ottimate-validate cleanup
+
+
+class CleanupError(Exception):
+    """The leftovers could not be listed; one sentence for the user."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="List what earlier validation runs left on the target (entities named 'Test … <run id>'), "
+        "and archive what the API allows. Untagged data is never touched.",
+    )
+    parser.add_argument("--yes", action="store_true", help="act: archive what the API allows (default: only list)")
+    parser.add_argument("--run-id", default=None, metavar="ID", help="only what the run ID left (default: every run)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: Callable[[str], None] = print) -> int:
+    """``ottimate-validate cleanup``: 0 done (listed, or swept); 1 an archive call failed; 2 set-up error."""
+    from ottimate_validation.client import ClientConfig, OttimateClient
+    from ottimate_validation.guard import RunRefused, preflight
+
+    try:
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+
+    def warn(message: str) -> None:
+        print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+    try:
+        check = preflight()  # a production host is refused: nothing the suites create belongs there
+    except RunRefused as exc:
+        warn(str(exc))
+        return 2
+    if check.embedded:
+        out("Nothing to clean: without OTTIMATE_API_URL each run uses an embedded sandbox, discarded when it ends.")
+        return 0
+    assert check.api_url is not None and check.auth_url is not None and check.credentials is not None
+    config = ClientConfig(
+        api_url=check.api_url, auth_url=check.auth_url, credentials=check.credentials, api_version=check.api_version
+    )
+    with OttimateClient(config) as api:
+        try:
+            leftovers = find_leftovers(api, args.run_id)
+        except CleanupError as exc:
+            warn(str(exc))
+            return 2
+        which = f"run {args.run_id}" if args.run_id else "validation runs"
+        out(f"{entities(len(leftovers))} left on {check.api_url} by {which}:")
+        by_run = Counter(leftover.run for leftover in leftovers)
+        for run, count in sorted(by_run.items()):
+            out(f"  run {run}: {count}")
+        for leftover in leftovers:
+            out(f"  - {leftover.describe()}")
+        report = sweep(api, leftovers, act=args.yes)
+    if not args.yes:
+        out("Listed only; nothing was changed. Run again with --yes to archive what the API allows.")
+    out(report.summary())
+    for leftover, problem in report.failed:
+        warn(f"could not archive {leftover.describe()}: {problem}")
+    return 1 if report.failed else 0

@@ -1,0 +1,47 @@
+"""The network transport: httpx's, through whatever proxy the environment names for each host.
+
+httpx applies ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` only when a client is built
+without a custom transport; the client wraps its transport (retries, exchange reporting), so it would
+silently go direct. This transport restores the usual behaviour, so a partner behind a corporate proxy
+(and a test that proves nothing leaves the machine) sees the same routing as any other tool.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+
+import httpx
+
+
+def proxy_for(url: httpx.URL) -> str | None:
+    """The proxy the environment names for ``url``, or None to connect directly."""
+    proxies = urllib.request.getproxies_environment()
+    host = url.host
+    # proxy_bypass_environment reads NO_PROXY; it is public but missing from typeshed.
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    if not proxies or (host and bypass(host, proxies)):
+        return None
+    return proxies.get(url.scheme) or proxies.get("all") or None
+
+
+class EnvironmentTransport(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._direct = httpx.HTTPTransport()
+        self._proxied: dict[str, httpx.HTTPTransport] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        proxy = proxy_for(request.url)
+        if proxy is None:
+            return self._direct.handle_request(request)
+        with self._lock:
+            transport = self._proxied.get(proxy)
+            if transport is None:
+                transport = self._proxied[proxy] = httpx.HTTPTransport(proxy=proxy)
+        return transport.handle_request(request)
+
+    def close(self) -> None:
+        self._direct.close()
+        for transport in self._proxied.values():
+            transport.close()

@@ -1,0 +1,132 @@
+"""Why a test did not pass, in four words a partner manager can act on.
+
+allure-pytest records an ``AssertionError`` as *failed* and any other exception as *broken*; the
+suites keep contract checks as assertions and let transport and harness problems stay exceptions
+(``fixtures/checks.py``). These rules sort the non-passing tests, first match wins:
+
+- **Sandbox unreachable** (an outage, not a verdict): the client could not connect
+  (``TargetUnreachable``), an httpx transport error, or the target answered 502/503/504 after the
+  client's retries (``SandboxUnavailable``).
+- **Rate limited**: a 429 that survived the client's retries (``RateLimited``), e.g. the daily quota.
+- **Contract violation**: any other failed test (an assertion about the API's answer).
+- **Harness error**: any other broken test (a bug or a set-up problem in this project).
+
+The same rules configure Allure's categories (``allure_categories``), are written as the Allure 2
+``categories.json`` (``categories_json``), and classify failures for the readiness summary
+(``categorize``). The regular expressions use the syntax Python and JavaScript share.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+SANDBOX_UNREACHABLE = "Sandbox unreachable"
+RATE_LIMITED = "Rate limited"
+CONTRACT_VIOLATION = "Contract violation"
+HARNESS_ERROR = "Harness error"
+
+# allure-pytest's message is pytest's ``exconly()``: the exception's qualified name, ": ", the text.
+_QUALIFIED = r"^(?:[A-Za-z_][\w.]*\.)?"
+_OUTAGE_MESSAGE = (
+    _QUALIFIED + r"(?:TargetUnreachable|SandboxUnavailable)\b"
+    r"|^httpx\.(?:Connect|Read|Write|Pool|Network|RemoteProtocol|Timeout|Transport|Proxy)\w*\b"
+    r"|^(?:Connection\w*Error|TimeoutError)\b"
+)
+_OUTAGE_TRACE = r"(?:^|\n)E\s+(?:[A-Za-z_][\w.]*\.)?(?:TargetUnreachable|SandboxUnavailable)\b"
+_RATE_LIMITED_MESSAGE = _QUALIFIED + r"RateLimited\b"
+
+
+@dataclass(frozen=True)
+class Matcher:
+    statuses: tuple[str, ...]
+    message: str | None = None
+    trace: str | None = None
+
+    def matches(self, status: str, message: str, trace: str) -> bool:
+        if status not in self.statuses:
+            return False
+        if self.message is not None and not re.search(self.message, message):
+            return False
+        return self.trace is None or bool(re.search(self.trace, trace))
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    description: str
+    matchers: tuple[Matcher, ...]  # any one matching is enough
+
+    def matches(self, status: str, message: str, trace: str) -> bool:
+        return any(m.matches(status, message, trace) for m in self.matchers)
+
+
+_NOT_PASSED = ("failed", "broken", "unknown")
+
+CATEGORIES: tuple[Category, ...] = (
+    Category(
+        SANDBOX_UNREACHABLE,
+        "The target could not be reached or was down (connection failed, timed out, or answered "
+        "502/503/504 after retries). Not a verdict on the integration: run again.",
+        (Matcher(_NOT_PASSED, message=_OUTAGE_MESSAGE), Matcher(_NOT_PASSED, trace=_OUTAGE_TRACE)),
+    ),
+    Category(
+        RATE_LIMITED,
+        "The target kept answering 429 after the client's retries (rate limit or daily quota). "
+        "Not a verdict on the integration: run again later or ask for a higher quota.",
+        (Matcher(_NOT_PASSED, message=_RATE_LIMITED_MESSAGE),),
+    ),
+    Category(
+        CONTRACT_VIOLATION,
+        "The API answered differently from the documented contract (an assertion failed).",
+        (Matcher(("failed",)),),
+    ),
+    Category(
+        HARNESS_ERROR,
+        "The validation harness itself failed (a bug or a set-up problem in this project).",
+        (Matcher(("broken", "unknown")),),
+    ),
+)
+
+
+def categorize(status: str, message: str | None = None, trace: str | None = None) -> str | None:
+    """The category of a test outcome, or None for passed and skipped tests."""
+    for category in CATEGORIES:
+        if category.matches(status, message or "", trace or ""):
+            return category.name
+    return None
+
+
+def allure_categories() -> list[dict[str, Any]]:
+    """The rules as Allure 3's ``categories`` configuration (allurerc)."""
+    rules: list[dict[str, Any]] = []
+    for category in CATEGORIES:
+        matchers: list[dict[str, Any]] = []
+        for m in category.matchers:
+            matcher: dict[str, Any] = {"statuses": list(m.statuses)}
+            if m.message is not None:
+                matcher["message"] = m.message
+            if m.trace is not None:
+                matcher["trace"] = m.trace
+            matchers.append(matcher)
+        rules.append({"id": category.name, "name": category.name, "matchers": matchers, "expand": True})
+    return rules
+
+
+def categories_json() -> list[dict[str, Any]]:
+    """The rules as an Allure 2 ``categories.json`` (one entry per matcher, same name)."""
+    entries: list[dict[str, Any]] = []
+    for category in CATEGORIES:
+        for m in category.matchers:
+            entry: dict[str, Any] = {
+                "name": category.name,
+                "description": category.description,
+                "matchedStatuses": [s for s in m.statuses if s != "unknown"] or list(m.statuses),
+            }
+            if m.message is not None:
+                entry["messageRegex"] = f"(?s).*(?:{m.message}).*"  # Allure 2 matches the whole message
+            if m.trace is not None:
+                entry["traceRegex"] = f"(?s).*(?:{m.trace}).*"
+            entries.append(entry)
+    return entries

@@ -1,0 +1,34 @@
+"""The validation plan: which documented operations the partner's integration uses.
+
+Only the default plan exists yet: every documented operation the suites exercise. A plan file
+(a later change) will name the operations a partner integrates with; load it into
+``ValidationPlan(name=..., operations=(...), source=path)`` and pass it to the summary, and the
+summary reports those operations as planned, whether or not the run exercised them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ottimate_validation.reporting.catalog import OPERATIONS
+
+DEFAULT_PLAN_NAME = "Default (every documented operation the suites exercise)"
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    name: str = DEFAULT_PLAN_NAME
+    operations: tuple[str, ...] | None = None  # None: whatever the run exercised
+    source: Path | None = None
+
+    def planned(self, exercised: Iterable[str]) -> list[str]:
+        """The planned operations, in the order of the documented catalogue (others last)."""
+        wanted = set(self.operations) if self.operations is not None else set(exercised)
+        order = {op.key: index for index, op in enumerate(OPERATIONS)}
+        return sorted(wanted, key=lambda key: (order.get(key, len(order)), key))
+
+
+def default_plan() -> ValidationPlan:
+    return ValidationPlan()

@@ -1,0 +1,470 @@
+"""The readiness summary: what a partner manager reads first.
+
+Built from an allure-results folder alone (so it always agrees with the report):
+
+- a verdict per criterion (``verdicts``), and why a criterion is not Ready (``categories``);
+- the planned operations (``plan``) and which of them a passing test evidenced: each test carries
+  an ``operation`` label per documented operation its requests exercised;
+- requests sent to the target against the daily quota, latency p50/p95 per operation and the 429
+  answers seen, from the exchanges the report shows (``exchanges``);
+- leftovers after cleanup: "not measured" until a cleanup step writes ``leftovers.json``
+  (``{"vendors": 0, "dimensions": 2}``) into the run folder; ``read_leftovers`` picks it up.
+
+It is written as ``summary.json`` and ``summary.md`` beside the report, shown at the top of the
+report (``to_html``), and printed on the console (``console_lines``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ottimate_validation.reporting.catalog import area_of_operation
+from ottimate_validation.reporting.categories import CATEGORIES
+from ottimate_validation.reporting.environment import read_environment, read_executor
+from ottimate_validation.reporting.exchanges import Exchange, load_exchanges
+from ottimate_validation.reporting.plan import ValidationPlan, default_plan
+from ottimate_validation.reporting.verdicts import (
+    CriterionVerdict,
+    TestOutcome,
+    Verdict,
+    details,
+    load_outcomes,
+    reasons,
+    verdicts_from,
+)
+
+DAILY_QUOTA = 10_000  # CONTRACT §4: requests a day per API key, reset at midnight UTC
+LEFTOVERS_FILE = "leftovers.json"
+SUMMARY_JSON = "summary.json"
+SUMMARY_MD = "summary.md"
+SCHEMA_VERSION = 1
+
+EVIDENCED = "Evidenced"
+EXERCISED_ONLY = "Exercised, no passing test"
+NOT_EXERCISED = "Not exercised"
+NOT_PLANNED = "Exercised, not planned"
+NOT_MEASURED = "not measured (no cleanup step reports leftovers yet)"
+_MESSAGE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class OperationRow:
+    operation: str
+    area: str | None
+    planned: bool
+    status: str
+    tests: int  # tests whose requests exercised it
+    requests: int
+    p50_ms: float | None
+    p95_ms: float | None
+    rate_limited: int  # 429 answers
+
+
+@dataclass(frozen=True)
+class Problem:
+    category: str
+    criterion: str | None
+    test: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReadinessSummary:
+    title: str
+    generated_at: str
+    environment: Mapping[str, str]
+    executor: Mapping[str, Any]
+    plan: str
+    verdicts: Sequence[CriterionVerdict]
+    tests: Mapping[str, int]
+    problems: Sequence[Problem]
+    operations: Sequence[OperationRow]
+    other_requests: int  # requests matching no documented operation (unknown routes on purpose)
+    requests: int
+    rate_limited_answers: int
+    daily_quota: int = DAILY_QUOTA
+    leftovers: Mapping[str, int] | None = None
+    duration_seconds: float | None = None
+    notes: Sequence[str] = field(default_factory=tuple)
+    run_error: str | None = None  # the run did not complete (interrupted, pytest error): nothing is Ready
+
+    # --- figures ---------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return not self.run_error and bool(self.verdicts) and all(v.verdict is Verdict.READY for v in self.verdicts)
+
+    @property
+    def headline(self) -> str:
+        if self.run_error:
+            return f"Not evidenced: {self.run_error}"
+        not_ready = [v.criterion for v in self.verdicts if v.verdict is Verdict.NOT_READY]
+        missing = [v.criterion for v in self.verdicts if v.verdict is Verdict.NOT_EVIDENCED]
+        if not_ready:
+            return f"Not ready: {', '.join(not_ready)}"
+        if missing:
+            return f"Not evidenced: {', '.join(missing)}"
+        return "Ready: every criterion is evidenced"
+
+    @property
+    def planned(self) -> list[OperationRow]:
+        return [row for row in self.operations if row.planned]
+
+    @property
+    def evidenced(self) -> list[OperationRow]:
+        return [row for row in self.planned if row.status == EVIDENCED]
+
+    def quota_text(self) -> str:
+        share = 100.0 * self.requests / self.daily_quota if self.daily_quota else 0.0
+        return f"{self.requests:,} of {self.daily_quota:,} a day ({share:.1f} %)"
+
+    def operations_text(self) -> str:
+        return f"{len(self.evidenced)} of {len(self.planned)} planned operations evidenced"
+
+    def leftovers_text(self) -> str:
+        if self.leftovers is None:
+            return NOT_MEASURED
+        total = sum(self.leftovers.values())
+        if not total:
+            return "none"
+        return ", ".join(f"{count} {kind}" for kind, count in sorted(self.leftovers.items()) if count)
+
+    def rate_limit_text(self) -> str:
+        limited = sum(1 for p in self.problems if p.category == "Rate limited")
+        text = f"{self.rate_limited_answers:,} answers"
+        return text + (f"; {limited} test(s) could not finish because of them" if limited else "")
+
+    # --- renderings ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["schema"] = SCHEMA_VERSION
+        data["ready"] = self.ready
+        data["headline"] = self.headline
+        data["verdicts"] = [{**asdict(v), "verdict": v.verdict.value, "details": details(v)} for v in self.verdicts]
+        data["quota"] = {"requests": self.requests, "daily_limit": self.daily_quota}
+        data["operations_evidenced"] = {"planned": len(self.planned), "evidenced": len(self.evidenced)}
+        data["leftovers_text"] = self.leftovers_text()
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def console_lines(self) -> list[str]:
+        lines = [
+            f"Operations ........ {self.operations_text()}",
+            f"Requests .......... {self.quota_text()} (the daily quota per API key)",
+            f"429 answers ....... {self.rate_limit_text()}",
+            f"Leftovers ......... {self.leftovers_text()}",
+        ]
+        by_category = Counter(p.category for p in self.problems)
+        if by_category:
+            lines.append("Problems .......... " + ", ".join(f"{n} {c}" for c, n in by_category.items()))
+        return lines
+
+    def to_markdown(self) -> str:
+        md: list[str] = [f"# {self.title}: readiness summary", "", f"**{self.headline}**", ""]
+        md += ["| Criterion | Verdict | Tests | Why not Ready |", "| --- | --- | --- | --- |"]
+        for v in self.verdicts:
+            md.append(f"| {v.criterion} | **{v.verdict.value}** | {details(v)} | {reasons(v) or '–'} |")
+        md += [
+            "",
+            f"- Operations: {self.operations_text()}",
+            f"- Requests used: {self.quota_text()}",
+            f"- 429 answers seen: {self.rate_limit_text()}",
+            f"- Leftovers after cleanup: {self.leftovers_text()}",
+        ]
+        if self.duration_seconds is not None:
+            md.append(f"- Duration: {_duration(self.duration_seconds)}")
+        md += ["", "## Run", "", "| | |", "| --- | --- |"]
+        md += [f"| {_md(k)} | {_md(v)} |" for k, v in self.environment.items()]
+        if self.problems:
+            md += ["", "## Tests that did not pass", "", "| Category | Criterion | Test | Message |"]
+            md.append("| --- | --- | --- | --- |")
+            for p in self.problems:
+                md.append(f"| {p.category} | {p.criterion or '–'} | {_md(p.test)} | {_md(p.message)} |")
+        md += ["", "## Operations", "", "| Operation | Evidence | Tests | Requests | p50 | p95 | 429s |"]
+        md.append("| --- | --- | --- | --- | --- | --- | --- |")
+        for row in self.operations:
+            md.append(
+                f"| `{row.operation}` | {row.status} | {row.tests} | {row.requests} | {_ms(row.p50_ms)} "
+                f"| {_ms(row.p95_ms)} | {row.rate_limited} |"
+            )
+        if self.other_requests:
+            md += ["", f"{self.other_requests} request(s) went to routes no documented operation has (on purpose)."]
+        for note in self.notes:
+            md += ["", f"> {note}"]
+        md += ["", f"Generated {self.generated_at}.", ""]
+        return "\n".join(md)
+
+    def to_html(self) -> str:
+        """A self-contained block (inline style, no script) for the top of the report page."""
+        e = html.escape
+        rows = "".join(
+            f"<tr><th scope='row'>{e(v.criterion)}</th>"
+            f"<td><span class='ov-pill ov-{_slug(v.verdict.value)}'>{e(v.verdict.value)}</span></td>"
+            f"<td>{e(details(v))}</td><td>{e(reasons(v)) or '–'}</td></tr>"
+            for v in self.verdicts
+        )
+        figures = [
+            ("Operations", self.operations_text()),
+            ("Requests used", self.quota_text()),
+            ("429 answers", self.rate_limit_text()),
+            ("Leftovers after cleanup", self.leftovers_text()),
+        ]
+        if self.duration_seconds is not None:
+            figures.append(("Duration", _duration(self.duration_seconds)))
+        figure_html = "".join(f"<div><dt>{e(k)}</dt><dd>{e(v)}</dd></div>" for k, v in figures)
+        env_html = "".join(f"<div><dt>{e(k)}</dt><dd>{e(v)}</dd></div>" for k, v in self.environment.items())
+        op_rows = "".join(
+            f"<tr><td><code>{e(r.operation)}</code></td><td>{e(r.status)}</td><td>{r.tests}</td>"
+            f"<td>{r.requests}</td><td>{_ms(r.p50_ms)}</td><td>{_ms(r.p95_ms)}</td><td>{r.rate_limited}</td></tr>"
+            for r in self.operations
+        )
+        problem_rows = "".join(
+            f"<tr><td>{e(p.category)}</td><td>{e(p.criterion or '–')}</td><td>{e(p.test)}</td>"
+            f"<td>{e(p.message)}</td></tr>"
+            for p in self.problems
+        )
+        problems = (
+            "<details open><summary>Tests that did not pass ("
+            f"{len(self.problems)})</summary><table><thead><tr><th>Category</th><th>Criterion</th>"
+            f"<th>Test</th><th>Message</th></tr></thead><tbody>{problem_rows}</tbody></table></details>"
+            if self.problems
+            else ""
+        )
+        other = (
+            f"<p class='ov-note'>{self.other_requests} request(s) went to routes no documented operation "
+            "has (negative tests, on purpose).</p>"
+            if self.other_requests
+            else ""
+        )
+        notes = "".join(f"<p class='ov-note'>{e(n)}</p>" for n in self.notes)
+        state = "ready" if self.ready else _slug(self.headline.split(":", 1)[0])
+        return (
+            f"<section id='ottimate-readiness' aria-label='Readiness summary'><style>{_CSS}</style>"
+            f"<div class='ov-head ov-{state}'><h1>{e(self.title)}: readiness summary</h1>"
+            f"<p class='ov-headline'>{e(self.headline)}</p></div>"
+            "<table class='ov-verdicts'><thead><tr><th>Criterion</th><th>Verdict</th><th>Tests</th>"
+            f"<th>Why not Ready</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<dl class='ov-figures'>{figure_html}</dl>{problems}"
+            f"<details><summary>Operations ({self.operations_text()})</summary><table><thead><tr>"
+            "<th>Operation</th><th>Evidence</th><th>Tests</th><th>Requests</th><th>p50</th><th>p95</th>"
+            f"<th>429s</th></tr></thead><tbody>{op_rows}</tbody></table>{other}</details>"
+            f"<details><summary>Run: target, versions, build</summary><dl class='ov-env'>{env_html}</dl></details>"
+            f"{notes}<p class='ov-note'>Every test, with each HTTP request and response it made, is listed "
+            f"below. Generated {e(self.generated_at)}.</p></section>"
+        )
+
+
+_CSS = """
+#ottimate-readiness{all:initial;display:block;box-sizing:border-box;max-width:1060px;margin:16px auto 8px;
+padding:20px 24px;background:#fff;color:#1f2328;border:1px solid #d0d7de;border-radius:8px;
+font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif}
+#ottimate-readiness *{box-sizing:border-box;font-family:inherit}
+#ottimate-readiness h1{font-size:20px;margin:0 0 4px;font-weight:600}
+#ottimate-readiness .ov-head{border-left:6px solid #9a6700;padding:2px 0 2px 12px;margin-bottom:14px}
+#ottimate-readiness .ov-head.ov-ready{border-color:#1a7f37}
+#ottimate-readiness .ov-head.ov-not-ready{border-color:#cf222e}
+#ottimate-readiness .ov-headline{margin:0;font-size:16px;font-weight:600}
+#ottimate-readiness table{border-collapse:collapse;width:100%;margin:6px 0 12px}
+#ottimate-readiness th,#ottimate-readiness td{text-align:left;padding:6px 10px;border-bottom:1px solid #d8dee4;
+vertical-align:top}
+#ottimate-readiness thead th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#59636e}
+#ottimate-readiness .ov-pill{display:inline-block;padding:1px 10px;border-radius:12px;font-weight:600}
+#ottimate-readiness .ov-ready{background:#dafbe1;color:#116329}
+#ottimate-readiness .ov-not-ready{background:#ffebe9;color:#a40e26}
+#ottimate-readiness .ov-not-evidenced{background:#fff8c5;color:#7d4e00}
+#ottimate-readiness .ov-head.ov-ready,#ottimate-readiness .ov-head.ov-not-ready,
+#ottimate-readiness .ov-head.ov-not-evidenced{background:none;color:inherit}
+#ottimate-readiness dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:8px 24px;
+margin:4px 0 12px}
+#ottimate-readiness dt{font-size:12px;color:#59636e;text-transform:uppercase;letter-spacing:.04em}
+#ottimate-readiness dd{margin:0;font-weight:500;overflow-wrap:anywhere}
+#ottimate-readiness details{margin:6px 0}
+#ottimate-readiness summary{cursor:pointer;font-weight:600;padding:4px 0}
+#ottimate-readiness code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
+#ottimate-readiness .ov-note{color:#59636e;font-size:12px;margin:8px 0 0}
+"""
+
+
+def _slug(text: str) -> str:
+    return "-".join(text.lower().split())
+
+
+def _md(text: str) -> str:
+    return " ".join(str(text).replace("|", "\\|").split())
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} ms"
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Nearest-rank percentile (``fraction`` 0.5 for p50); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def read_leftovers(run_dir: Path) -> dict[str, int] | None:
+    """``leftovers.json`` of a run folder (entity kind -> count left after cleanup), if written."""
+    try:
+        data = json.loads((run_dir / LEFTOVERS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): int(v) for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def _first_line(text: str) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= _MESSAGE_CHARS else line[: _MESSAGE_CHARS - 1] + "…"
+
+
+def _operation_rows(
+    outcomes: Sequence[TestOutcome], exchanges: Sequence[Exchange], plan: ValidationPlan
+) -> tuple[list[OperationRow], int]:
+    by_operation: dict[str, list[Exchange]] = defaultdict(list)
+    other = 0
+    for exchange in exchanges:
+        key = exchange.operation
+        if key is None:
+            other += 1
+        else:
+            by_operation[key].append(exchange)
+    tests: Counter[str] = Counter()
+    passing: set[str] = set()
+    for outcome in outcomes:
+        for key in outcome.operations:
+            tests[key] += 1
+            if outcome.status == "passed":
+                passing.add(key)
+    exercised = set(by_operation) | set(tests)
+    planned = plan.planned(exercised)
+    # With an explicit plan, what the run exercised beyond it is listed too, marked as not planned.
+    unplanned: list[str] = []
+    if plan.operations is not None:
+        unplanned = ValidationPlan(operations=tuple(exercised - set(planned))).planned(())
+    rows: list[OperationRow] = []
+    for key in [*planned, *unplanned]:
+        sent = by_operation.get(key, [])
+        timings = [x.elapsed_ms for x in sent if x.elapsed_ms is not None]
+        is_planned = key in planned
+        if not is_planned:
+            status = NOT_PLANNED
+        elif key in passing:
+            status = EVIDENCED
+        elif key in exercised:
+            status = EXERCISED_ONLY
+        else:
+            status = NOT_EXERCISED
+        rows.append(
+            OperationRow(
+                operation=key,
+                area=area_of_operation(key),
+                planned=is_planned,
+                status=status,
+                tests=tests[key],
+                requests=len(sent),
+                p50_ms=percentile(timings, 0.50),
+                p95_ms=percentile(timings, 0.95),
+                rate_limited=sum(1 for x in sent if x.status == 429),
+            )
+        )
+    return rows, other
+
+
+def build_summary(
+    results_dir: Path,
+    *,
+    title: str,
+    plan: ValidationPlan | None = None,
+    leftovers: Mapping[str, int] | None = None,
+    notes: Sequence[str] = (),
+    run_error: str | None = None,
+    duration_seconds: float | None = None,
+    now: datetime | None = None,
+) -> ReadinessSummary:
+    """Read an allure-results folder and summarise the run's readiness. ``duration_seconds`` is the
+    run's wall-clock time when known; else the span from the first test to the last."""
+    plan = plan or default_plan()
+    outcomes = load_outcomes(results_dir)
+    exchanges = load_exchanges(results_dir)
+    verdicts = verdicts_from(outcomes)
+    tests = Counter(o.status for o in outcomes)
+    problems = [
+        Problem(
+            category=o.category or "",
+            criterion=o.criteria[0] if o.criteria else None,
+            test=o.title,
+            message=_first_line(o.message),
+        )
+        for o in outcomes
+        if o.category
+    ]
+    order = {c.name: i for i, c in enumerate(CATEGORIES)}
+    problems.sort(key=lambda p: (order.get(p.category, len(order)), p.criterion or "", p.test))
+    operations, other = _operation_rows(outcomes, exchanges, plan)
+    environment = read_environment(results_dir)
+    environment.setdefault("Validation plan", plan.name)
+    return ReadinessSummary(
+        title=title,
+        generated_at=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        environment=environment,
+        executor=read_executor(results_dir),
+        plan=plan.name,
+        verdicts=verdicts,
+        tests={status: tests[status] for status in ("passed", "failed", "broken", "skipped")},
+        problems=problems,
+        operations=operations,
+        other_requests=other,
+        requests=len(exchanges),
+        rate_limited_answers=sum(1 for x in exchanges if x.status == 429),
+        leftovers=dict(leftovers) if leftovers is not None else None,
+        duration_seconds=duration_seconds if duration_seconds is not None else _duration_of(results_dir),
+        notes=tuple(notes),
+        run_error=run_error,
+    )
+
+
+def _duration_of(results_dir: Path) -> float | None:
+    starts: list[int] = []
+    stops: list[int] = []
+    for path in results_dir.glob("*-result.json") if results_dir.is_dir() else ():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict):
+            if isinstance(data.get("start"), int):
+                starts.append(data["start"])
+            if isinstance(data.get("stop"), int):
+                stops.append(data["stop"])
+    if not starts or not stops:
+        return None
+    return max(0.0, (max(stops) - min(starts)) / 1000.0)
+
+
+def write_summary(summary: ReadinessSummary, run_dir: Path) -> tuple[Path, Path]:
+    """``summary.md`` and ``summary.json`` in the run folder."""
+    md, js = run_dir / SUMMARY_MD, run_dir / SUMMARY_JSON
+    md.write_text(summary.to_markdown(), encoding="utf-8")
+    js.write_text(summary.to_json(), encoding="utf-8")
+    return md, js

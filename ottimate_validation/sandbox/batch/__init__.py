@@ -1,0 +1,1 @@
+"""Batches (§16): the async engine behind every 202 bulk endpoint, and the `/batch` endpoints."""

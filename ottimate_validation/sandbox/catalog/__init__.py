@@ -1,0 +1,1 @@
+"""Catalog (§11): entries, prices, allowances, price variances and variance (cost) batches."""

@@ -1,0 +1,1082 @@
+"""Invoices (§12, §13): state and every rule; the HTTP layer is `responses.py`.
+
+An invoice belongs to a location (§2.2). It carries a UUID `id` (list/detail, path parameter) and an
+integer `invoice_id` (mark-exported/unexported, §19 #14); the path accepts either. Status changes go
+through `lifecycle.TRANSITIONS` only. Uploads become invoices when their extraction falls due on the
+sandbox clock (`SandboxConfig.extraction_seconds`). Approvers come from a seeded policy: two
+"Test Approver - …" users per location, assigned when an invoice enters `pending-approval`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field
+
+from ..accounts.models import ApiUser, Location
+from ..contract import ErrorCode
+from ..core import dates
+from ..core.errors import ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from ..core.pagination import int_param, optional_int_param
+from ..core.validation import Body, Text, check, parse
+from . import extraction, lifecycle
+from .lifecycle import Status
+
+if TYPE_CHECKING:
+    from ..state import SandboxState
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # §13
+MAX_IMAGE_BYTES = 50 * 1024 * 1024  # §12.9
+IMPORT_MAX = 100  # §12.5
+EXPORT_BATCH_MAX = 100  # UNKNOWN; see DECISIONS
+IMAGE_KINDS: tuple[extraction.FileKind, ...] = ("pdf", "png", "jpeg")  # §12.9: PDF, JPG, JPEG, PNG
+PAYMENT_STATUSES = ("paid", "partial", "unpaid")
+PRECONDITION_FAILED = ErrorCode.PRECONDITION_FAILED
+INVALID_TRANSITION = lifecycle.INVALID_TRANSITION
+UNSUPPORTED_FILE_TYPE = ErrorCode.UNSUPPORTED_FILE_TYPE
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a date YYYY-MM-DD") from None
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Money = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]  # bounded: products stay finite
+
+
+class ItemWrite(Body):
+    id: int | None = None
+    item: int | None = None
+    name: Text | None = None
+    sku: Text | None = None
+    quantity: Money | None = None
+    price: Money | None = None
+    is_taxed: bool | None = None
+    dimensions: dict[str, str | None] | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class ImportItemLine(Body):
+    name: Text
+    quantity: Money
+    price: Money
+    sku: Text | None = None
+    is_taxed: bool = False
+    dimensions: dict[str, str] | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class InvoiceFields(Body):
+    erp_vendor_id: Text | None = None
+    erp_vendor_name: Text | None = None
+    invoice_number: Text | None = None
+    invoice_date: IsoDate | None = None
+    due_date: IsoDate | None = None
+    posting_date: IsoDate | None = None
+    total_amount: Money | None = None
+    total_tax: Money | None = None
+    purchase_order: Text | None = None
+    notes: Text | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    type: Literal["invoice", "credit_memo"] | None = None
+    dimensions: dict[str, str] | None = None
+    custom_fields: dict[str, Any] | None = None
+    image_urls: list[Text] | None = None
+
+
+class InvoiceCreate(InvoiceFields):
+    """POST /invoices (sandbox extension): structured data, as an import item without `upload_id`."""
+
+    ottimate_location_id: int
+    ottimate_company_id: int | None = None
+    upload_id: Text | None = None
+    items: list[ImportItemLine] | None = None
+
+
+class ImportItem(InvoiceFields):
+    upload_id: Text
+    ottimate_location_id: int
+    ottimate_company_id: int | None = None
+    items: list[ImportItemLine] | None = None
+
+
+class InvoicePatch(InvoiceFields):
+    ottimate_location_id: int | None = None
+    discount_amount: Money | None = None
+    items: list[Any] | None = None
+    raw_images: list[Any] | None = None
+
+
+class RawImage(Body):
+    filename: Text
+    data: str
+
+
+class ExportEntry(Body):
+    invoice_id: int
+    marked_reason: Text | None = None
+    export_transaction_id: Text | None = None
+
+
+class MarkExported(Body):
+    invoices: list[Any]
+    export_transaction_id: Text | None = None
+    marked_reason: Text | None = None
+
+
+class MarkUnexported(Body):
+    invoices: list[Any]
+    marked_reason: Text | None = None
+    flag_invoice: bool = False
+
+
+class AddApprover(Body):
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=255)]
+    display_name: Text | None = None
+
+
+class Approve(Body):
+    approval_id: Text | None = None
+    approver_id: Text | None = None
+
+
+@dataclass(frozen=True)
+class Approver:
+    id: str
+    email: str
+    display_name: str
+
+
+@dataclass
+class Approval:
+    id: str
+    approver: Approver
+    policy: dict[str, str] | None
+    created: datetime
+    approved_at: datetime | None = None
+
+
+@dataclass
+class LineItem:
+    id: int
+    name: str
+    quantity: float
+    price: float
+    sku: str | None = None
+    item: int | None = None
+    is_taxed: bool = False
+    dimensions: dict[str, str] = field(default_factory=dict)
+    custom_fields: dict[str, Any] | None = None
+
+    @property
+    def amount(self) -> float:
+        return round(self.quantity * self.price, 2)
+
+
+@dataclass
+class Image:
+    id: int
+    url: str
+
+
+@dataclass
+class HistoryEntry:
+    id: int
+    at: datetime
+    reason: str
+    message: str
+    user: ApiUser | None
+
+
+@dataclass
+class Invoice:
+    uuid: str
+    id: int
+    location: Location
+    status: Status
+    created_at: datetime
+    last_modified: datetime
+    source: str  # "upload", "import" or "api"
+    upload_id: str | None = None
+    vendor_id: int | None = None
+    vendor_name: str | None = None
+    erp_vendor_id: str | None = None
+    invoice_number: str | None = None
+    invoice_date: date | None = None
+    due_date: date | None = None
+    posting_date: date | None = None
+    total_amount: float | None = None
+    total_tax: float | None = None
+    discount_amount: float | None = None
+    currency: str = "USD"
+    type: str = "invoice"
+    payment_status: str = "unpaid"
+    purchase_order: str | None = None
+    notes: str | None = None
+    dimensions: dict[str, str] = field(default_factory=dict)
+    custom_fields: dict[str, Any] | None = None
+    items: list[LineItem] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    error: str | None = None
+    approved_at: datetime | None = None
+    exported_at: datetime | None = None
+    export_transaction_id: str | None = None
+    last_modified_user: ApiUser | None = None
+    revision: int = 1
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.uuid}.{self.revision}"'
+
+
+@dataclass
+class Upload:
+    id: str
+    user: ApiUser
+    location: Location
+    filename: str
+    kind: extraction.FileKind
+    content: bytes
+    pages: int
+    created: datetime
+    created_email: str | None
+    metadata: str | None
+    status: str = "processing"
+
+
+class PreconditionFailed(ApiError):
+    status = 412
+    code = PRECONDITION_FAILED
+
+
+class InvoiceBackend:
+    def __init__(self, state: SandboxState) -> None:
+        self._state = state
+        self._by_uuid: dict[str, Invoice] = {}
+        self._uuid_of: dict[int, str] = {}
+        self._upload_ids: set[tuple[int, str]] = set()  # (company, upload_id) of created invoices
+        self.uploads: dict[str, Upload] = {}
+        self.user_ids: dict[str, int] = {}  # API user client_id -> the integer id shown as last_modified_user
+        self.policy = {"id": "apol_" + state.ids.token("", 16), "name": "Test Policy - Two approvers per location"}
+        self.approvers: dict[str, Approver] = {}
+        self._policy_approvers: dict[int, list[Approver]] = {}
+        for loc in state.org.locations.values():
+            label = loc.name.removeprefix("Test Location - ")
+            slug = label.lower().replace(" ", "-")
+            self._policy_approvers[loc.id] = [
+                self._approver(f"approver{n}.{slug}@example.test", f"Test Approver - {label} {n}") for n in (1, 2)
+            ]
+
+    # -- lookups --------------------------------------------------------------------------------
+
+    def location(self, user: ApiUser, location_id: int, company_id: int | None = None) -> Location:
+        loc = self._state.org.locations.get(location_id)
+        if company_id is not None:
+            self._state.org.require_company_read(user, company_id)
+        if loc is None or not (user.can_read_location(location_id) or self._state.faults.on("scope_not_enforced")):
+            raise Forbidden(f"ottimate_location_id {location_id} is outside this API user's scope")
+        if company_id is not None and loc.company_id != company_id:
+            raise ValidationFailed(
+                f"ottimate_location_id {location_id} does not belong to ottimate_company_id {company_id}",
+                errors=[{"field": "ottimate_location_id", "message": f"not a location of company {company_id}"}],
+            )
+        return loc
+
+    def get(self, user: ApiUser, invoice_id: str) -> Invoice:
+        numeric = invoice_id.isascii() and invoice_id.isdigit() and len(invoice_id) <= 18
+        key = self._uuid_of.get(int(invoice_id)) if numeric else invoice_id
+        invoice = self._by_uuid.get(key or "")
+        if invoice is None:
+            raise NotFound(f"invoice {invoice_id} not found")
+        self._require(user, invoice)
+        return invoice
+
+    def by_int(self, invoice_id: int) -> Invoice | None:
+        key = self._uuid_of.get(invoice_id)
+        return self._by_uuid.get(key) if key else None
+
+    def _require(self, user: ApiUser, invoice: Invoice) -> None:
+        if not (user.can_read_location(invoice.location.id) or self._state.faults.on("scope_not_enforced")):
+            raise Forbidden(f"invoice {invoice.uuid} belongs to a location outside this API user's scope")
+
+    def matching(self, user: ApiUser, query: Mapping[str, str]) -> list[Invoice]:
+        faults = self._state.faults
+        status = query.get("status")
+        if status and status not in lifecycle.STATUSES:
+            raise BadRequest(
+                f"status must be one of {', '.join(lifecycle.STATUSES)}, got {status!r}",
+                code=ErrorCode.INVALID_PARAMETER,
+            )
+        payment = query.get("payment_status")
+        if payment and payment not in PAYMENT_STATUSES:
+            raise BadRequest(
+                f"payment_status must be one of {', '.join(PAYMENT_STATUSES)}, got {payment!r}",
+                code=ErrorCode.INVALID_PARAMETER,
+            )
+        locations = _int_list(query, "ottimate_location_ids")
+        for loc_id in locations or ():
+            self.location(user, loc_id)
+        company_id = optional_int_param(query, "ottimate_company_id")
+        if company_id is not None:
+            self._state.org.require_company_read(user, company_id)
+        modifier_id = optional_int_param(query, "last_modified_user_id")
+        created_from, created_to = dates.parse_filter(query, "date_from"), dates.parse_filter(query, "date_to")
+        modified_from = dates.parse_filter(query, "last_modified_date_from")
+        modified_to = dates.parse_filter(query, "last_modified_date_to")
+        if "items" in (query.get("expand") or "").split(","):
+            start = created_from or modified_from
+            end = (created_to if created_from else modified_to) or self._state.clock.now()
+            if start is None:
+                raise BadRequest(
+                    "expand=items needs date_from or last_modified_date_from", code=ErrorCode.INVALID_PARAMETER
+                )
+            if end - start > timedelta(days=30):
+                raise BadRequest("expand=items allows a window of at most 30 days", code=ErrorCode.INVALID_PARAMETER)
+        ids = {i.strip() for i in (query.get("invoice_ids") or "").split(",") if i.strip()}
+        search = (query.get("search") or "").strip().lower()
+        vendor = query.get("ottimate_vendor_id")
+        custom = _json_object(query.get("custom_fields"), "custom_fields")
+        if faults.on("filters_ignored"):
+            status, payment, locations, company_id, vendor, search, custom = None, None, None, None, None, "", None
+            created_from = created_to = modified_from = modified_to = None
+            ids = set()
+        found = [
+            inv
+            for inv in self._by_uuid.values()
+            if (user.can_read_location(inv.location.id) or faults.on("scope_not_enforced"))
+            and (not status or inv.status == status)
+            and (not payment or inv.payment_status == payment)
+            and (locations is None or inv.location.id in locations)
+            and (company_id is None or inv.location.company_id == company_id)
+            and (not vendor or vendor in (str(inv.vendor_id), inv.erp_vendor_id))
+            and (not ids or inv.uuid in ids or str(inv.id) in ids)
+            and (modifier_id is None or self._user_id(inv.last_modified_user) == modifier_id)
+            and dates.in_window(inv.created_at, created_from, created_to)
+            and dates.in_window(inv.last_modified, modified_from, modified_to)
+            and (not search or search in _haystack(inv))
+            and (not custom or all((inv.custom_fields or {}).get(k) == v for k, v in custom.items()))
+        ]
+        return sorted(found, key=lambda inv: (inv.created_at, inv.id), reverse=True)  # newest first (§6.1)
+
+    # -- creation -------------------------------------------------------------------------------
+
+    def create(self, user: ApiUser, body: dict[str, Any]) -> Invoice:
+        data = parse(InvoiceCreate, body, self._state.faults)
+        loc = self.location(user, data["ottimate_location_id"], data.get("ottimate_company_id"))
+        return self._from_structured(user, loc, data, "api")
+
+    def import_location(self, user: ApiUser, item: Any) -> None:
+        """The submit-time check of one import item: a location outside the caller's scope is a 403."""
+        if isinstance(item, dict) and isinstance(item.get("ottimate_location_id"), int):
+            self.location(user, item["ottimate_location_id"])
+
+    def import_one(self, user: ApiUser, item: Any) -> Invoice:
+        """One task of POST /invoices/import; raises ApiError, which the batch turns into the task message."""
+        data, problem = check(ImportItem, item)
+        if data is None:
+            raise ValidationFailed(problem or "invalid invoice")
+        if data.get("image_urls"):
+            for url in data["image_urls"]:
+                if not url.startswith("https://"):
+                    raise ValidationFailed(f"image_urls must be HTTPS URLs, got {url!r}")
+        loc = self.location(user, data["ottimate_location_id"], data.get("ottimate_company_id"))
+        return self._from_structured(user, loc, data, "import")
+
+    def _from_structured(self, user: ApiUser, loc: Location, data: dict[str, Any], source: str) -> Invoice:
+        if data.get("custom_fields"):
+            raise ValidationFailed("custom_fields: this account has no custom-field specification")
+        upload_id = data.get("upload_id")
+        if upload_id and (loc.company_id, upload_id) in self._upload_ids:
+            raise BadRequest(f"upload_id {upload_id!r} was already used for an invoice", code=ErrorCode.DUPLICATE)
+        invoice = self._new(user, loc, source, upload_id)
+        self._apply_vendor(user, invoice, data.get("erp_vendor_id"), data.get("erp_vendor_name"), create=False)
+        for name in (
+            "invoice_number",
+            "invoice_date",
+            "due_date",
+            "posting_date",
+            "total_amount",
+            "total_tax",
+            "purchase_order",
+            "notes",
+            "currency",
+            "type",
+        ):
+            if data.get(name) is not None:
+                setattr(invoice, name, self._state.stored_text(data[name]))
+        invoice.dimensions = dict(data.get("dimensions") or {})
+        for line in data.get("items") or []:
+            invoice.items.append(
+                LineItem(
+                    id=self._state.ids.integer("invoice_item"),
+                    name=self._state.stored_text(line["name"]),
+                    quantity=float(line["quantity"]),
+                    price=float(line["price"]),
+                    sku=line.get("sku"),
+                    is_taxed=bool(line.get("is_taxed")),
+                    dimensions=dict(line.get("dimensions") or {}),
+                )
+            )
+        invoice.images = [self._image(invoice, url) for url in data.get("image_urls") or []]
+        self._enter(invoice, self._problems(invoice), user)
+        return invoice
+
+    def _new(self, user: ApiUser, loc: Location, source: str, upload_id: str | None) -> Invoice:
+        now = self._state.clock.now()
+        invoice = Invoice(
+            uuid=str(self._uuid()),
+            id=self._state.ids.integer("invoice"),
+            location=loc,
+            status="processing",
+            created_at=now,
+            last_modified=now,
+            source=source,
+            upload_id=upload_id,
+            last_modified_user=user,
+        )
+        self._by_uuid[invoice.uuid] = invoice
+        self._uuid_of[invoice.id] = invoice.uuid
+        if upload_id:
+            self._upload_ids.add((loc.company_id, upload_id))
+        return invoice
+
+    def _enter(self, invoice: Invoice, problems: list[str], user: ApiUser | None) -> None:
+        """An invoice comes into existence: held for attention, or into the approval workflow."""
+        if problems:
+            invoice.status, invoice.error = "needs-attention", "; ".join(problems)
+            self._log(invoice, "created", f"needs attention: {invoice.error}", user)
+        else:
+            invoice.status, invoice.error = "pending-approval", None
+            self._log(invoice, "created", "entered the approval workflow", user)
+            self._assign_policy(invoice)
+
+    def _problems(self, invoice: Invoice) -> list[str]:
+        problems = []
+        if invoice.vendor_id is None:
+            problems.append("the vendor is not matched to a vendor of the company")
+        if not invoice.invoice_number:
+            problems.append("the invoice number is missing")
+        if invoice.invoice_date is None:
+            problems.append("the invoice date is missing")
+        if invoice.total_amount is None:
+            problems.append("the total is missing")
+        if not invoice.items:
+            problems.append("the invoice has no line items")
+        elif invoice.total_amount is not None:
+            expected = round(
+                sum(li.amount for li in invoice.items) + (invoice.total_tax or 0.0) - (invoice.discount_amount or 0.0),
+                2,
+            )
+            if abs(expected - invoice.total_amount) > 0.01:
+                problems.append(
+                    f"lines, tax and discount add up to {expected:.2f}, not the total {invoice.total_amount:.2f}"
+                )
+        return problems
+
+    # -- uploads and extraction ------------------------------------------------------------------
+
+    def upload(
+        self,
+        user: ApiUser,
+        fields: Mapping[str, str],
+        filename: str | None,
+        content: bytes,
+    ) -> Upload:
+        raw_location = fields.get("ottimate_location_id")
+        if not raw_location:
+            raise ValidationFailed(
+                "ottimate_location_id is required", errors=[{"field": "ottimate_location_id", "message": "required"}]
+            )
+        if not _is_int(raw_location):
+            raise ValidationFailed(f"ottimate_location_id must be an integer, got {raw_location!r}")
+        raw_company = fields.get("ottimate_company_id")
+        if raw_company and not _is_int(raw_company):
+            raise ValidationFailed(f"ottimate_company_id must be an integer, got {raw_company!r}")
+        loc = self.location(user, int(raw_location.strip()), int(raw_company.strip()) if raw_company else None)
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        if not content:
+            raise ValidationFailed(
+                "file is required and must not be empty", errors=[{"field": "file", "message": "required"}]
+            )
+        kind = extraction.sniff(content)
+        if kind is None and self._state.faults.on("upload_type_not_checked"):
+            kind = "png"  # read as an image: no text, so it will need attention
+        if kind is None:
+            raise BadRequest(
+                "the file is not a PDF, JPG/JPEG, PNG or TIFF (judged by its content, not its name)",
+                code=UNSUPPORTED_FILE_TYPE,
+            )
+        email = fields.get("created_email")
+        if email and "@" not in email:
+            raise ValidationFailed(f"created_email must be an e-mail address, got {email!r}")
+        upload = Upload(
+            id=self._state.ids.token("upl_", 20),
+            user=user,
+            location=loc,
+            filename=fields.get("filename") or filename or f"upload.{kind}",
+            kind=kind,
+            content=content,
+            pages=_page_count(content) if kind == "pdf" else 1,
+            created=self._state.clock.now(),
+            created_email=email,
+            metadata=fields.get("metadata"),
+        )
+        self.uploads[upload.id] = upload
+        due_at = self._state.clock.time() + self._state.config.extraction_seconds
+        self._state.scheduler.at(due_at, lambda: self._extract(upload.id, due_at))
+        return upload
+
+    def pending_uploads(self, user: ApiUser, location_id: int | None) -> list[Upload]:
+        if location_id is not None:
+            self.location(user, location_id)
+        return sorted(
+            (
+                u
+                for u in self.uploads.values()
+                if (location_id is None or u.location.id == location_id)
+                and (user.can_read_location(u.location.id) or self._state.faults.on("scope_not_enforced"))
+            ),
+            key=lambda u: u.created,
+            reverse=True,
+        )
+
+    def _extract(self, upload_id: str, due_at: float) -> None:
+        upload = self.uploads.pop(upload_id, None)
+        if upload is None:
+            return
+        vendors = self._company_vendors(upload.user, upload.location.company_id)
+        found = extraction.read(upload.content, upload.kind, [str(v.erp_vendor_name) for v in vendors])
+        invoice = self._new(upload.user, upload.location, "upload", upload.id)
+        invoice.last_modified_user = None  # extraction is Ottimate's work, not the uploader's
+        # stamped when extraction finished, not when a later request happened to apply it
+        invoice.created_at = invoice.last_modified = datetime.fromtimestamp(due_at, tz=UTC)
+        invoice.invoice_number = found.invoice_number
+        invoice.invoice_date, invoice.due_date = found.invoice_date, found.due_date
+        invoice.total_amount, invoice.total_tax = found.total, found.tax
+        invoice.notes = upload.metadata
+        problems = list(found.problems)
+        if found.vendor_name:
+            match = next((v for v in vendors if (v.erp_vendor_name or "").lower() == found.vendor_name.lower()), None)
+            if match is None:
+                problems.append(f"vendor {found.vendor_name!r} is not a vendor of the company")
+                invoice.vendor_name = found.vendor_name
+            else:
+                invoice.vendor_id, invoice.vendor_name, invoice.erp_vendor_id = (
+                    match.id,
+                    match.erp_vendor_name,
+                    match.erp_vendor_id,
+                )
+        for li in found.lines:
+            invoice.items.append(
+                LineItem(
+                    id=self._state.ids.integer("invoice_item"),
+                    name=li.description,
+                    quantity=li.quantity,
+                    price=li.unit_price,
+                )
+            )
+        if self._state.faults.on("extraction_wrong_totals") and invoice.items and invoice.total_amount is not None:
+            invoice.total_amount = round(invoice.total_amount - invoice.items[-1].amount, 2)
+        invoice.images = [self._image(invoice, None)]
+        if not problems:
+            problems = [p for p in self._problems(invoice) if not self._state.faults.on("extraction_wrong_totals")]
+        self._enter(invoice, problems, None)
+
+    # -- updates --------------------------------------------------------------------------------
+
+    def patch(
+        self, user: ApiUser, invoice_id: str, body: dict[str, Any], if_match: str | None
+    ) -> tuple[Invoice, dict[str, Any] | None]:
+        invoice = self.get(user, invoice_id)
+        if if_match is not None and not self._state.faults.on("invoice_update_lost"):
+            tags = [t.strip() for t in if_match.split(",")]
+            if "*" not in tags and invoice.etag not in tags and f"W/{invoice.etag}" not in tags:
+                raise PreconditionFailed(
+                    f"the invoice was modified since that version was read (If-Match {if_match}, now {invoice.etag})"
+                )
+        data = parse(InvoicePatch, body, self._state.faults)
+        sent = {k: v for k, v in data.items() if k in body}
+        lifecycle.target("edit", invoice.status, self._state.faults)
+        if sent.get("custom_fields"):
+            raise ValidationFailed("custom_fields: this account has no custom-field specification")
+        if sent.get("ottimate_location_id") is not None:
+            loc = self.location(user, sent["ottimate_location_id"])
+            if loc.company_id != invoice.location.company_id:
+                raise ValidationFailed("ottimate_location_id must be a location of the invoice's company")
+            invoice.location = loc
+        if "erp_vendor_id" in sent or "erp_vendor_name" in sent:
+            self._apply_vendor(user, invoice, sent.get("erp_vendor_id"), sent.get("erp_vendor_name"), create=True)
+        images = self._patched_images(invoice, sent)
+        for name in (
+            "invoice_number",
+            "invoice_date",
+            "due_date",
+            "posting_date",
+            "total_amount",
+            "total_tax",
+            "discount_amount",
+            "purchase_order",
+            "notes",
+            "currency",
+            "type",
+        ):
+            if name in sent:
+                setattr(invoice, name, self._state.stored_text(sent[name]))
+        if "dimensions" in sent:
+            invoice.dimensions = dict(sent["dimensions"] or {})
+        if "custom_fields" in sent:
+            invoice.custom_fields = sent["custom_fields"]
+        if images is not None:
+            invoice.images = images
+        result = self._patch_items(invoice, sent["items"]) if sent.get("items") is not None else None
+        self._touch(invoice, user, "updated", "invoice updated through the API")
+        if lifecycle.allowed("submit", invoice.status):
+            problems = self._problems(invoice)
+            if problems:
+                invoice.error = "; ".join(problems)
+            else:
+                invoice.status, invoice.error = lifecycle.target("submit", invoice.status, self._state.faults), None
+                self._log(invoice, "status", "complete and consistent: entered the approval workflow", user)
+                self._assign_policy(invoice)
+        return invoice, result
+
+    def _patch_items(self, invoice: Invoice, items: list[Any]) -> dict[str, Any]:
+        success: dict[str, int] = {}
+        failure: dict[str, str] = {}
+        for index, raw in enumerate(items):
+            data, problem = check(ItemWrite, raw, prefix=f"items[{index}].")
+            if data is None:
+                failure[str(index)] = problem or "invalid item"
+                continue
+            sent = {k: v for k, v in data.items() if isinstance(raw, dict) and k in raw}
+            if data["id"] is not None:
+                line = next((li for li in invoice.items if li.id == data["id"]), None)
+                if line is None:
+                    failure[str(index)] = f"the invoice has no line {data['id']}"
+                    continue
+            else:
+                missing = [n for n in ("name", "quantity", "price") if data.get(n) is None]
+                if missing:
+                    failure[str(index)] = f"a new line needs {', '.join(missing)}"
+                    continue
+                line = LineItem(id=self._state.ids.integer("invoice_item"), name="", quantity=0.0, price=0.0)
+                invoice.items.append(line)
+            if sent.get("custom_fields"):
+                failure[str(index)] = "custom_fields: this account has no custom-field specification"
+                continue
+            for name in ("item", "name", "sku", "quantity", "price", "is_taxed"):
+                if name in sent and sent[name] is not None:
+                    setattr(line, name, self._state.stored_text(sent[name]))
+            for dim, value in (sent.get("dimensions") or {}).items():  # merge; null removes one
+                if value is None:
+                    line.dimensions.pop(dim, None)
+                else:
+                    line.dimensions[dim] = value
+            success[str(index)] = line.id
+        status = "success" if not failure else "failure" if not success else "partial_success"
+        return {"success": success, "failure": failure, "status": status}
+
+    def _patched_images(self, invoice: Invoice, sent: dict[str, Any]) -> list[Image] | None:
+        if sent.get("raw_images") is not None:
+            images = []
+            for index, raw in enumerate(sent["raw_images"]):
+                data = parse(RawImage, raw, self._state.faults, prefix=f"raw_images[{index}].")
+                try:
+                    content = base64.b64decode(data["data"], validate=True)
+                except (binascii.Error, ValueError):
+                    raise ValidationFailed(f"raw_images[{index}].data is not valid base64") from None
+                if extraction.sniff(content) not in IMAGE_KINDS:
+                    raise BadRequest(f"raw_images[{index}] is not a PDF, JPG/JPEG or PNG", code=UNSUPPORTED_FILE_TYPE)
+                images.append(self._image(invoice, None))
+            return images
+        if sent.get("image_urls") is not None:
+            for url in sent["image_urls"]:
+                if not url.lower().split("?")[0].endswith((".pdf", ".jpg", ".jpeg", ".png")):
+                    raise BadRequest(f"image_urls: {url!r} is not a PDF, JPG/JPEG or PNG", code=UNSUPPORTED_FILE_TYPE)
+            return [self._image(invoice, url) for url in sent["image_urls"]]
+        return None
+
+    def replace_images(
+        self, user: ApiUser, invoice_id: str, files: list[tuple[str, bytes]]
+    ) -> tuple[Invoice, list[dict[str, str]]]:
+        invoice = self.get(user, invoice_id)
+        if not files:
+            raise ValidationFailed(
+                "images is required: send one or more files", errors=[{"field": "images", "message": "required"}]
+            )
+        lifecycle.target("edit", invoice.status, self._state.faults)
+        errors: list[dict[str, str]] = []
+        images: list[Image] = []
+        for name, content in files:
+            if len(content) > MAX_IMAGE_BYTES:
+                errors.append({"source": name, "error": "the file is larger than 50 MB"})
+            elif extraction.sniff(content) not in IMAGE_KINDS:
+                errors.append({"source": name, "error": "not a PDF, JPG/JPEG or PNG file"})
+            else:
+                images.append(self._image(invoice, None))
+        if images:  # an all-failed request keeps the old images rather than leaving none
+            invoice.images = images
+            self._touch(invoice, user, "images", f"{len(images)} image(s) replaced the invoice's images")
+        return invoice, errors
+
+    def flag(self, user: ApiUser, invoice_id: str, reason: str | None) -> Invoice:
+        invoice = self.get(user, invoice_id)
+        invoice.status = lifecycle.target("flag", invoice.status, self._state.faults)
+        invoice.error = reason or "flagged through the API"
+        self._touch(invoice, user, "flagged", reason or "flagged through the API")
+        return invoice
+
+    # -- approvals ------------------------------------------------------------------------------
+
+    def approvals(self, user: ApiUser, invoice_id: str) -> list[Approval]:
+        return self.get(user, invoice_id).approvals
+
+    def add_approver(self, user: ApiUser, invoice_id: str, body: dict[str, Any]) -> Approval:
+        invoice = self.get(user, invoice_id)
+        data = parse(AddApprover, body, self._state.faults)
+        lifecycle.target("change_approvers", invoice.status, self._state.faults)
+        email = data["email"].lower()
+        if any(a.approver.email == email for a in invoice.approvals):
+            raise BadRequest(f"{email} is already an approver of this invoice", code=ErrorCode.DUPLICATE)
+        approver = next((a for a in self.approvers.values() if a.email == email), None)
+        if approver is None:
+            approver = self._approver(email, data.get("display_name") or email.split("@")[0])
+        approval = Approval(self._approval_id(), approver, None, self._state.clock.now())
+        invoice.approvals.append(approval)
+        self._touch(invoice, user, "approver_added", f"{approver.email} added as an approver")
+        return approval
+
+    def remove_approver(self, user: ApiUser, invoice_id: str, approval_id: str) -> None:
+        invoice = self.get(user, invoice_id)
+        approval = next((a for a in invoice.approvals if a.id == approval_id), None)
+        if approval is None:
+            raise NotFound(f"invoice {invoice_id} has no approval {approval_id}")
+        lifecycle.target("change_approvers", invoice.status, self._state.faults)
+        if approval.approved_at is not None:
+            raise lifecycle.InvalidTransition(f"approval {approval_id} is already given and cannot be removed")
+        invoice.approvals.remove(approval)
+        self._touch(invoice, user, "approver_removed", f"{approval.approver.email} removed as an approver")
+        if all(a.approved_at is not None for a in invoice.approvals):
+            self._complete_approval(invoice, user, "every remaining approver has approved")
+
+    def approve(self, user: ApiUser, invoice_id: str, body: dict[str, Any]) -> Invoice:
+        invoice = self.get(user, invoice_id)
+        data = parse(Approve, body, self._state.faults)
+        lifecycle.target("approve", invoice.status, self._state.faults)
+        if not data.get("approval_id") and not data.get("approver_id"):
+            raise ValidationFailed(
+                "send approval_id (from GET /invoices/{id}/approvers) or approver_id",
+                errors=[{"field": "approval_id", "message": "required"}],
+            )
+        approval = next(
+            (
+                a
+                for a in invoice.approvals
+                if a.id == data.get("approval_id") or a.approver.id == data.get("approver_id")
+            ),
+            None,
+        )
+        if approval is None:
+            raise NotFound("no such approver on this invoice")
+        if approval.approved_at is not None:
+            raise lifecycle.InvalidTransition(f"{approval.approver.email} has already approved this invoice")
+        now = self._state.clock.now()
+        approval.approved_at = now
+        self._touch(invoice, user, "approved", f"approved by {approval.approver.email}")
+        if all(a.approved_at is not None for a in invoice.approvals) or self._state.faults.on(
+            "approval_skips_approver"
+        ):
+            self._complete_approval(invoice, user, "every assigned approver has approved")
+        return invoice
+
+    def force_approve(self, user: ApiUser, invoice_id: str) -> Invoice:
+        invoice = self.get(user, invoice_id)
+        invoice.status = lifecycle.target("force_approve", invoice.status, self._state.faults)
+        self._release(invoice, user, "force-approved: the approval chain was bypassed")
+        return invoice
+
+    def _complete_approval(self, invoice: Invoice, user: ApiUser, message: str) -> None:
+        invoice.status = lifecycle.target("complete_approval", invoice.status, self._state.faults)
+        self._release(invoice, user, message)
+
+    def _release(self, invoice: Invoice, user: ApiUser, message: str) -> None:
+        invoice.approved_at = self._state.clock.now()
+        self._log(invoice, "approved", message, user)
+        invoice.status = lifecycle.target("release", invoice.status, self._state.faults)
+        self._touch(invoice, user, "status", "ready for export")
+
+    def _assign_policy(self, invoice: Invoice) -> None:
+        now = self._state.clock.now()
+        invoice.approvals = [
+            Approval(self._approval_id(), approver, dict(self.policy), now)
+            for approver in self._policy_approvers.get(invoice.location.id, [])
+        ]
+
+    # -- export status --------------------------------------------------------------------------
+
+    def mark_exported(self, user: ApiUser, body: dict[str, Any], export_batch: str | None) -> dict[str, Any]:
+        data = parse(MarkExported, body, self._state.faults)
+        entries = self._entries(data["invoices"], ExportEntry)
+        updated: list[int] = []
+        failed: list[dict[str, Any]] = []
+        for entry, problem in entries:
+            if entry is None:
+                failed.append({"id": -1, "error": problem})
+                continue
+            invoice, error = self._bulk_target(user, entry["invoice_id"])
+            if invoice is None:
+                failed.append({"id": entry["invoice_id"], "error": error})
+                continue
+            if not (
+                lifecycle.allowed("mark_exported", invoice.status)
+                or self._state.faults.on("invalid_transition_allowed")
+            ):
+                failed.append(
+                    {
+                        "id": invoice.id,
+                        "error": f"only ready-for-export invoices can be exported (status {invoice.status})",
+                    }
+                )
+                continue
+            if not self._state.faults.on("export_status_not_persisted"):
+                invoice.status = lifecycle.target("mark_exported", invoice.status, self._state.faults)
+                invoice.exported_at = self._state.clock.now()
+                invoice.export_transaction_id = entry.get("export_transaction_id") or data.get("export_transaction_id")
+                reason = entry.get("marked_reason") or data.get("marked_reason") or "marked as exported"
+                suffix = f" (export batch {export_batch})" if export_batch else ""
+                self._touch(invoice, user, "exported", reason + suffix)
+            updated.append(invoice.id)
+        return {"updated": updated, "failed": failed}
+
+    def mark_unexported(self, user: ApiUser, body: dict[str, Any]) -> dict[str, Any]:
+        data = parse(MarkUnexported, body, self._state.faults)
+        entries = self._entries(data["invoices"], ExportEntry)
+        out: dict[str, list[Any]] = {"updated": [], "flagged": [], "failed": [], "skipped": []}
+        action = "unexport_and_flag" if data.get("flag_invoice") else "mark_unexported"
+        for entry, problem in entries:
+            if entry is None:
+                out["failed"].append({"id": -1, "error": problem})
+                continue
+            invoice, error = self._bulk_target(user, entry["invoice_id"])
+            if invoice is None:
+                out["failed"].append({"id": entry["invoice_id"], "error": error})
+                continue
+            if not (lifecycle.allowed(action, invoice.status) or self._state.faults.on("invalid_transition_allowed")):
+                out["skipped"].append(
+                    {"id": invoice.id, "error": f"the invoice is not exported (status {invoice.status})"}
+                )
+                continue
+            invoice.status = lifecycle.target(action, invoice.status, self._state.faults)
+            invoice.exported_at = None
+            reason = entry.get("marked_reason") or data.get("marked_reason") or "marked as not exported"
+            self._touch(invoice, user, "unexported", reason)
+            out["updated"].append(invoice.id)
+            if data.get("flag_invoice"):
+                invoice.error = reason
+                out["flagged"].append(invoice.id)
+        return out
+
+    def _entries(self, raw: list[Any], model: type[ExportEntry]) -> list[tuple[dict[str, Any] | None, str | None]]:
+        if not 1 <= len(raw) <= EXPORT_BATCH_MAX:
+            raise ValidationFailed(f"invoices must hold 1 to {EXPORT_BATCH_MAX} entries, got {len(raw)}")
+        return [check(model, item, prefix=f"invoices[{i}].") for i, item in enumerate(raw)]
+
+    def _bulk_target(self, user: ApiUser, invoice_id: int) -> tuple[Invoice | None, str]:
+        invoice = self.by_int(invoice_id)
+        if invoice is None:
+            return None, f"invoice {invoice_id} not found"
+        if not (user.can_read_location(invoice.location.id) or self._state.faults.on("scope_not_enforced")):
+            return None, f"invoice {invoice_id} is outside this API user's scope"
+        return invoice, ""
+
+    # -- receiver export ------------------------------------------------------------------------
+
+    def receiver_export(self, user: ApiUser, query: Mapping[str, str]) -> list[Invoice]:
+        missing = [n for n in ("ottimate_company_id", "ottimate_location_id") if not query.get(n)]
+        if missing:
+            raise BadRequest(f"{' and '.join(missing)} required", code=ErrorCode.INVALID_PARAMETER)
+        company_id = int_param(query, "ottimate_company_id")
+        location_id = int_param(query, "ottimate_location_id")
+        loc = self.location(user, location_id, company_id)
+        after = _iso_filter(query, "exported_after")
+        before = _iso_filter(query, "exported_before")
+        vendor = query.get("vendor_id")
+        return sorted(
+            (
+                inv
+                for inv in self._by_uuid.values()
+                if inv.location.id == loc.id
+                and inv.status == "exported"
+                and inv.exported_at is not None
+                and dates.in_window(inv.exported_at, after, before)
+                and (not vendor or vendor in (str(inv.vendor_id), inv.erp_vendor_id))
+                and any(li.sku for li in inv.items)
+            ),
+            key=lambda inv: (inv.exported_at or inv.created_at, inv.id),
+        )
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def user_ref(self, user: ApiUser | None) -> dict[str, Any] | None:
+        if user is None:
+            return None
+        return {
+            "id": self._user_id(user),
+            "email": f"{user.client_id}@api-users.example.test",
+            "first_name": "API User",
+            "last_name": user.scope_level.title(),
+        }
+
+    def _user_id(self, user: ApiUser | None) -> int | None:
+        if user is None:
+            return None
+        if user.client_id not in self.user_ids:
+            self.user_ids[user.client_id] = self._state.ids.integer("user")
+        return self.user_ids[user.client_id]
+
+    def _company_vendors(self, user: ApiUser, company_id: int) -> list[Any]:
+        return [v for v in self._state.vendors.matching(user, {}, company_id) if v.ottimate_company_id == company_id]
+
+    def _apply_vendor(
+        self, user: ApiUser, invoice: Invoice, erp_id: str | None, erp_name: str | None, *, create: bool
+    ) -> None:
+        company_id = invoice.location.company_id
+        vendors = self._company_vendors(user, company_id)
+        match = None
+        if erp_id:
+            match = next((v for v in vendors if v.erp_vendor_id == erp_id), None)
+            if match is None and create:
+                if not erp_name:
+                    raise ValidationFailed(
+                        f"erp_vendor_id {erp_id!r} is not a vendor of the company; send erp_vendor_name to create it"
+                    )
+                match = self._state.vendors.create(
+                    user, {"ottimate_company_id": company_id, "erp_vendor_id": erp_id, "erp_vendor_name": erp_name}
+                )
+        elif erp_name:
+            match = next((v for v in vendors if (v.erp_vendor_name or "").lower() == erp_name.lower()), None)
+        if match is not None:
+            invoice.vendor_id, invoice.vendor_name, invoice.erp_vendor_id = (
+                match.id,
+                match.erp_vendor_name,
+                match.erp_vendor_id,
+            )
+        else:
+            invoice.vendor_id, invoice.vendor_name, invoice.erp_vendor_id = None, erp_name, erp_id
+
+    def _image(self, invoice: Invoice, url: str | None) -> Image:
+        image_id = self._state.ids.integer("invoice_image")
+        return Image(image_id, url or f"https://files.sandbox.example.test/invoices/{invoice.uuid}/images/{image_id}")
+
+    def _approver(self, email: str, display_name: str) -> Approver:
+        approver = Approver(self._state.ids.token("usr_", 16), email.lower(), display_name)
+        self.approvers[approver.id] = approver
+        return approver
+
+    def _approval_id(self) -> str:
+        return "pbjappr_" + self._uuid().hex
+
+    def _uuid(self) -> uuid.UUID:
+        # Derived from the seedable id factory, so a seeded sandbox hands out the same UUIDs every run.
+        digest = hashlib.sha256(self._state.ids.token("", 24).encode("ascii")).digest()
+        return uuid.UUID(bytes=digest[:16], version=4)
+
+    def _touch(self, invoice: Invoice, user: ApiUser | None, reason: str, message: str) -> None:
+        invoice.last_modified = self._state.clock.now()
+        invoice.last_modified_user = user
+        invoice.revision += 1
+        self._log(invoice, reason, message, user)
+
+    def _log(self, invoice: Invoice, reason: str, message: str, user: ApiUser | None) -> None:
+        invoice.history.append(
+            HistoryEntry(self._state.ids.integer("invoice_history"), self._state.clock.now(), reason, message, user)
+        )
+
+
+def _is_int(raw: str) -> bool:
+    text = raw.strip()
+    return text.isascii() and text.isdigit() and len(text) <= 18  # no huge ints: int() refuses > 4300 digits
+
+
+def _haystack(inv: Invoice) -> str:
+    parts = (
+        inv.invoice_number,
+        inv.vendor_name,
+        inv.location.name,
+        inv.purchase_order,
+        inv.upload_id,
+        inv.uuid,
+        str(inv.id),
+    )
+    return " ".join(p for p in parts if p).lower()
+
+
+def _int_list(query: Mapping[str, str], name: str) -> list[int] | None:
+    raw = query.get(name)
+    if not raw:
+        return None
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise BadRequest(
+            f"{name} must be a comma-separated list of integers, got {raw!r}", code=ErrorCode.INVALID_PARAMETER
+        ) from None
+
+
+def _json_object(raw: str | None, name: str) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    import json
+
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise BadRequest(f"{name} must be a JSON object", code=ErrorCode.INVALID_PARAMETER)
+    return value
+
+
+def _iso_filter(query: Mapping[str, str], name: str) -> datetime | None:
+    raw = query.get(f"{name}_utc") or query.get(name)
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(
+            f"{name} must be an ISO 8601 date-time, got {raw!r}", code=ErrorCode.INVALID_PARAMETER
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _page_count(content: bytes) -> int:
+    if not extraction.looks_complete(content):
+        return 1
+    try:
+        import io
+
+        from pypdf import PdfReader
+
+        return max(len(PdfReader(io.BytesIO(content)).pages), 1)
+    except Exception:  # a broken PDF is still an upload; extraction reports it
+        return 1
+
+
+ProcessResult = tuple[dict[str, Any] | None, str | None]
+Renderer = Callable[[Invoice], dict[str, Any]]

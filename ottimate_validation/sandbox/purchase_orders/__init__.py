@@ -1,0 +1,1 @@
+"""Purchase orders (§14): location-level documents synced from the ERP, matched against invoices."""

@@ -1,0 +1,294 @@
+"""The readiness summary, read from an allure-results folder: verdicts, operations, quota, latency."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ottimate_validation.reporting.environment import (
+    CI,
+    TARGET,
+    ci_build,
+    describe_target,
+    executor_json,
+    git_revision,
+    read_environment,
+    run_facts,
+    write_environment,
+)
+from ottimate_validation.reporting.exchanges import exchange_name, load_exchanges, parse_exchange_name
+from ottimate_validation.reporting.plan import ValidationPlan
+from ottimate_validation.reporting.summary import (
+    EVIDENCED,
+    EXERCISED_ONLY,
+    NOT_EXERCISED,
+    NOT_MEASURED,
+    NOT_PLANNED,
+    build_summary,
+    percentile,
+    read_leftovers,
+    write_summary,
+)
+from ottimate_validation.reporting.verdicts import Verdict
+from tests.reporting.factory import Results, Sent
+
+TITLE = "Ottimate integration validation"
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+
+def summary_of(folder: Path, **kwargs):
+    return build_summary(folder, title=TITLE, now=NOW, **kwargs)
+
+
+# --- exchanges ------------------------------------------------------------------------------
+
+
+def test_an_exchange_name_reads_back_as_method_path_status_and_time() -> None:
+    name = exchange_name("POST", "/v1/vendors", 201, 12.4)
+
+    assert name == "POST /v1/vendors → 201 Created (12 ms)"
+    parsed = parse_exchange_name(name)
+    assert parsed is not None
+    assert (parsed.method, parsed.path, parsed.status, parsed.elapsed_ms) == ("POST", "/v1/vendors", 201, 12.0)
+    assert parsed.operation == "POST /vendors"
+
+
+def test_an_exchange_without_an_answer_or_with_an_odd_status_still_reads_back() -> None:
+    lost = parse_exchange_name(exchange_name("GET", "/v1/accounts", None, None))
+    odd = parse_exchange_name(exchange_name("GET", "/v1/accounts", 599, 3))
+
+    assert lost is not None and lost.status is None and lost.elapsed_ms is None
+    assert odd is not None and odd.status == 599
+
+
+def test_other_attachments_are_not_taken_for_exchanges() -> None:
+    assert parse_exchange_name("Reproduce the last request (curl)") is None
+    assert parse_exchange_name("stdout") is None
+
+
+def test_a_shared_fixture_exchange_counts_once_however_many_tests_used_it(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    a = results.test("test_a", sent=[Sent("GET", "/v1/vendors")])
+    b = results.test("test_b", sent=[Sent("GET", "/v1/vendors/1")])
+    results.shared_fixture([a, b], [Sent("POST", "/oauth/token"), Sent("GET", "/v1/accounts")])
+
+    exchanges = load_exchanges(tmp_path)
+
+    assert sorted(x.operation or "" for x in exchanges) == [
+        "GET /accounts",
+        "GET /vendors",
+        "GET /vendors/{id}",
+        "POST /oauth/token",
+    ]
+
+
+# --- verdicts, problems, operations ---------------------------------------------------------
+
+
+def test_the_summary_gives_each_criterion_its_verdict_and_says_why_one_is_not_ready(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    results.test("test_token", "passed", "Authentication")
+    results.test(
+        "test_vendor",
+        "failed",
+        "Core Functionality",
+        message="AssertionError: POST /v1/vendors answered 200, expected 201",
+        title="Creating a vendor answers 201",
+    )
+    results.test(
+        "test_replay",
+        "broken",
+        "Data Integrity",
+        message="ottimate_validation.client.errors.TargetUnreachable: Cannot reach sandbox-api.ottimate.com.",
+    )
+
+    summary = summary_of(tmp_path)
+
+    verdicts = {v.criterion: v.verdict for v in summary.verdicts}
+    assert verdicts["Authentication"] is Verdict.READY
+    assert verdicts["Core Functionality"] is Verdict.NOT_READY
+    assert verdicts["Data Integrity"] is Verdict.NOT_EVIDENCED
+    assert summary.headline == "Not ready: Core Functionality"
+    assert not summary.ready
+    assert [(p.category, p.test) for p in summary.problems] == [
+        ("Sandbox unreachable", "test_replay"),
+        ("Contract violation", "Creating a vendor answers 201"),
+    ]
+    assert summary.tests == {"passed": 1, "failed": 1, "broken": 1, "skipped": 0}
+
+
+def test_every_criterion_ready_makes_the_run_ready(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    for criterion in ("Authentication", "Core Functionality", "Error Handling", "Data Integrity"):
+        results.test(f"test_{criterion}", "passed", criterion)
+    results.test("test_load", "passed", "Integration Stability")
+
+    summary = summary_of(tmp_path)
+
+    assert summary.ready
+    assert summary.headline == "Ready: every criterion is evidenced"
+
+
+def test_a_run_that_did_not_complete_is_never_ready(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    for criterion in ("Authentication", "Core Functionality", "Error Handling", "Data Integrity"):
+        results.test(f"test_{criterion}", "passed", criterion)
+    results.test("test_load", "passed", "Integration Stability")
+
+    summary = summary_of(tmp_path, run_error="the run was interrupted, so these verdicts are partial")
+
+    assert not summary.ready
+    assert summary.headline == "Not evidenced: the run was interrupted, so these verdicts are partial"
+
+
+def test_an_operation_is_evidenced_only_by_a_passing_test(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    results.test("test_list", "passed", operations=["GET /vendors"], sent=[Sent("GET", "/v1/vendors")])
+    results.test(
+        "test_create", "failed", operations=["POST /vendors"], sent=[Sent("POST", "/v1/vendors", 200)], message="x"
+    )
+
+    rows = {row.operation: row for row in summary_of(tmp_path).operations}
+
+    assert rows["GET /vendors"].status == EVIDENCED
+    assert rows["POST /vendors"].status == EXERCISED_ONLY
+    assert all(row.planned for row in rows.values()), "by default the plan is what the run exercised"
+
+
+def test_an_explicit_plan_lists_what_was_not_exercised_and_what_was_beyond_it(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    results.test("test_list", operations=["GET /vendors"], sent=[Sent("GET", "/v1/vendors")])
+    results.test("test_accounts", operations=["GET /accounts"], sent=[Sent("GET", "/v1/accounts")])
+    plan = ValidationPlan(name="Partner plan", operations=("GET /vendors", "GET /invoices"))
+
+    summary = summary_of(tmp_path, plan=plan)
+
+    rows = {row.operation: row.status for row in summary.operations}
+    assert rows == {"GET /vendors": EVIDENCED, "GET /invoices": NOT_EXERCISED, "GET /accounts": NOT_PLANNED}
+    assert summary.operations_text() == "1 of 2 planned operations evidenced"
+    assert summary.plan == "Partner plan"
+
+
+def test_requests_429s_and_latency_are_counted_per_operation_from_the_recorded_exchanges(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    sent = [Sent("GET", "/v1/vendors", 200, float(ms)) for ms in range(1, 21)]
+    sent += [Sent("GET", "/v1/vendors", 429, 1.0), Sent("GET", "/v1/no-such-route", 404, 1.0)]
+    results.test("test_list", operations=["GET /vendors"], sent=sent)
+
+    summary = summary_of(tmp_path)
+
+    [row] = summary.operations
+    assert (row.requests, row.rate_limited) == (21, 1)
+    assert (row.p50_ms, row.p95_ms) == (10.0, 19.0)
+    assert summary.requests == 22
+    assert summary.other_requests == 1
+    assert summary.rate_limited_answers == 1
+    assert summary.quota_text() == "22 of 10,000 a day (0.2 %)"
+
+
+@pytest.mark.parametrize(
+    ("values", "fraction", "expected"),
+    [([], 0.5, None), ([7.0], 0.95, 7.0), ([1.0, 2.0, 3.0, 4.0], 0.5, 2.0), ([1.0, 2.0, 3.0, 4.0], 0.95, 4.0)],
+)
+def test_percentiles_use_the_nearest_rank(values: list[float], fraction: float, expected: float | None) -> None:
+    assert percentile(values, fraction) == expected
+
+
+def test_leftovers_are_not_measured_until_a_cleanup_step_reports_them(tmp_path: Path) -> None:
+    Results(tmp_path / "allure-results").test("test_token")
+
+    assert read_leftovers(tmp_path) is None
+    assert summary_of(tmp_path / "allure-results").leftovers_text() == NOT_MEASURED
+
+    (tmp_path / "leftovers.json").write_text('{"vendors": 0, "dimensions": 2, "note": "x"}', encoding="utf-8")
+    leftovers = read_leftovers(tmp_path)
+    assert leftovers == {"vendors": 0, "dimensions": 2}
+    assert summary_of(tmp_path / "allure-results", leftovers=leftovers).leftovers_text() == "2 dimensions"
+
+
+# --- renderings ---------------------------------------------------------------------------
+
+
+def test_summary_md_and_summary_json_say_the_same_as_the_console(tmp_path: Path) -> None:
+    results = Results(tmp_path / "allure-results")
+    results.test("test_token", operations=["POST /oauth/token"], sent=[Sent("POST", "/oauth/token")])
+    summary = summary_of(tmp_path / "allure-results")
+
+    md, js = write_summary(summary, tmp_path)
+
+    data = json.loads(js.read_text(encoding="utf-8"))
+    markdown = md.read_text(encoding="utf-8")
+    assert data["headline"] == summary.headline
+    assert [v["verdict"] for v in data["verdicts"]] == [v.verdict.value for v in summary.verdicts]
+    assert data["quota"] == {"requests": 1, "daily_limit": 10_000}
+    assert data["leftovers"] is None
+    assert "| Authentication | **Ready** | 1 passed | – |" in markdown
+    assert "| `POST /oauth/token` | Evidenced | 1 | 1 | 10 ms | 10 ms | 0 |" in markdown
+    assert any("1 of 1 planned operations evidenced" in line for line in summary.console_lines())
+
+
+def test_the_html_block_escapes_whatever_a_test_or_the_target_said(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    results.test("test_x", "failed", title="<script>alert(1)</script>", message="AssertionError: got <b>")
+
+    block = summary_of(tmp_path).to_html()
+
+    assert "<script>alert" not in block
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in block
+    assert block.startswith("<section id='ottimate-readiness'")
+
+
+# --- run facts ----------------------------------------------------------------------------
+
+
+def test_the_target_is_named_by_what_it_is() -> None:
+    assert describe_target(None).kind == "embedded"
+    assert describe_target("https://sandbox-api.ottimate.com/v1").label == "Ottimate sandbox"
+    assert describe_target("http://127.0.0.1:8080/v1", has_control_plane=True).kind == "embedded-external"
+    other = describe_target("https://user:secret@api.partner.example/v1", "https://user:secret@auth.example")
+    assert other.label == "Other host (api.partner.example)"
+    assert other.api_url == "https://api.partner.example/v1"
+    assert other.auth_url == "https://auth.example"
+
+
+def test_a_github_actions_build_is_named_with_its_link() -> None:
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "partner/integration",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_RUN_NUMBER": "7",
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_WORKFLOW": "Nightly validation",
+    }
+
+    build = ci_build(env)
+
+    assert build is not None
+    assert build.describe() == (
+        "GitHub Actions: Nightly validation #7 (https://github.com/partner/integration/actions/runs/42/attempts/1)"
+    )
+    assert executor_json(build, run_id="abc", report_name=TITLE)["buildOrder"] == 7
+    assert ci_build({}) is None
+    assert executor_json(None, run_id="abc", report_name=TITLE)["type"] == "local"
+
+
+def test_the_run_facts_round_trip_through_environment_xml(tmp_path: Path) -> None:
+    facts = run_facts(
+        target=describe_target(None),
+        run_id="ab12cd",
+        plan_name="Default",
+        root=tmp_path,
+        ci=None,
+    )
+    facts["Note"] = "naïve <&> ünïcode"
+
+    write_environment(tmp_path, facts)
+
+    assert read_environment(tmp_path) == facts
+    assert facts[TARGET].startswith("Embedded sandbox")
+    assert facts[CI] == "none (local run)"
+    assert git_revision(tmp_path) is None, "a folder outside git has no revision"
