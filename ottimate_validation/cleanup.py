@@ -129,9 +129,16 @@ def belongs_to(leftover: Leftover, run_id: str | None) -> bool:
 # Finding them
 
 
+#: An account or company these credentials may list but not read (another client's, or out of scope):
+#: nothing of ours can be in it.
+NOT_OURS = frozenset({403, 404})
+
+
 def _pages(api: Getter, path: str, items_key: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     for page in range(1, MAX_PAGES + 1):
         response = api.get(path, params={**params, "page": page, "limit": PAGE_SIZE})
+        if response.status_code in NOT_OURS and path != "/accounts":
+            return
         if response.status_code != 200:
             raise CleanupError(f"GET {path} answered {response.status_code}; the leftovers cannot be listed.")
         body = response.json()

@@ -57,6 +57,9 @@ class Category:
     name: str
     description: str
     matchers: tuple[Matcher, ...]  # any one matching is enough
+    # How Allure lists the tests inside: by criterion, then by message (outages share one message;
+    # every contract violation has its own, so there the tests are listed directly).
+    group_by_message: bool = True
 
     def matches(self, status: str, message: str, trace: str) -> bool:
         return any(m.matches(status, message, trace) for m in self.matchers)
@@ -81,6 +84,7 @@ CATEGORIES: tuple[Category, ...] = (
         CONTRACT_VIOLATION,
         "The API answered differently from the documented contract (an assertion failed).",
         (Matcher(("failed",)),),
+        group_by_message=False,
     ),
     Category(
         HARNESS_ERROR,
@@ -110,7 +114,16 @@ def allure_categories() -> list[dict[str, Any]]:
             if m.trace is not None:
                 matcher["trace"] = m.trace
             matchers.append(matcher)
-        rules.append({"id": category.name, "name": category.name, "matchers": matchers, "expand": True})
+        rules.append(
+            {
+                "id": category.name,
+                "name": category.name,
+                "matchers": matchers,
+                "groupBy": [{"label": "epic"}],
+                "groupByMessage": category.group_by_message,
+                "expand": True,
+            }
+        )
     return rules
 
 

@@ -48,11 +48,13 @@ SUMMARY_MD = "summary.md"
 SCHEMA_VERSION = 1
 
 EVIDENCED = "Evidenced"
+FAILED = "Failed"
 EXERCISED_ONLY = "Exercised, no passing test"
 NOT_EXERCISED = "Not exercised"
 NOT_PLANNED = "Exercised, not planned"
 NOT_MEASURED = "not measured (no cleanup step reports leftovers yet)"
 _MESSAGE_CHARS = 300
+_OPEN_PROBLEMS = 10  # the report's list of tests that did not pass starts folded beyond this
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class OperationRow:
     planned: bool
     status: str
     tests: int  # tests whose requests exercised it
+    failed_tests: int  # failed tests whose last request before the failure was this operation
     requests: int
     p50_ms: float | None
     p95_ms: float | None
@@ -191,12 +194,12 @@ class ReadinessSummary:
             md.append("| --- | --- | --- | --- |")
             for p in self.problems:
                 md.append(f"| {p.category} | {p.criterion or '–'} | {_md(p.test)} | {_md(p.message)} |")
-        md += ["", "## Operations", "", "| Operation | Evidence | Tests | Requests | p50 | p95 | 429s |"]
-        md.append("| --- | --- | --- | --- | --- | --- | --- |")
+        md += ["", "## Operations", "", "| Operation | Evidence | Tests | Failed | Requests | p50 | p95 | 429s |"]
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for row in self.operations:
             md.append(
-                f"| `{row.operation}` | {row.status} | {row.tests} | {row.requests} | {_ms(row.p50_ms)} "
-                f"| {_ms(row.p95_ms)} | {row.rate_limited} |"
+                f"| `{row.operation}` | {row.status} | {row.tests} | {row.failed_tests} | {row.requests} "
+                f"| {_ms(row.p50_ms)} | {_ms(row.p95_ms)} | {row.rate_limited} |"
             )
         if self.other_requests:
             md += ["", f"{self.other_requests} request(s) went to routes no documented operation has (on purpose)."]
@@ -226,7 +229,7 @@ class ReadinessSummary:
         env_html = "".join(f"<div><dt>{e(k)}</dt><dd>{e(v)}</dd></div>" for k, v in self.environment.items())
         op_rows = "".join(
             f"<tr><td><code>{e(r.operation)}</code></td><td>{e(r.status)}</td><td>{r.tests}</td>"
-            f"<td>{r.requests}</td><td>{_ms(r.p50_ms)}</td><td>{_ms(r.p95_ms)}</td><td>{r.rate_limited}</td></tr>"
+            f"<td>{r.failed_tests}</td><td>{r.requests}</td><td>{_ms(r.p50_ms)}</td><td>{_ms(r.p95_ms)}</td><td>{r.rate_limited}</td></tr>"
             for r in self.operations
         )
         problem_rows = "".join(
@@ -234,8 +237,10 @@ class ReadinessSummary:
             f"<td>{e(p.message)}</td></tr>"
             for p in self.problems
         )
+        # A long list stays folded, so the report below is still in reach.
+        fold = "" if len(self.problems) > _OPEN_PROBLEMS else " open"
         problems = (
-            "<details open><summary>Tests that did not pass ("
+            f"<details{fold}><summary>Tests that did not pass ("
             f"{len(self.problems)})</summary><table><thead><tr><th>Category</th><th>Criterion</th>"
             f"<th>Test</th><th>Message</th></tr></thead><tbody>{problem_rows}</tbody></table></details>"
             if self.problems
@@ -257,7 +262,7 @@ class ReadinessSummary:
             f"<th>Why not Ready</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<dl class='ov-figures'>{figure_html}</dl>{problems}"
             f"<details><summary>Operations ({self.operations_text()})</summary><table><thead><tr>"
-            "<th>Operation</th><th>Evidence</th><th>Tests</th><th>Requests</th><th>p50</th><th>p95</th>"
+            "<th>Operation</th><th>Evidence</th><th>Tests</th><th>Failed</th><th>Requests</th><th>p50</th><th>p95</th>"
             f"<th>429s</th></tr></thead><tbody>{op_rows}</tbody></table>{other}</details>"
             f"<details><summary>Run: target, versions, build</summary><dl class='ov-env'>{env_html}</dl></details>"
             f"{notes}<p class='ov-note'>Every test, with each HTTP request and response it made, is listed "
@@ -350,12 +355,15 @@ def _operation_rows(
         else:
             by_operation[key].append(exchange)
     tests: Counter[str] = Counter()
+    failing: Counter[str] = Counter()
     passing: set[str] = set()
     for outcome in outcomes:
         for key in outcome.operations:
             tests[key] += 1
             if outcome.status == "passed":
                 passing.add(key)
+        if outcome.status == "failed":
+            failing.update(outcome.failed_operations)
     exercised = set(by_operation) | set(tests)
     planned = plan.planned(exercised)
     # With an explicit plan, what the run exercised beyond it is listed too, marked as not planned.
@@ -369,6 +377,8 @@ def _operation_rows(
         is_planned = key in planned
         if not is_planned:
             status = NOT_PLANNED
+        elif failing[key]:
+            status = FAILED
         elif key in passing:
             status = EVIDENCED
         elif key in exercised:
@@ -382,6 +392,7 @@ def _operation_rows(
                 planned=is_planned,
                 status=status,
                 tests=tests[key],
+                failed_tests=failing[key],
                 requests=len(sent),
                 p50_ms=percentile(timings, 0.50),
                 p95_ms=percentile(timings, 0.95),

@@ -32,6 +32,7 @@ CRITERIA: tuple[str, ...] = (
 
 CRITERION_LABEL = "epic"
 OPERATION_LABEL = "operation"
+FAILED_OPERATION_LABEL = "failed_operation"  # the operation of the last request before a failed check
 
 
 class Verdict(StrEnum):
@@ -55,6 +56,7 @@ class TestOutcome:
     message: str = ""
     trace: str = ""
     operations: tuple[str, ...] = ()
+    failed_operations: tuple[str, ...] = ()
 
     @property
     def category(self) -> str | None:
@@ -132,6 +134,7 @@ def _outcome_from(data: Mapping[str, Any]) -> TestOutcome | None:
         message=_text(details.get("message")),
         trace=_text(details.get("trace")),
         operations=_label_values(data, OPERATION_LABEL),
+        failed_operations=_label_values(data, FAILED_OPERATION_LABEL),
     )
 
 

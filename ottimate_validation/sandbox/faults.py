@@ -23,6 +23,7 @@ class Fault:
 FAULTS: Final[tuple[Fault, ...]] = (
     Fault("auth_not_enforced", "Resource calls succeed without a valid API key or bearer token.", "auth"),
     Fault("token_never_expires", "Tokens stay valid after `expires_in`.", "auth"),
+    Fault("client_secret_not_checked", "The token endpoint issues a token whatever client secret is sent.", "auth"),
     Fault("scope_not_enforced", "Company- and location-scoped API users can reach every company.", "auth"),
     Fault("validation_not_enforced", "Writes with missing or mistyped fields are accepted.", "errors"),
     Fault(

@@ -27,10 +27,10 @@ from .faults import Switches
 EXTRA_FIELD = "x_added_in_a_later_version"
 EXTRA_VALUE = "ignore me"
 #: Added to every API call by `latency` (on top of the `latency_ms` setting).
-LATENCY_MS: Final = 25
+LATENCY_MS: Final = 20
 #: `sporadic_429` answers every Nth call that presents a known API key; `sporadic_503_get` every Nth GET.
-EVERY_NTH_429: Final = 29
-EVERY_NTH_503_GET: Final = 7
+EVERY_NTH_429: Final = 53
+EVERY_NTH_503_GET: Final = 17
 RETRY_AFTER_SECONDS: Final = 1
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ottimate_validation.sandbox.faults import FAULTS
+
 from ..suite_runs import SUITES, run_suites
 
 

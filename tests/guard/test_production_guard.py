@@ -108,7 +108,7 @@ def test_allow_production_runs_only_the_read_only_checks_writes_nothing_and_says
     results = tmp_path / "allure-results"
     with EmbeddedSandbox() as sb:
         before = (len(sb.state.vendors._by_id), len(sb.state.dimensions._by_id))
-        run = child_pytest(target_env(sb), "--allow-production", "-n", "2", f"--alluredir={results}", "-q")
+        run = child_pytest(target_env(sb), "--allow-production", f"--alluredir={results}", "-q")
         after = (len(sb.state.vendors._by_id), len(sb.state.dimensions._by_id))
 
     output = run.stdout + run.stderr

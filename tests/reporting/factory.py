@@ -45,6 +45,7 @@ class Results:
         *,
         sent: Sequence[Sent] = (),
         operations: Sequence[str] = (),
+        failed_operations: Sequence[str] = (),
         message: str | None = None,
         title: str | None = None,
     ) -> str:
@@ -54,6 +55,7 @@ class Results:
         if epic:
             labels.append({"name": "epic", "value": epic})
         labels += [{"name": "operation", "value": op} for op in operations]
+        labels += [{"name": "failed_operation", "value": op} for op in failed_operations]
         data: dict[str, Any] = {
             "uuid": test_uuid,
             "historyId": f"h-{name}",

@@ -43,8 +43,6 @@ needs_allure = pytest.mark.skipif(
 # The report inlines its app and data as base64; by chance such text can spell "gtag" (the app
 # bundle of 3.18.0 does, three times). Words are searched for outside those runs only.
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{100,}={0,2}")
-# How the single-file report carries its data: d("<file>", "<base64>") calls in an inline script.
-INLINED_FILE = re.compile(r'\bd\("([^"]+)","([A-Za-z0-9+/=]*)"\)')
 EXTERNAL_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 

@@ -104,6 +104,7 @@ def test_the_allure_configuration_is_plain_json_with_regexes_python_compiles() -
     rules = json.loads(json.dumps(allure_categories()))
 
     for rule in rules:
+        assert rule["groupBy"] == [{"label": "epic"}], "inside a category, tests are listed by criterion"
         for matcher in rule["matchers"]:
             assert set(matcher) <= {"statuses", "message", "trace"}
             for key in ("message", "trace"):

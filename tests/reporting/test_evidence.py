@@ -239,6 +239,7 @@ def test_a_real_run_labels_every_test_attaches_reproducers_and_writes_no_secret(
     assert all(o.criteria == ("Authentication",) for o in outcomes)
     assert all(not o.title.startswith("test_") for o in outcomes), "tests are titled by their scenario"
     assert all(o.category == "Contract violation" for o in failed)
+    assert all(o.failed_operations for o in failed), "a failed check is counted against the operation it was about"
     assert any("POST /oauth/token" in o.operations for o in outcomes if o.status == "passed")
 
     data = [json.loads(p.read_text(encoding="utf-8")) for p in results.glob("*-result.json")]

@@ -24,6 +24,7 @@ from ottimate_validation.reporting.plan import ValidationPlan
 from ottimate_validation.reporting.summary import (
     EVIDENCED,
     EXERCISED_ONLY,
+    FAILED,
     NOT_EXERCISED,
     NOT_MEASURED,
     NOT_PLANNED,
@@ -158,6 +159,23 @@ def test_an_operation_is_evidenced_only_by_a_passing_test(tmp_path: Path) -> Non
     assert all(row.planned for row in rows.values()), "by default the plan is what the run exercised"
 
 
+def test_an_operation_whose_answer_failed_a_check_is_failed_even_if_other_tests_pass(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    results.test("test_create", "passed", operations=["POST /oauth/token", "POST /vendors"])
+    results.test(
+        "test_round_trip",
+        "failed",
+        operations=["POST /oauth/token", "POST /vendors"],
+        failed_operations=["POST /vendors"],
+        message="AssertionError: net_terms is missing",
+    )
+
+    rows = {row.operation: row for row in summary_of(tmp_path).operations}
+
+    assert (rows["POST /vendors"].status, rows["POST /vendors"].failed_tests) == (FAILED, 1)
+    assert rows["POST /oauth/token"].status == EVIDENCED, "the token call before it was fine"
+
+
 def test_an_explicit_plan_lists_what_was_not_exercised_and_what_was_beyond_it(tmp_path: Path) -> None:
     results = Results(tmp_path)
     results.test("test_list", operations=["GET /vendors"], sent=[Sent("GET", "/v1/vendors")])
@@ -226,7 +244,7 @@ def test_summary_md_and_summary_json_say_the_same_as_the_console(tmp_path: Path)
     assert data["quota"] == {"requests": 1, "daily_limit": 10_000}
     assert data["leftovers"] is None
     assert "| Authentication | **Ready** | 1 passed | – |" in markdown
-    assert "| `POST /oauth/token` | Evidenced | 1 | 1 | 10 ms | 10 ms | 0 |" in markdown
+    assert "| `POST /oauth/token` | Evidenced | 1 | 0 | 1 | 10 ms | 10 ms | 0 |" in markdown
     assert any("1 of 1 planned operations evidenced" in line for line in summary.console_lines())
 
 

@@ -33,6 +33,7 @@ CANARY = UserSecrets(
 )
 #: Some failures in every suite (assertion messages, tracebacks, error bodies), most tests still passing.
 FAULTS = (
+    "client_secret_not_checked",  # token answers (with their tokens) end up in assertion messages
     "token_never_expires",
     "validation_not_enforced",
     "wrong_status_codes",

@@ -51,7 +51,11 @@ class TokenService:
         if scope not in (None, "") and (not isinstance(scope, str) or set(scope.split()) != {SUPPORTED_SCOPE}):
             raise BadRequest(f"only the scope {SUPPORTED_SCOPE!r} is supported", code=ErrorCode.INVALID_SCOPE)
         user = self._org.users.get(form["client_id"])
-        if user is None or not secrets.compare_digest(user.client_secret, form["client_secret"]):
+        secret_ok = user is not None and (
+            secrets.compare_digest(user.client_secret, form["client_secret"])
+            or self._faults.on("client_secret_not_checked")
+        )
+        if user is None or not secret_ok:
             raise Unauthorized("client authentication failed", code=ErrorCode.INVALID_CLIENT)
         if user.api_key != api_key:
             raise Unauthorized("this client does not belong to the API key's account", code=ErrorCode.INVALID_CLIENT)
