@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import ottimate_validation
+from ottimate_validation import guard
 from ottimate_validation.reporting.allure import (
     DEFAULT_TITLE,
     AllureNotInstalledError,
@@ -128,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"suite to run, repeatable: {', '.join(SUITES)} (default: every suite present)",
     )
     parser.add_argument("--no-report", action="store_true", help="skip building the HTML report")
+    parser.add_argument(
+        "--allow-production",
+        action="store_true",
+        help="allow a production host; only the read-only checks run, and the run says so",
+    )
     # Hidden: lets the harness's own tests run the command against a throwaway project.
     parser.add_argument("--project-root", type=Path, default=None, help=argparse.SUPPRESS)
     return parser
@@ -141,6 +147,7 @@ class RunPlan:
     workers: str
     report: bool
     pytest_args: list[str]
+    allow_production: bool = False
 
 
 def _project_root(explicit: Path | None) -> Path:
@@ -190,6 +197,7 @@ def _plan(argv: Sequence[str]) -> RunPlan:
         workers=args.workers,
         report=not args.no_report,
         pytest_args=pytest_args,
+        allow_production=args.allow_production,
     )
 
 
@@ -225,7 +233,7 @@ def _point_latest(reports_dir: Path, run_dir: Path) -> str | None:
     return None
 
 
-def _run_pytest(plan: RunPlan, run_dir: Path, run_id: str) -> tuple[int, bool]:
+def _run_pytest(plan: RunPlan, run_dir: Path, run_id: str, extra: Sequence[str] = ()) -> tuple[int, bool]:
     """Run the suites in a child pytest; return its exit code and whether the user interrupted."""
     command = [
         sys.executable,
@@ -243,6 +251,7 @@ def _run_pytest(plan: RunPlan, run_dir: Path, run_id: str) -> tuple[int, bool]:
         # Suites are ordered stories; random order would make runs hard to compare.
         "-p",
         "no:randomly",
+        *extra,
         *plan.pytest_args,
     ]
     env = dict(os.environ)
@@ -297,18 +306,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str]) -> int:
     try:
         plan = _plan(argv)
+        # The target is checked before anything is written: a refused run leaves no half-made folder.
+        check = guard.preflight(allow_production=plan.allow_production)
         allure = _allure_for(plan.root) if plan.report else None  # fail before a long run, not after
         run_id, run_dir = _new_run_dir(plan.reports_dir)
     except _ParserExit as exc:
         return exc.code
-    except (UsageError, ReportError) as exc:
+    except (UsageError, ReportError, guard.RunRefused) as exc:
         _warn(str(exc))
         return EXIT_USAGE
 
     results_dir = run_dir / "allure-results"
     _say(f"Run {run_id}: results in {run_dir}")
+    banner = guard.production_banner(check)
+    for line in banner:
+        _say(line)
     started = time.monotonic()
-    pytest_code, interrupted = _run_pytest(plan, run_dir, run_id)
+    pytest_code, interrupted = _run_pytest(plan, run_dir, run_id, guard.pytest_args(check))
     duration = time.monotonic() - started
 
     run_error = None
@@ -336,7 +350,10 @@ def _main(argv: Sequence[str]) -> int:
                 title=DEFAULT_TITLE,
                 allure=allure,
                 history_path=plan.reports_dir / HISTORY_FILE,
-                variables={k: v for k, v in summary.environment.items() if k in HEADER_FACTS},
+                variables={
+                    **{k: v for k, v in summary.environment.items() if k in HEADER_FACTS},
+                    **guard.report_variables(check),
+                },
                 summary_html=summary.to_html(),
             )
         except ReportError as exc:
@@ -354,6 +371,8 @@ def _main(argv: Sequence[str]) -> int:
     if summary_ok:
         _say(f"Summary: {run_dir / 'summary.md'} (and summary.json, {JUNIT_FILE})")
     _say()
+    for line in banner:  # said again beside the verdicts, so nobody reads them as a full validation
+        _say(line)
     _say(summary.headline)
     for line in format_verdicts(summary.verdicts):
         _say(line)
