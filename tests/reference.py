@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -73,3 +76,36 @@ def validator(method: str, template: str, status: int) -> Draft202012Validator |
         for p in ["paths", template, method.lower(), "responses", str(status), "content", "application/json", "schema"]
     )
     return Draft202012Validator({"$ref": f"{_BASE}#/{pointer}"}, registry=_registry())
+
+
+# Statuses every operation may give even where the reference does not list them (CONTRACT §20).
+UNIVERSAL_STATUSES = frozenset({401, 403, 429})
+
+
+def judge(responses: Iterable[httpx.Response], tags: set[str], skip: Callable[[str, str], bool] | None = None) -> None:
+    """Every answer has a documented status and a body matching the reference's schema for it, and every
+    operation of `tags` was answered with success at least once. `skip(method, path)` leaves out answers
+    of operations that are not in the reference (sandbox extensions)."""
+    problems: list[str] = []
+    served: set[tuple[str, str]] = set()
+    for r in responses:
+        path = urlsplit(str(r.request.url)).path
+        path = path[len("/v1") :] if path.startswith("/v1/") else path
+        if skip is not None and skip(r.request.method, path):
+            continue
+        template = template_for(r.request.method, path)
+        where = f"{r.request.method} {path} → {r.status_code}"
+        if template is None:
+            problems.append(f"{where}: no such operation in the reference")
+            continue
+        if r.status_code < 300:
+            served.add((r.request.method, template))
+        documented = documented_statuses(r.request.method, template)
+        if r.status_code not in documented | UNIVERSAL_STATUSES:
+            problems.append(f"{where}: status not documented (documented: {sorted(documented)}) {r.text[:300]}")
+        check = validator(r.request.method, template, r.status_code)
+        if check is not None:
+            problems += [f"{where}: {e.message} at {list(e.absolute_path)}" for e in check.iter_errors(r.json())]
+    expected = {(m, t) for m, t, op in operations() if set(op.get("tags", [])) & tags}
+    assert not expected - served, f"operations never answered with success: {sorted(expected - served)}"
+    assert not problems, "\n".join(problems)
