@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 API_PREFIX: Final = "/v1"
 API_VERSIONS: Final = ("1.0.0", "1.1.0")  # §3
@@ -38,26 +38,9 @@ DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100  # UNKNOWN for these endpoints; see DECISIONS
 
 # §9, §10
-PAYMENT_METHODS: Final = ("credit_card", "ach", "check", "wire_transfer", "unknown")
+# Each enum written once, as the type the request models validate against; the tuple is derived.
 PaymentMethod = Literal["credit_card", "ach", "check", "wire_transfer", "unknown"]
-OTTIMATE_TYPES: Final = (
-    "account",
-    "location",
-    "department",
-    "class",
-    "project",
-    "customer",
-    "entity",
-    "item",
-    "warehouse",
-    "task",
-    "costtype",
-    "employee",
-    "taxcode",
-    "property",
-    "company",
-    "subsidiary",
-)
+PAYMENT_METHODS: Final = get_args(PaymentMethod)
 OttimateType = Literal[
     "account",
     "location",
@@ -76,6 +59,7 @@ OttimateType = Literal[
     "company",
     "subsidiary",
 ]
+OTTIMATE_TYPES: Final = get_args(OttimateType)
 VENDOR_BULK_MAX: Final = 100
 DIMENSION_BULK_MAX: Final = 100
 MAX_TEXT_LENGTH: Final = 255  # UNKNOWN; see DECISIONS

@@ -83,6 +83,22 @@ class Ctx:
     def respond(self, payload: Any, status: int = 200) -> Response:
         return json_response(payload, status)
 
+    def respond_bulk(self, created: list[Any], updated: list[Any], errors: list[Any]) -> Response:
+        """The synchronous create-or-update answer shared by vendor and dimension bulk (§9, §10): 201."""
+        return self.respond(
+            {
+                "version": self.version,
+                "success_count": len(created) + len(updated),
+                "created_count": len(created),
+                "updated_count": len(updated),
+                "error_count": len(errors),
+                "created": created,
+                "updated": updated,
+                "errors": errors,
+            },
+            201,
+        )
+
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

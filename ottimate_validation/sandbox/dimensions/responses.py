@@ -57,19 +57,7 @@ def bulk_dimensions(ctx: Ctx) -> Response:
     result = ctx.state.dimensions.bulk(ctx.user, ctx.json_object())
     created = [{"id": d.id, "name": d.name} for d in result["created"]]
     updated = [{"id": d.id, "name": d.name} for d in result["updated"]]
-    return ctx.respond(
-        {
-            "version": ctx.version,
-            "success_count": len(created) + len(updated),
-            "created_count": len(created),
-            "updated_count": len(updated),
-            "error_count": len(result["errors"]),
-            "created": created,
-            "updated": updated,
-            "errors": result["errors"],
-        },
-        201,
-    )
+    return ctx.respond_bulk(created, updated, result["errors"])
 
 
 ROUTES = [

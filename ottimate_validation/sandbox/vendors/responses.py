@@ -90,19 +90,7 @@ def bulk_vendors(ctx: Ctx) -> Response:
     result = ctx.state.vendors.bulk(ctx.user, ctx.json_object())
     created = [serialise(ctx, v, with_company=False) for v in result["created"]]
     updated = [serialise(ctx, v, with_company=False) for v in result["updated"]]
-    return ctx.respond(
-        {
-            "version": ctx.version,
-            "success_count": len(created) + len(updated),
-            "created_count": len(created),
-            "updated_count": len(updated),
-            "error_count": len(result["errors"]),
-            "created": created,
-            "updated": updated,
-            "errors": result["errors"],
-        },
-        201,
-    )
+    return ctx.respond_bulk(created, updated, result["errors"])
 
 
 ROUTES = [
