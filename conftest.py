@@ -12,5 +12,9 @@ pytest_plugins = [
     "fixtures.clients",
     "fixtures.data",
     "fixtures.resources",
+    "fixtures.polling",
+    "fixtures.invoices",
+    "fixtures.uploads",
+    "fixtures.procurement",
     "fixtures.cleanup",
 ]
