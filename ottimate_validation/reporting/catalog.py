@@ -46,6 +46,7 @@ AREA_DOCS: dict[str, str] = {
     "Load and rate limits": f"{DOCS}/api-limits",
     "Rate limits": f"{DOCS}/api-limits",
     "Invoices": f"{DOCS}/invoices",
+    "Approvals": f"{DOCS}/invoice-approvals",
     "Uploads": f"{DOCS}/extraction/overview",
     "Purchase orders": f"{DOCS}/purchase-orders",
     "Receipts": f"{DOCS}/purchase-receipts",
@@ -118,6 +119,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET /invoices/receiver-export",
     ),
     *_ops("Uploads", "POST /invoices/upload", "GET /invoices/uploads"),
+    # Outside the reference (CONTRACT §12, §12.8): the seed page's structured create and the approvals
+    # guide's actions, at the paths the embedded sandbox chose (contract.py DECISIONS).
+    *_ops("Invoices", "POST /invoices"),
+    *_ops(
+        "Approvals",
+        "POST /invoices/{id}/approvers",
+        "DELETE /invoices/{id}/approvers/{approval_id}",
+        "POST /invoices/{id}/approve",
+        "POST /invoices/{id}/force-approve",
+    ),
     *_ops(
         "Catalog",
         "GET /catalog/entries",

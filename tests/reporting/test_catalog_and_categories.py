@@ -51,11 +51,15 @@ def test_a_request_to_no_documented_operation_maps_to_none(method: str, path: st
     assert operation_of(method, path) is None
 
 
-def test_the_catalogue_holds_the_53_documented_operations_once_each() -> None:
+def test_the_catalogue_holds_the_53_reference_operations_and_the_5_guide_operations_once_each() -> None:
     keys = [op.key for op in OPERATIONS]
 
-    assert len(keys) == 53
-    assert len(set(keys)) == 53
+    assert len(keys) == 53 + 5  # + POST /invoices and the four approval actions (guide-only)
+    assert len(set(keys)) == len(keys)
+    assert operation_of("DELETE", "/v1/invoices/abc/approvers/pbjappr_1") == (
+        "DELETE /invoices/{id}/approvers/{approval_id}"
+    )
+    assert operation_of("POST", "/v1/invoices") == "POST /invoices"
 
 
 def test_a_test_links_to_its_area_page_else_its_criterion_page_else_the_api_reference() -> None:
