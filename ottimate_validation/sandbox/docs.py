@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .contract import CONFLICTS_RESOLVED, DECISIONS
 from .faults import FAULTS
+from .invoices.lifecycle import TRANSITIONS
 from .variations import VARIATIONS
 
 
@@ -38,11 +39,42 @@ def variations_table() -> str:
     return "\n".join(rows)
 
 
+# What each lifecycle action is, for a reader of the README (the keys of TRANSITIONS).
+_ACTIONS = {
+    "edit": "`PATCH /invoices/{id}` or `/images` (data changes)",
+    "submit": "an edit that makes a held invoice complete and consistent",
+    "flag": "`POST /invoices/{id}/flag`",
+    "change_approvers": "add or remove an approver",
+    "approve": "`POST /invoices/{id}/approve` (approvers still pending)",
+    "complete_approval": "`POST /invoices/{id}/approve` (the last pending approver)",
+    "force_approve": "`POST /invoices/{id}/force-approve`",
+    "release": "automatic, in the same step as the approval",
+    "mark_exported": "`POST /invoices/mark-exported`",
+    "mark_unexported": "`POST /invoices/mark-unexported`",
+    "unexport_and_flag": "`POST /invoices/mark-unexported` with `flag_invoice`",
+}
+
+
+def lifecycle_table() -> str:
+    rows = ["| Action | From status | To status |", "| --- | --- | --- |"]
+    for action, row in TRANSITIONS.items():
+        name = _ACTIONS.get(action, f"`{action}`")
+        moves = sorted(set(row.values()))
+        if all(src == to for src, to in row.items()):
+            rows.append(f"| {_cell(name)} | {', '.join(f'`{s}`' for s in row)} | (unchanged) |")
+        elif len(moves) == 1:
+            rows.append(f"| {_cell(name)} | {', '.join(f'`{s}`' for s in row)} | `{moves[0]}` |")
+        else:
+            rows += [f"| {_cell(name)} | `{src}` | `{to}` |" for src, to in row.items()]
+    return "\n".join(rows)
+
+
 SECTIONS = {
     "decisions": decisions_table,
     "conflicts": conflicts_table,
     "faults": faults_table,
     "variations": variations_table,
+    "lifecycle": lifecycle_table,
 }
 
 
