@@ -28,6 +28,8 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
         self._daily: dict[tuple[str, str], int] = {}
+        # Counted across days: tests move the sandbox clock past midnight, which restarts the quota.
+        self._total: dict[str, int] = {}
         self.configure(rate_per_second, burst, daily_quota)
 
     def configure(self, rate_per_second: float, burst: int, daily_quota: int) -> None:
@@ -43,6 +45,11 @@ class RateLimiter:
         with self._lock:
             self._buckets.clear()
             self._daily.clear()
+            self._total.clear()
+
+    def used_in_total(self, api_key: str) -> int:
+        """Requests counted against ``api_key`` since the sandbox started (or was reset), whatever the clock."""
+        return self._total.get(api_key, 0)
 
     def used_today(self, api_key: str) -> int:
         return self._daily.get((api_key, self._clock.now().date().isoformat()), 0)
@@ -75,3 +82,4 @@ class RateLimiter:
                 )
             bucket.tokens -= 1.0
             self._daily[(api_key, day)] = used + 1
+            self._total[api_key] = self._total.get(api_key, 0) + 1
