@@ -8,13 +8,17 @@ pytest.register_assert_rewrite("fixtures.checks", "fixtures.paging")
 pytest_plugins = [
     "fixtures.options",
     "fixtures.evidence",
+    "fixtures.plan",
     "fixtures.target",
+    "fixtures.budget",
     "fixtures.clients",
     "fixtures.data",
     "fixtures.resources",
+    "fixtures.erp",
     "fixtures.polling",
     "fixtures.invoices",
     "fixtures.uploads",
     "fixtures.procurement",
+    "fixtures.catalog",
     "fixtures.cleanup",
 ]

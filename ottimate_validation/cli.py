@@ -1,7 +1,9 @@
 """``ottimate-validate``: run the validation suites, build the report, print one verdict per criterion.
 
-    ottimate-validate [-n WORKERS] [--reports-dir DIR] [--suite NAME ...] [--no-report] [-- PYTEST ARGS]
+    ottimate-validate [-n WORKERS] [--reports-dir DIR] [--suite NAME ...] [--plan PATH] [--no-report] [-- PYTEST ARGS]
+    ottimate-validate ... [--shard I/N] [--request-budget N]
     ottimate-validate cleanup [--yes] [--run-id ID]     (see ottimate_validation.cleanup)
+    ottimate-validate merge RUN_DIR ... [--reports-dir DIR]   (see ottimate_validation.merge)
 
 Each run gets its own folder, ``reports/<YYYYMMDD-HHMMSS>-<run id>/``, holding ``allure-results/``,
 ``report.html`` (readiness summary on top), ``summary.md``, ``summary.json`` and ``junit.xml``;
@@ -31,6 +33,9 @@ from typing import NoReturn
 
 import ottimate_validation
 from ottimate_validation import guard
+from ottimate_validation.budget import BUDGET_ENV, PREFLIGHT_REQUESTS, SPENT_ENV, parse_budget
+from ottimate_validation.plan import DEFAULT as DEFAULT_PLAN
+from ottimate_validation.plan import PLAN_ENV, LoadedPlan, PlanError, resolve_plan
 from ottimate_validation.reporting.allure import (
     DEFAULT_TITLE,
     AllureNotInstalledError,
@@ -39,9 +44,15 @@ from ottimate_validation.reporting.allure import (
     generate_report,
 )
 from ottimate_validation.reporting.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
-from ottimate_validation.reporting.plan import default_plan
-from ottimate_validation.reporting.summary import ReadinessSummary, build_summary, read_leftovers, write_summary
+from ottimate_validation.reporting.summary import (
+    ReadinessSummary,
+    build_summary,
+    read_budget,
+    read_leftovers,
+    write_summary,
+)
 from ottimate_validation.reporting.verdicts import Verdict, format_verdicts
+from ottimate_validation.shards import ShardInfo, write_shard_info
 
 PROG = "ottimate-validate"
 # Suite name -> folder under suites/, in the order of Ottimate's validation checklist.
@@ -99,6 +110,20 @@ def _workers(value: str) -> str:
     raise argparse.ArgumentTypeError(f"invalid worker count {value!r}: use a number, 'auto' or 'logical'")
 
 
+def _shard(value: str) -> tuple[int, int]:
+    index, sep, count = value.partition("/")
+    if sep and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
+        return int(index), int(count)
+    raise argparse.ArgumentTypeError(f"invalid shard {value!r}: use I/N with 1 <= I <= N, e.g. 2/4")
+
+
+def _budget(value: str) -> int:
+    try:
+        return parse_budget(value, "the request budget")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -130,6 +155,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-report", action="store_true", help="skip building the HTML report")
     parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="I/N",
+        help="run only shard I of N (pytest-split; one per CI runner); `ottimate-validate merge` "
+        "joins the shards' run folders into one report",
+    )
+    parser.add_argument(
+        "--request-budget",
+        type=_budget,
+        default=None,
+        metavar="N",
+        help=f"send at most N requests to the API (default: ${BUDGET_ENV}, else no limit); when spent, "
+        "the remaining tests are skipped and listed",
+    )
+    parser.add_argument(
+        "--plan",
+        default=None,
+        metavar="PATH",
+        help=f"validation plan file (default: ${PLAN_ENV}, else validation.toml in the project root if present, "
+        "else every operation); see validation.example.toml",
+    )
+    parser.add_argument(
         "--allow-production",
         action="store_true",
         help="allow a production host; only the read-only checks run, and the run says so",
@@ -148,6 +196,10 @@ class RunPlan:
     report: bool
     pytest_args: list[str]
     allow_production: bool = False
+    validation: LoadedPlan = DEFAULT_PLAN
+    shard: tuple[int, int] | None = None  # (index, count), 1-based
+    request_budget: int | None = None
+    selection: tuple[str, ...] = ()  # what was asked for (suites, pytest args): shards must agree on it
 
 
 def _project_root(explicit: Path | None) -> Path:
@@ -190,6 +242,16 @@ def _plan(argv: Sequence[str]) -> RunPlan:
         if not names:
             raise UsageError(f"There are no suites under {suites_root}.")
     reports_dir = args.reports_dir if args.reports_dir is not None else root / "reports"
+    budget = args.request_budget
+    if budget is None and os.environ.get(BUDGET_ENV, "").strip():
+        try:
+            budget = parse_budget(os.environ[BUDGET_ENV], BUDGET_ENV)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    try:  # read and checked (ERP files too) before anything is written
+        validation = resolve_plan(args.plan, root)
+    except PlanError as exc:
+        raise UsageError(str(exc)) from None
     return RunPlan(
         root=root,
         suite_dirs=[suites_root / SUITES[n] for n in names],
@@ -198,6 +260,10 @@ def _plan(argv: Sequence[str]) -> RunPlan:
         report=not args.no_report,
         pytest_args=pytest_args,
         allow_production=args.allow_production,
+        validation=validation,
+        shard=args.shard,
+        request_budget=budget,
+        selection=(*names, *pytest_args),
     )
 
 
@@ -233,7 +299,9 @@ def _point_latest(reports_dir: Path, run_dir: Path) -> str | None:
     return None
 
 
-def _run_pytest(plan: RunPlan, run_dir: Path, run_id: str, extra: Sequence[str] = ()) -> tuple[int, bool]:
+def _run_pytest(
+    plan: RunPlan, run_dir: Path, run_id: str, extra: Sequence[str] = (), *, spent_probing: bool = False
+) -> tuple[int, bool]:
     """Run the suites in a child pytest; return its exit code and whether the user interrupted."""
     command = [
         sys.executable,
@@ -252,11 +320,17 @@ def _run_pytest(plan: RunPlan, run_dir: Path, run_id: str, extra: Sequence[str] 
         "-p",
         "no:randomly",
         *extra,
+        *(["--plan", str(plan.validation.source)] if plan.validation.source else []),
+        # pytest-split: every process (each xdist worker too) picks the same share of the collection.
+        *(["--splits", str(plan.shard[1]), "--group", str(plan.shard[0])] if plan.shard else []),
+        *(["--request-budget", str(plan.request_budget)] if plan.request_budget is not None else []),
         *plan.pytest_args,
     ]
     env = dict(os.environ)
     env[RUN_ID_ENV] = run_id
     env[RUN_DIR_ENV] = str(run_dir)
+    # Our own preflight probed a target given by URL: those requests count against the budget too.
+    env[SPENT_ENV] = str(PREFLIGHT_REQUESTS if plan.request_budget is not None and spent_probing else 0)
     interrupted = False
     proc = subprocess.Popen(command, cwd=plan.root, env=env)
     while True:
@@ -296,6 +370,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ottimate_validation import cleanup
 
         return cleanup.main(args[1:])
+    if args[:1] == ["merge"]:  # `ottimate-validate merge`: the shards of one run, as one report
+        from ottimate_validation import merge
+
+        return merge.main(args[1:])
     try:
         return _main(args)
     except KeyboardInterrupt:
@@ -322,7 +400,12 @@ def _main(argv: Sequence[str]) -> int:
     for line in banner:
         _say(line)
     started = time.monotonic()
-    pytest_code, interrupted = _run_pytest(plan, run_dir, run_id, guard.pytest_args(check))
+    if plan.shard is not None:
+        write_shard_info(run_dir, ShardInfo(*plan.shard, run_id=run_id, selection=plan.selection))
+        _say(f"Shard {plan.shard[0]}/{plan.shard[1]}: `{PROG} merge` joins it with the other shards' run folders")
+    pytest_code, interrupted = _run_pytest(
+        plan, run_dir, run_id, guard.pytest_args(check), spent_probing=check.api_url is not None
+    )
     duration = time.monotonic() - started
 
     run_error = None
@@ -333,10 +416,11 @@ def _main(argv: Sequence[str]) -> int:
     summary = build_summary(
         results_dir,
         title=DEFAULT_TITLE,
-        plan=default_plan(),
+        plan=plan.validation.report_plan(),
         leftovers=read_leftovers(run_dir),
         run_error=run_error,
         duration_seconds=duration,
+        budget=read_budget(run_dir),
     )
     summary_ok = _write_summary(summary, run_dir)
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ottimate_validation.sandbox import EmbeddedSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
+CONTROL_PREFIX = "/_sandbox"  # the embedded sandbox's control plane: not the API, never counted
 SUITES = sorted(p.name for p in (ROOT / "suites").iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
@@ -28,9 +31,32 @@ class SuiteRun:
     failed: list[str]
     passed: int
     output: str
+    requests: int = 0  # API and auth requests the sandbox received (its control plane aside)
+    skipped: dict[str, str] = field(default_factory=dict)  # test -> skip message
+    passed_by_suite: dict[str, int] = field(default_factory=dict)
+    stdout: str = ""  # the whole console output (``output`` keeps only its end, for messages)
 
 
-def target_env(sb: EmbeddedSandbox) -> dict[str, str]:
+class _RequestCounter:
+    """WSGI middleware counting every request to the API or the auth server, whatever its answer.
+
+    Counted at the door rather than read from the sandbox's quota (``rate_limiter.used_today``): the
+    quota skips requests without a valid API key, and the stability suite moves the sandbox clock past
+    midnight, which starts a new quota day."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("PATH_INFO", "")).startswith(CONTROL_PREFIX):
+            with self._lock:
+                self.count += 1
+        return self._app(environ, start_response)
+
+
+def target_env(sb: EmbeddedSandbox, hypothesis_profile: str = "ci") -> dict[str, str]:
     """The environment of a run against ``sb``: ours without any OTTIMATE_/PYTEST_/HYPOTHESIS_ setting."""
     account, company = sb.users["account"], sb.users["company"]
     return {
@@ -43,7 +69,7 @@ def target_env(sb: EmbeddedSandbox) -> dict[str, str]:
         "OTTIMATE_CLIENT_SECRET": account.client_secret,
         "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
         "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
-        "HYPOTHESIS_PROFILE": "ci",
+        "HYPOTHESIS_PROFILE": hypothesis_profile,
     }
 
 
@@ -55,8 +81,12 @@ def run_suites(
     variations: Sequence[str] = (),
     extra_args: Sequence[str] = (),
     timeout: float = 600,
+    hypothesis_profile: str = "ci",
 ) -> SuiteRun:
-    with EmbeddedSandbox(variations=variations) as sb:
+    sandbox = EmbeddedSandbox(variations=variations)
+    received = _RequestCounter(sandbox.app)
+    sandbox.app = received  # before start(): the server serves whatever app the sandbox holds then
+    with sandbox as sb:
         sb.state.faults.set(faults)
         junit = tmp_path / f"{'-'.join(suites)}.xml"
         proc = subprocess.run(
@@ -65,13 +95,20 @@ def run_suites(
                 "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:schemathesis", "-q", "--no-header",
                 f"--junitxml={junit}", "-o", "addopts=--strict-markers", *extra_args,
             ],
-            cwd=ROOT, env=target_env(sb), capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT, env=target_env(sb, hypothesis_profile), capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
-    failed, passed = [], 0
+    output = proc.stdout[-3000:] + proc.stderr[-2000:]
+    run = SuiteRun(proc.returncode, [], 0, output, requests=received.count, stdout=proc.stdout)
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
+            name = f"{case.get('classname')}::{case.get('name')}"
+            skipped = case.find("skipped")
             if case.find("failure") is not None or case.find("error") is not None:
-                failed.append(f"{case.get('classname')}::{case.get('name')}")
-            elif case.find("skipped") is None:
-                passed += 1
-    return SuiteRun(proc.returncode, failed, passed, proc.stdout[-3000:] + proc.stderr[-2000:])
+                run.failed.append(name)
+            elif skipped is not None:
+                run.skipped[name] = skipped.get("message", "")
+            else:
+                run.passed += 1
+                suite = name.split(".")[1] if name.startswith("suites.") else ""
+                run.passed_by_suite[suite] = run.passed_by_suite.get(suite, 0) + 1
+    return run

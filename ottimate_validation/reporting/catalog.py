@@ -199,3 +199,74 @@ def area_of_operation(key: str) -> str | None:
         if op.key == key:
             return op.area
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Areas and the validation plan: which tests a plan selects (``fixtures/plan.py``).
+#
+# Every API area a test may carry (``@pytest.mark.api_area``, else derived from its module name) is
+# one of three kinds, and an area in none of them is unknown (the harness's own tests refuse it):
+#
+# - an *operation area*: the tests run when the plan has one of its operations;
+# - a *generic area*: tests of one aspect across many operations (pagination of the lists, refusals
+#   of bad writes); they run when the plan has one of the operations of that kind;
+# - a *cross-cutting area*: every integration needs it (authentication, scoping, idempotency, rate
+#   limits, malformed requests), so its tests always run.
+
+# Invoice operations that suites may file under a narrower area of their own (CONTRACT §12.6, §12.8);
+# added to that area's operations (an operation may so be in two areas).
+_SUB_AREAS: dict[str, tuple[str, ...]] = {
+    "Approvals": ("GET /invoices/{id}/approvers",),
+    "Export": ("POST /invoices/mark-exported", "POST /invoices/mark-unexported", "GET /invoices/receiver-export"),
+}
+
+
+def _area_operations() -> dict[str, tuple[str, ...]]:
+    areas: dict[str, list[str]] = {}
+    for op in OPERATIONS:
+        areas.setdefault(op.area, []).append(op.key)
+    for area, keys in _SUB_AREAS.items():
+        areas.setdefault(area, []).extend(key for key in keys if key not in areas.get(area, []))
+    return {area: tuple(keys) for area, keys in areas.items()}
+
+
+#: Operation area -> its documented operations; the areas a plan file may name.
+AREA_OPERATIONS: dict[str, tuple[str, ...]] = _area_operations()
+
+#: Generic area -> the operations whose aspect it checks: every list (GET of a collection) for
+#: pagination, every write (POST, PATCH) for the refusal of invalid bodies.
+GENERIC_AREAS: dict[str, tuple[str, ...]] = {
+    "Pagination": tuple(op.key for op in OPERATIONS if op.method == "GET" and not op.template.endswith("}")),
+    "Validation": tuple(op.key for op in OPERATIONS if op.method in ("POST", "PATCH") and op.area != "OAuth token"),
+}
+
+#: Areas every integration relies on whatever it plans: their tests always run.
+CROSS_CUTTING_AREAS: frozenset[str] = frozenset(
+    {
+        "OAuth token",
+        "Request authentication",
+        "Access scoping",
+        "Idempotency",
+        "Load and rate limits",
+        "Rate limits",
+        "Requests",
+    }
+)
+
+#: Operations implied in every plan: every integration authenticates (CONTRACT §2.1).
+IMPLIED_OPERATIONS: tuple[str, ...] = ("POST /oauth/token",)
+
+
+def known_area(area: str) -> bool:
+    return area in AREA_OPERATIONS or area in GENERIC_AREAS or area in CROSS_CUTTING_AREAS
+
+
+def area_selected(area: str, planned: frozenset[str] | set[str]) -> bool:
+    """Whether the tests of ``area`` run under a plan of ``planned`` operations.
+
+    An unknown area is selected: a test the catalogue cannot place is never dropped silently.
+    """
+    if area in CROSS_CUTTING_AREAS or not known_area(area):
+        return True
+    covered = AREA_OPERATIONS.get(area) or GENERIC_AREAS.get(area, ())
+    return any(key in planned for key in covered)

@@ -1,9 +1,10 @@
 """The validation plan: which documented operations the partner's integration uses.
 
-Only the default plan exists yet: every documented operation the suites exercise. A plan file
-(a later change) will name the operations a partner integrates with; load it into
-``ValidationPlan(name=..., operations=(...), source=path)`` and pass it to the summary, and the
-summary reports those operations as planned, whether or not the run exercised them.
+The default plan is every documented operation the suites exercise. A plan file
+(``ottimate_validation.plan``) names the operations a partner integrates with and becomes
+``ValidationPlan(name=..., operations=(...), source=path)``; the summary then reports those
+operations as planned, whether or not the run exercised them, and a planned operation no passing
+test evidenced keeps the run from being Ready (``summary.PLAN_CRITERION``).
 """
 
 from __future__ import annotations

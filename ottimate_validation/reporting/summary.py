@@ -21,11 +21,12 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ottimate_validation.budget import BUDGET_FILE
 from ottimate_validation.reporting.catalog import area_of_operation
 from ottimate_validation.reporting.categories import CATEGORIES
 from ottimate_validation.reporting.environment import read_environment, read_executor
@@ -53,8 +54,14 @@ EXERCISED_ONLY = "Exercised, no passing test"
 NOT_EXERCISED = "Not exercised"
 NOT_PLANNED = "Exercised, not planned"
 NOT_MEASURED = "not measured (no cleanup step reports leftovers yet)"
+# A plan file is a commitment: every operation it names must be evidenced by a passing test. One that
+# is not (never exercised, or only by tests that did not pass) keeps the criterion that judges the
+# operations themselves from being Ready; a Failed one already makes its own criterion Not ready.
+PLAN_CRITERION = "Core Functionality"
+PLAN_GAP = "Planned operation(s) not evidenced"
 _MESSAGE_CHARS = 300
 _OPEN_PROBLEMS = 10  # the report's list of tests that did not pass starts folded beyond this
+_CONSOLE_SKIPS = 20  # tests skipped for the budget named on the console; summary.md names them all
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,10 @@ class ReadinessSummary:
     duration_seconds: float | None = None
     notes: Sequence[str] = field(default_factory=tuple)
     run_error: str | None = None  # the run did not complete (interrupted, pytest error): nothing is Ready
+    plan_source: str | None = None  # the plan file, if any
+    explicit_plan: bool = False  # the plan names its operations (else: whatever the run exercised)
+    budget: Mapping[str, int] | None = None  # --request-budget: {"limit": N, "used": n}; None without one
+    budget_skipped: Sequence[str] = field(default_factory=tuple)  # tests skipped because it ran out
 
     # --- figures ---------------------------------------------------------------------------
 
@@ -132,6 +143,26 @@ class ReadinessSummary:
     def operations_text(self) -> str:
         return f"{len(self.evidenced)} of {len(self.planned)} planned operations evidenced"
 
+    @property
+    def plan_gaps(self) -> list[OperationRow]:
+        """Planned operations of a plan file that no passing test evidenced (see ``PLAN_GAP``)."""
+        if not self.explicit_plan:
+            return []
+        return [row for row in self.planned if row.status in (NOT_EXERCISED, EXERCISED_ONLY)]
+
+    def plan_text(self) -> str:
+        return f"{self.plan} ({self.plan_source})" if self.plan_source else self.plan
+
+    def gaps_text(self) -> str:
+        return ", ".join(f"{row.operation} ({row.status.lower()})" for row in self.plan_gaps)
+
+    def budget_text(self) -> str:
+        if self.budget is None:
+            return "none set"
+        text = f"{self.budget.get('used', 0):,} of {self.budget.get('limit', 0):,} requests used"
+        skipped = len(self.budget_skipped)
+        return text + (f"; it ran out and {skipped} test(s) were skipped" if skipped else "")
+
     def leftovers_text(self) -> str:
         if self.leftovers is None:
             return NOT_MEASURED
@@ -163,11 +194,20 @@ class ReadinessSummary:
 
     def console_lines(self) -> list[str]:
         lines = [
+            f"Plan .............. {self.plan_text()}",
             f"Operations ........ {self.operations_text()}",
             f"Requests .......... {self.quota_text()} (the daily quota per API key)",
             f"429 answers ....... {self.rate_limit_text()}",
             f"Leftovers ......... {self.leftovers_text()}",
         ]
+        if self.budget is not None:
+            lines.append(f"Request budget .... {self.budget_text()}")
+            shown = self.budget_skipped[:_CONSOLE_SKIPS]
+            lines += [f"  skipped: {test}" for test in shown]
+            if len(self.budget_skipped) > len(shown):
+                lines.append(f"  … and {len(self.budget_skipped) - len(shown)} more (summary.md lists them all)")
+        if self.plan_gaps:
+            lines.append(f"Not evidenced ..... {self.gaps_text()}")
         by_category = Counter(p.category for p in self.problems)
         if by_category:
             lines.append("Problems .......... " + ", ".join(f"{n} {c}" for c, n in by_category.items()))
@@ -180,11 +220,16 @@ class ReadinessSummary:
             md.append(f"| {v.criterion} | **{v.verdict.value}** | {details(v)} | {reasons(v) or '–'} |")
         md += [
             "",
+            f"- Validation plan: {_md(self.plan_text())}",
             f"- Operations: {self.operations_text()}",
             f"- Requests used: {self.quota_text()}",
             f"- 429 answers seen: {self.rate_limit_text()}",
             f"- Leftovers after cleanup: {self.leftovers_text()}",
         ]
+        if self.budget is not None:
+            md.append(f"- Request budget: {self.budget_text()}")
+        if self.plan_gaps:
+            md.append(f"- **Planned operations not evidenced**: {_md(self.gaps_text())}")
         if self.duration_seconds is not None:
             md.append(f"- Duration: {_duration(self.duration_seconds)}")
         md += ["", "## Run", "", "| | |", "| --- | --- |"]
@@ -194,6 +239,9 @@ class ReadinessSummary:
             md.append("| --- | --- | --- | --- |")
             for p in self.problems:
                 md.append(f"| {p.category} | {p.criterion or '–'} | {_md(p.test)} | {_md(p.message)} |")
+        if self.budget_skipped:
+            md += ["", "## Skipped because the request budget ran out", ""]
+            md += [f"- {_md(test)}" for test in self.budget_skipped]
         md += ["", "## Operations", "", "| Operation | Evidence | Tests | Failed | Requests | p50 | p95 | 429s |"]
         md.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for row in self.operations:
@@ -218,11 +266,16 @@ class ReadinessSummary:
             for v in self.verdicts
         )
         figures = [
+            ("Validation plan", self.plan_text()),
             ("Operations", self.operations_text()),
             ("Requests used", self.quota_text()),
             ("429 answers", self.rate_limit_text()),
             ("Leftovers after cleanup", self.leftovers_text()),
         ]
+        if self.budget is not None:
+            figures.append(("Request budget", self.budget_text()))
+        if self.plan_gaps:
+            figures.append(("Planned operations not evidenced", self.gaps_text()))
         if self.duration_seconds is not None:
             figures.append(("Duration", _duration(self.duration_seconds)))
         figure_html = "".join(f"<div><dt>{e(k)}</dt><dd>{e(v)}</dd></div>" for k, v in figures)
@@ -239,7 +292,14 @@ class ReadinessSummary:
         )
         # A long list stays folded, so the report below is still in reach.
         fold = "" if len(self.problems) > _OPEN_PROBLEMS else " open"
-        problems = (
+        budget_items = "".join(f"<li>{e(test)}</li>" for test in self.budget_skipped)
+        budget_list = (
+            f"<details><summary>Skipped because the request budget ran out ({len(self.budget_skipped)})"
+            f"</summary><ul>{budget_items}</ul></details>"
+            if self.budget_skipped
+            else ""
+        )
+        problems = budget_list + (
             f"<details{fold}><summary>Tests that did not pass ("
             f"{len(self.problems)})</summary><table><thead><tr><th>Category</th><th>Criterion</th>"
             f"<th>Test</th><th>Message</th></tr></thead><tbody>{problem_rows}</tbody></table></details>"
@@ -327,6 +387,20 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     return ordered[rank - 1]
 
 
+def read_budget(run_dir: Path) -> dict[str, int] | None:
+    """The request budget of a run folder (``request-budget.json``: limit and requests used), if it had one."""
+    try:
+        data = json.loads((run_dir / BUDGET_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    figures = {k: data.get(k) for k in ("limit", "used")}
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in figures.values()):
+        return None
+    return {k: int(v) for k, v in figures.items() if isinstance(v, int)}
+
+
 def read_leftovers(run_dir: Path) -> dict[str, int] | None:
     """``leftovers.json`` of a run folder (entity kind -> count left after cleanup), if written."""
     try:
@@ -412,6 +486,7 @@ def build_summary(
     run_error: str | None = None,
     duration_seconds: float | None = None,
     now: datetime | None = None,
+    budget: Mapping[str, int] | None = None,
 ) -> ReadinessSummary:
     """Read an allure-results folder and summarise the run's readiness. ``duration_seconds`` is the
     run's wall-clock time when known; else the span from the first test to the last."""
@@ -433,6 +508,9 @@ def build_summary(
     order = {c.name: i for i, c in enumerate(CATEGORIES)}
     problems.sort(key=lambda p: (order.get(p.category, len(order)), p.criterion or "", p.test))
     operations, other = _operation_rows(outcomes, exchanges, plan)
+    if plan.operations is not None:
+        gaps = sum(1 for row in operations if row.planned and row.status in (NOT_EXERCISED, EXERCISED_ONLY))
+        verdicts = _with_plan_gaps(verdicts, gaps)
     environment = read_environment(results_dir)
     environment.setdefault("Validation plan", plan.name)
     return ReadinessSummary(
@@ -452,7 +530,24 @@ def build_summary(
         duration_seconds=duration_seconds if duration_seconds is not None else _duration_of(results_dir),
         notes=tuple(notes),
         run_error=run_error,
+        plan_source=str(plan.source) if plan.source is not None else None,
+        explicit_plan=plan.operations is not None,
+        budget=dict(budget) if budget is not None else None,
+        budget_skipped=tuple(o.title for o in outcomes if o.budget_skipped),
     )
+
+
+def _with_plan_gaps(verdicts: Sequence[CriterionVerdict], gaps: int) -> list[CriterionVerdict]:
+    """``PLAN_CRITERION`` is not Ready while a planned operation is not evidenced; the gap is its reason."""
+    if not gaps:
+        return list(verdicts)
+    judged: list[CriterionVerdict] = []
+    for v in verdicts:
+        if v.criterion == PLAN_CRITERION:
+            verdict = Verdict.NOT_EVIDENCED if v.verdict is Verdict.READY else v.verdict
+            v = replace(v, verdict=verdict, problems={**v.problems, PLAN_GAP: gaps})
+        judged.append(v)
+    return judged
 
 
 def _duration_of(results_dir: Path) -> float | None:

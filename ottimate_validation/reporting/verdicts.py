@@ -5,7 +5,8 @@ set it). A criterion is:
 
 - "Not ready" when any of its tests failed: the API broke the documented contract;
 - "Not evidenced" when none failed but one broke (an outage, a rate limit or a harness error: the
-  test could not decide), or when none of its tests ran (all skipped, or no tests at all);
+  test could not decide), when one was skipped because the run's request budget ran out (it was
+  meant to run), or when none of its tests ran (all skipped, or no tests at all);
 - "Ready" when at least one of its tests passed and every other one passed or was skipped.
 """
 
@@ -19,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ottimate_validation.budget import is_budget_skip
 from ottimate_validation.reporting.categories import categorize
 
 # Ottimate's validation checklist, in the order the console and the report list them.
@@ -33,6 +35,7 @@ CRITERIA: tuple[str, ...] = (
 CRITERION_LABEL = "epic"
 OPERATION_LABEL = "operation"
 FAILED_OPERATION_LABEL = "failed_operation"  # the operation of the last request before a failed check
+BUDGET_PROBLEM = "Skipped: request budget exhausted"  # the reason a criterion is not Ready (``reasons``)
 
 
 class Verdict(StrEnum):
@@ -62,6 +65,11 @@ class TestOutcome:
     def category(self) -> str | None:
         """Why it did not pass (see ``categories``); None when it passed or was skipped."""
         return categorize(self.status, self.message, self.trace)
+
+    @property
+    def budget_skipped(self) -> bool:
+        """Skipped because the run's request budget ran out (``--request-budget``), not by design."""
+        return self.status == "skipped" and is_budget_skip(self.message)
 
 
 @dataclass(frozen=True)
@@ -175,12 +183,14 @@ def verdicts_from(outcomes: Iterable[TestOutcome], criteria: Sequence[str] = CRI
                 counts[criterion][outcome.status] += 1
                 if category:
                     problems[criterion][category] += 1
+                elif outcome.budget_skipped:
+                    problems[criterion][BUDGET_PROBLEM] += 1
     verdicts: list[CriterionVerdict] = []
     for criterion in criteria:
         c = counts[criterion]
         if c["failed"]:
             verdict = Verdict.NOT_READY
-        elif c["broken"] or not c["passed"]:
+        elif c["broken"] or not c["passed"] or problems[criterion][BUDGET_PROBLEM]:
             verdict = Verdict.NOT_EVIDENCED
         else:
             verdict = Verdict.READY

@@ -425,10 +425,12 @@ DECISIONS: Final[tuple[Decision, ...]] = (
     Decision(
         "Variances",
         "§11",
-        "A variance row is an entry with matched invoice lines (newest invoice first); `price_variance` = invoice "
-        "price − catalog price; overbilling > 0 > underbilling; `variance_only` drops a zero latest variance. "
-        "Seeded lines make the endpoints work before invoices exist. Page size 20 (max 100) here and on "
-        "variance batches.",
+        "A variance row is an entry with matched invoice lines (newest invoice first): lines of invoices of the "
+        "entry's vendor in its company with the entry's `sku` (by item name when it has none). `price_variance` = "
+        "invoice price − catalog price on the invoice date (that location's price in effect, else the company's, "
+        "else the entry's `price`); `effective_price` = the invoiced price; overbilling > 0 > underbilling; "
+        "`variance_only` drops a zero latest variance. Seeded lines make the endpoints work before invoices exist. "
+        "Page size 20 (max 100) here and on variance batches.",
     ),
     Decision(
         "Variance batches",

@@ -201,3 +201,24 @@ def test_fault_catalog_price_corrupted(box: Box, api: httpx.Client, company_id: 
     entry = api.post("/catalog/entries", json=entry_body(company_id)).json()
     box.control("PUT", "faults", json={"enabled": ["catalog_price_corrupted"]})
     assert api.get(f"/catalog/entries/{entry['id']}").json()["price"] == "195.00"
+
+
+def test_an_invoice_line_billing_a_catalogued_item_is_a_variance_against_the_price_in_effect(
+    box: Box, api: httpx.Client, company_id: int
+) -> None:
+    entry = api.post("/catalog/entries", json=entry_body(company_id, 7, price=20)).json()
+    price = {"catalog_entry_id": entry["id"], "price": 22.4, "start_date": "2026-01-01", "end_date": "2026-12-31"}
+    assert api.post("/catalog/prices", json={"ottimate_company_id": company_id, **price}).status_code == 201
+    location = box.ids(api)[2][0]
+    line = {"name": "whatever the vendor calls it", "sku": "CAT-SKU-7", "quantity": 2, "price": 24.15}
+    for day, billed in (("2026-06-15", line), ("2027-02-01", {**line, "price": 19.0})):
+        invoice = {"ottimate_location_id": location, "erp_vendor_id": "HV-1", "invoice_date": day, "items": [billed]}
+        assert api.post("/invoices", json=invoice).status_code == 201
+    items = api.get(f"/catalog/variances/{entry['id']}/invoice-items").json()["results"]
+    # Newest first: in 2027 only the entry's own price (20) applies; in June 2026 the agreed 22.40 does.
+    assert [(i["invoice_date"], i["price_variance"]) for i in items] == [("2027-02-01", -1.0), ("2026-06-15", 1.75)]
+    query = {"ottimate_company_id": company_id, "erp_vendor_ids": "HV-1", "exception_type": "underbilling"}
+    assert entry["id"] in [r["id"] for r in api.get("/catalog/variances", params=query).json()["results"]]
+    other_vendor = {"ottimate_location_id": location, "erp_vendor_id": "HV-2", "items": [line]}
+    assert api.post("/invoices", json=other_vendor).status_code == 201
+    assert api.get(f"/catalog/variances/{entry['id']}/invoice-items").json()["count"] == 2  # another vendor's line

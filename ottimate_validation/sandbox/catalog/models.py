@@ -1,9 +1,11 @@
 """Catalog (§11): company-level entries tied to a vendor, with prices, allowances and price variances.
 
 Entries upsert on `catalog_unique_key` (generated when omitted); allowances upsert on `reference_id`;
-prices are created. Variances need invoice line items: `invoice_items_hook` is the seam the invoices
-area plugs into (it answers nothing until then); a few seeded variance records make the endpoints
-exercisable on their own.
+prices are created. Variances come from invoice lines matched to an entry (same company and vendor,
+same `sku`, or the same item name when the entry has no sku), compared with the catalog price in
+effect for the invoice's location on the invoice date (§11 "item validation"); a few seeded variance
+records make the endpoints exercisable before any invoice exists, and `invoice_items_hook` lets the
+harness add more.
 """
 
 from __future__ import annotations
@@ -353,10 +355,7 @@ class CatalogBackend:
             data = parse(EntryCreate, body, self._state.faults)
             company_id = data["ottimate_company_id"]
         else:
-            fields, problem = check(EntryFields, body)
-            if fields is None:
-                raise ValidationFailed(problem or "invalid catalog entry")
-            data = fields
+            data = _bulk_item(EntryFields, body, "")
         assert company_id is not None
         self._state.org.require_company_write(user, company_id)
         for name in ("prices", "allowances"):
@@ -490,9 +489,7 @@ class CatalogBackend:
 
     def bulk_price(self, user: ApiUser, company_id: int, index: int, body: Any) -> Price:
         """Create-only: a price that duplicates an existing one is skipped (a failed task; see DECISIONS)."""
-        data, problem = check(PriceCreate, body, prefix=f"prices[{index}].")
-        if data is None:
-            raise ValidationFailed(problem or "invalid price")
+        data = _bulk_item(PriceCreate, body, f"prices[{index}].")
         entry = self._entry_for_write(user, company_id, data["catalog_entry_id"])
         start = parse_when(data["start_date"], "start_date")
         for p in self.prices.values():
@@ -561,9 +558,7 @@ class CatalogBackend:
         return self._upsert_allowance(entry, data, "")
 
     def bulk_allowance(self, user: ApiUser, company_id: int, index: int, body: Any) -> Allowance:
-        data, problem = check(AllowanceCreate, body, prefix=f"allowances[{index}].")
-        if data is None:
-            raise ValidationFailed(problem or "invalid allowance")
+        data = _bulk_item(AllowanceCreate, body, f"allowances[{index}].")
         entry = self._entry_for_write(user, company_id, data["catalog_entry_id"])
         return self._upsert_allowance(entry, data, f"allowances[{index}].")
 
@@ -649,8 +644,53 @@ class CatalogBackend:
     # -- variances -------------------------------------------------------------------------------
 
     def invoice_items(self, entry: CatalogEntry) -> list[VarianceItem]:
-        items = [*self._seeded_items.get(entry.id, []), *self.invoice_items_hook(entry)]
+        items = [*self._seeded_items.get(entry.id, []), *self._matched_lines(entry), *self.invoice_items_hook(entry)]
         return sorted(items, key=lambda i: (i.invoice_date, i.id), reverse=True)  # newest invoice first
+
+    def _matched_lines(self, entry: CatalogEntry) -> list[VarianceItem]:
+        """Invoice lines of the entry's vendor in its company that name the entry (by sku, else by item name)."""
+        out = []
+        invoices = self._state.invoices._by_uuid.values()  # read-only look into the invoices store
+        for invoice in invoices:
+            if invoice.location.company_id != entry.ottimate_company_id or invoice.erp_vendor_id != entry.erp_vendor_id:
+                continue
+            day = invoice.invoice_date or invoice.created_at.date()
+            for line in invoice.items:
+                if entry.sku:
+                    if line.sku != entry.sku:
+                        continue
+                elif normalise_key(line.name) != normalise_key(entry.item_name):
+                    continue
+                expected = self.catalog_price(entry, invoice.location.id, day)
+                variance = 0.0 if expected is None else round(line.price - float(expected), 4)
+                out.append(
+                    VarianceItem(
+                        id=line.id,
+                        invoice_id=invoice.id,
+                        ottimate_location_id=invoice.location.id,
+                        item_name=line.name,
+                        price=line.price,
+                        quantity=line.quantity,
+                        invoice_date=day,
+                        price_variance=variance,
+                        effective_price=line.price,
+                    )
+                )
+        return out
+
+    def catalog_price(self, entry: CatalogEntry, location_id: int, day: date) -> Decimal | None:
+        """The price the catalog expects at a location on a day: that location's price in effect, else the
+        company's, else the entry's own `price` (the latest start wins among prices in effect)."""
+        in_effect = [p for p in self.prices_of(entry) if _effective(p.start_date, p.end_date, day)]
+        for wanted in ("location", "company"):
+            candidates = [
+                p
+                for p in in_effect
+                if p.price_type == wanted and (wanted == "company" or p.ottimate_location_id == location_id)
+            ]
+            if candidates:
+                return max(candidates, key=lambda p: (p.start_date, p.created_at)).price
+        return entry.price
 
     def variances(
         self, user: ApiUser, query: Mapping[str, str]
@@ -808,6 +848,14 @@ class CatalogBackend:
                 },
             )
             self.variance_batches[batch.id] = batch
+
+
+def _bulk_item(model: type[Body], body: Any, prefix: str) -> dict[str, Any]:
+    """One item of a bulk batch, validated whatever faults are on (its problem becomes the task's message)."""
+    data, problem = check(model, body, prefix=prefix)
+    if data is None:
+        raise ValidationFailed(problem or f"invalid {model.__name__}")
+    return data
 
 
 def _system(state: SandboxState, company_id: int) -> ApiUser:

@@ -13,9 +13,11 @@ import base64
 import binascii
 import hashlib
 import uuid
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import compress
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
@@ -242,6 +244,15 @@ class Invoice:
     def etag(self) -> str:
         return f'"{self.uuid}.{self.revision}"'
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Any change to any invoice (creation included) tells the list indexes to rebuild (_ListIndex).
+        object.__setattr__(self, name, value)
+        _WRITES[0] += 1
+
+
+#: Changes to invoices so far (all sandboxes of the process); a list index built at another count is stale.
+_WRITES = [0]
+
 
 @dataclass
 class Upload:
@@ -268,6 +279,16 @@ class InvoiceBackend:
         self._state = state
         self._by_uuid: dict[str, Invoice] = {}
         self._uuid_of: dict[int, str] = {}
+        # Every invoice, oldest first by (created_at, id): lists answer newest first without sorting
+        # all of them per request. Kept in order by appending; re-sorted only when marked unsorted.
+        self._created: list[Invoice] = []
+        self._created_sorted = True
+        # Newest first, and per filter on it a byte per invoice (1 = kept): rebuilt lazily after a
+        # change, so repeated lists read bytes instead of every invoice object (see `_filtered`).
+        self._index_at = -1
+        self._newest: list[Invoice] = []
+        self._masks: dict[tuple[Any, ...], bytes] = {}
+        self._by_date: dict[str, tuple[list[int], list[datetime]]] = {}  # date -> positions by it, its values
         self._upload_ids: set[tuple[int, str]] = set()  # (company, upload_id) of created invoices
         self.uploads: dict[str, Upload] = {}
         self.user_ids: dict[str, int] = {}  # API user client_id -> the integer id shown as last_modified_user
@@ -354,6 +375,11 @@ class InvoiceBackend:
             status, payment, locations, company_id, vendor, search, custom = None, None, None, None, None, "", None
             created_from = created_to = modified_from = modified_to = None
             ids = set()
+        if modifier_id is None:
+            return self._filtered(
+                user, status, payment, locations, company_id, vendor, ids, search, custom,
+                created_from, created_to, modified_from, modified_to,
+            )  # fmt: skip
         found = [
             inv
             for inv in self._by_uuid.values()
@@ -371,6 +397,103 @@ class InvoiceBackend:
             and (not custom or all((inv.custom_fields or {}).get(k) == v for k, v in custom.items()))
         ]
         return sorted(found, key=lambda inv: (inv.created_at, inv.id), reverse=True)  # newest first (§6.1)
+
+    def _newest_first(self) -> list[Invoice]:
+        """Every invoice, newest first (shared: do not change it)."""
+        if self._index_at != _WRITES[0]:
+            if not self._created_sorted:
+                self._created.sort(key=lambda inv: (inv.created_at, inv.id))
+                self._created_sorted = True
+            self._newest = self._created[::-1]
+            self._masks, self._by_date = {}, {}
+            self._index_at = _WRITES[0]
+        return self._newest
+
+    def _window(self, name: str, start: datetime | None, end: datetime | None) -> list[int]:
+        """Positions (in `_newest_first`, ascending) of the invoices whose date `name` is in [start, end]."""
+        newest = self._newest_first()
+        index = self._by_date.get(name)
+        if index is None:
+            order = sorted(range(len(newest)), key=lambda i: getattr(newest[i], name))
+            index = self._by_date[name] = (order, [getattr(newest[i], name) for i in order])
+        order, keys = index
+        low = bisect_left(keys, start) if start is not None else 0
+        high = bisect_right(keys, end) if end is not None else len(keys)
+        return sorted(order[low:high])
+
+    def _mask(self, key: tuple[Any, ...], keep: Callable[[Invoice], bool]) -> bytes:
+        newest = self._newest_first()
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = bytes(keep(inv) for inv in newest)
+        return mask
+
+    def _filtered(
+        self,
+        user: ApiUser,
+        status: str | None,
+        payment: str | None,
+        locations: list[int] | None,
+        company_id: int | None,
+        vendor: str | None,
+        ids: set[str],
+        search: str,
+        custom: dict[str, Any] | None,
+        created_from: datetime | None,
+        created_to: datetime | None,
+        modified_from: datetime | None,
+        modified_to: datetime | None,
+    ) -> list[Invoice]:
+        """``matching`` without ``last_modified_user_id``: the same invoices in the same order, one cheap
+        pass per filter sent over the invoices kept newest first, instead of every test on every
+        invoice and a sort per request (50,000 invoices answer in a few milliseconds)."""
+        masks: list[bytes] = []
+        if not self._state.faults.on("scope_not_enforced"):
+            visible = user.location_ids
+            masks.append(self._mask(("scope", visible), lambda inv: inv.location.id in visible))
+        if status:
+            masks.append(self._mask(("status", status), lambda inv: inv.status == status))
+        if payment:
+            masks.append(self._mask(("payment", payment), lambda inv: inv.payment_status == payment))
+        if locations is not None:
+            wanted = frozenset(locations)
+            masks.append(self._mask(("locations", wanted), lambda inv: inv.location.id in wanted))
+        if company_id is not None:
+            masks.append(self._mask(("company", company_id), lambda inv: inv.location.company_id == company_id))
+        newest = self._newest_first()
+        kept = None
+        if masks:
+            joined = int.from_bytes(masks[0], "little")
+            for mask in masks[1:]:
+                joined &= int.from_bytes(mask, "little")  # a bytewise AND of the 0/1 bytes
+            kept = joined.to_bytes(len(newest), "little")
+        # One date window read from a sorted index: creation's if sent, and modification's checked below.
+        window: list[int] | None = None
+        if created_from is not None or created_to is not None:
+            window = self._window("created_at", created_from, created_to)
+            created_from = created_to = None
+        elif modified_from is not None or modified_to is not None:
+            window = self._window("last_modified", modified_from, modified_to)
+            modified_from = modified_to = None
+        if window is not None:
+            found = [newest[i] for i in window] if kept is None else [newest[i] for i in window if kept[i]]
+        elif kept is not None:
+            found = list(compress(newest, kept))
+        else:
+            found = list(newest)
+        if vendor:
+            found = [inv for inv in found if vendor in (str(inv.vendor_id), inv.erp_vendor_id)]
+        if ids:
+            found = [inv for inv in found if inv.uuid in ids or str(inv.id) in ids]
+        if modified_from is not None:  # still here when the creation window took the index
+            found = [inv for inv in found if inv.last_modified >= modified_from]
+        if modified_to is not None:
+            found = [inv for inv in found if inv.last_modified <= modified_to]
+        if search:
+            found = [inv for inv in found if search in _haystack(inv)]
+        if custom:
+            found = [inv for inv in found if all((inv.custom_fields or {}).get(k) == v for k, v in custom.items())]
+        return found
 
     # -- creation -------------------------------------------------------------------------------
 
@@ -450,6 +573,10 @@ class InvoiceBackend:
         )
         self._by_uuid[invoice.uuid] = invoice
         self._uuid_of[invoice.id] = invoice.uuid
+        last = self._created[-1] if self._created else None
+        if last is not None and (invoice.created_at, invoice.id) < (last.created_at, last.id):
+            self._created_sorted = False  # the clock went back: sort before the next list
+        self._created.append(invoice)
         if upload_id:
             self._upload_ids.add((loc.company_id, upload_id))
         return invoice
@@ -565,6 +692,7 @@ class InvoiceBackend:
         invoice.last_modified_user = None  # extraction is Ottimate's work, not the uploader's
         # stamped when extraction finished, not when a later request happened to apply it
         invoice.created_at = invoice.last_modified = datetime.fromtimestamp(due_at, tz=UTC)
+        self._created_sorted = False  # created_at moved back: the list order is re-sorted before use
         invoice.invoice_number = found.invoice_number
         invoice.invoice_date, invoice.due_date = found.invoice_date, found.due_date
         invoice.total_amount, invoice.total_tax = found.total, found.tax

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
+from ..accounts.models import ApiUser
 from ..batch.responses import accepted
 from ..core import dates
 from ..core.context import Ctx
@@ -78,24 +80,29 @@ def serialise(state: SandboxState, po: PurchaseOrder, *, view: str = "detail") -
     return present(out)
 
 
-def list_purchase_orders(ctx: Ctx) -> Response:
+def document_list(
+    ctx: Ctx,
+    key: str,
+    matching: Callable[[ApiUser, Mapping[str, str]], tuple[Sequence[Any], bool]],
+    row: Callable[..., dict[str, Any]],
+    item_row: Callable[[SandboxState, Any], dict[str, Any]],
+) -> Response:
+    """The PO and receipt lists (§14, §15): one envelope, summaries, items when `expand=items`."""
     page = PageRequest.from_query(ctx.query)
-    matches, expand = ctx.state.purchase_orders.matching(ctx.user, ctx.query)
+    matches, expand = matching(ctx.user, ctx.query)
     results = []
-    for po in page.slice(matches, ctx.state.faults):
-        row = serialise(ctx.state, po, view="summary")
+    for doc in page.slice(list(matches), ctx.state.faults):
+        out = row(ctx.state, doc, view="summary")
         if expand:
-            row["items"] = [serialise_item(ctx.state, i) for i in po.items]
-        results.append(row)
+            out["items"] = [item_row(ctx.state, i) for i in doc.items]
+        results.append(out)
     return ctx.respond(
-        {
-            "version": ctx.version,
-            "count": len(matches),
-            "page": page.page,
-            "limit": page.limit,
-            "purchase_orders": results,
-        }
+        {"version": ctx.version, "count": len(matches), "page": page.page, "limit": page.limit, key: results}
     )
+
+
+def list_purchase_orders(ctx: Ctx) -> Response:
+    return document_list(ctx, "purchase_orders", ctx.state.purchase_orders.matching, serialise, serialise_item)
 
 
 def create_purchase_order(ctx: Ctx) -> Response:

@@ -10,8 +10,7 @@ from ..batch.responses import accepted
 from ..core import dates
 from ..core.context import Ctx
 from ..core.errors import ApiError
-from ..core.pagination import PageRequest
-from ..purchase_orders.responses import present
+from ..purchase_orders.responses import document_list, present
 from ..routing import Route
 from .models import Receipt, ReceiptItem
 
@@ -64,17 +63,7 @@ def serialise(state: SandboxState, receipt: Receipt, *, view: str = "detail") ->
 
 
 def list_receipts(ctx: Ctx) -> Response:
-    page = PageRequest.from_query(ctx.query)
-    matches, expand = ctx.state.receipts.matching(ctx.user, ctx.query)
-    results = []
-    for r in page.slice(matches, ctx.state.faults):
-        row = serialise(ctx.state, r, view="summary")
-        if expand:
-            row["items"] = [serialise_item(ctx.state, i) for i in r.items]
-        results.append(row)
-    return ctx.respond(
-        {"version": ctx.version, "count": len(matches), "page": page.page, "limit": page.limit, "receipts": results}
-    )
+    return document_list(ctx, "receipts", ctx.state.receipts.matching, serialise, serialise_item)
 
 
 def create_receipt(ctx: Ctx) -> Response:

@@ -1,0 +1,873 @@
+#!/usr/bin/env python3
+"""Benchmark the validation run and the embedded sandbox; print ratios against the targets of issue 7.
+
+    .venv/bin/python scripts/benchmark.py                  # everything, figures into docs/benchmark.{json,md}
+    .venv/bin/python scripts/benchmark.py --quick --output /tmp/bench.json   # small sizes, seconds
+    .venv/bin/python scripts/benchmark.py --skip-full-runs --skip-realistic  # only the in-process parts
+
+What one run measures, side by side (each part can be skipped):
+
+- full runs: ``ottimate-validate`` against the embedded sandbox, report included, with 1 and 2 workers;
+  the requests that run sends per suite (from its Allure results, as the readiness summary counts them).
+- client overhead: the suites' ``api`` client path (OAuth2 auth, retry transport, exchange callback
+  with evidence capture written to disk) against a bare ``httpx.Client`` loop with a static bearer
+  token, the same GETs to the same in-process sandbox.
+- realistic mode: one external embedded sandbox adding network-like latency and enforcing the documented
+  rate limits (CONTRACT §4); the suites run against it by URL with several worker counts; the wall time
+  is compared with the run's lower bound: max(longest chain of dependent requests x latency, total
+  requests / allowed rate).
+- scale: 100,000 vendors and 50,000 invoices loaded in-process, list pages and filtered lists timed over
+  HTTP (p95) against the same queries with 100 of each; memory per entity from the RSS growth.
+
+Everything runs on loopback; report folders go to a temporary folder and every sandbox is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a file: make the project's packages importable
+    sys.path.insert(0, str(ROOT))
+
+import allure_commons  # noqa: E402
+import httpx  # noqa: E402
+
+from ottimate_validation.reporting.exchanges import parse_exchange_name  # noqa: E402
+from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig  # noqa: E402
+
+DEFAULT_OUTPUT = ROOT / "docs" / "benchmark.json"
+REALISTIC_LATENCY_MS = 150
+REALISTIC_WORKERS = (2, 4, 8)
+
+
+# For the in-process measurements the limits are lifted: they measure code paths, not throttling.
+def unlimited() -> SandboxConfig:
+    return SandboxConfig(rate_per_second=1e9, burst=10**9, daily_quota=10**9)
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    op: str  # "<=" or ">="
+    bound: float
+    unit: str = "x"
+
+    def met(self, value: float | None) -> bool | None:
+        if value is None:
+            return None
+        return value <= self.bound if self.op == "<=" else value >= self.bound
+
+
+TARGETS = (
+    Target("full_run_2_workers_s", "full embedded run, report included, 2 workers", "<=", 60.0, " s"),
+    Target("speedup_1_to_2_workers", "speedup from 1 to 2 workers", ">=", 1.6),
+    Target("client_overhead", "client path / bare httpx loop", "<=", 1.3),
+    Target("realistic_vs_lower_bound", "realistic wall time / lower bound (best worker count)", "<=", 1.5),
+    Target("scale_p95_ratio", "p95 at 100k vendors + 50k invoices / p95 at 100 (worst query)", "<=", 2.0),
+)
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (no interpolation: with 50 samples p95 is the 48th)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Our environment without any OTTIMATE_/PYTEST_/HYPOTHESIS_ setting (and no .env file read)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTTIMATE_", "PYTEST_", "HYPOTHESIS_"))}
+    env["OTTIMATE_ENV_FILE"] = ""
+    env.update(extra or {})
+    return env
+
+
+def target_env(sb: EmbeddedSandbox) -> dict[str, str]:
+    """Variables of a run against ``sb`` by URL, as a partner sets them for the real sandbox."""
+    account, company = sb.users["account"], sb.users["company"]
+    return _clean_env(
+        {
+            "OTTIMATE_API_URL": sb.api_url,
+            "OTTIMATE_AUTH_URL": sb.auth_url,
+            "OTTIMATE_API_KEY": account.api_key,
+            "OTTIMATE_CLIENT_ID": account.client_id,
+            "OTTIMATE_CLIENT_SECRET": account.client_secret,
+            "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
+            "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a run's results
+
+
+@dataclass
+class RunOutcome:
+    workers: int
+    wall_s: float
+    exit_code: int
+    run_dir: Path | None
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pytest_s: float | None = None  # the child pytest alone, as the summary records it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workers": self.workers,
+            "wall_s": round(self.wall_s, 2),
+            "pytest_s": round(self.pytest_s, 2) if self.pytest_s is not None else None,
+            "exit_code": self.exit_code,
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+        }
+
+
+def run_cli(workers: int, reports_dir: Path, env: Mapping[str, str], *, report: bool, timeout: float) -> RunOutcome:
+    """One ``ottimate-validate`` run in a child process; wall time measured from outside."""
+    command = [sys.executable, "-m", "ottimate_validation.cli", "-n", str(workers), "--reports-dir", str(reports_dir)]
+    if not report:
+        command.append("--no-report")
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    before = set(reports_dir.iterdir())
+    started = time.perf_counter()
+    proc = subprocess.run(command, cwd=ROOT, env=dict(env), capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - started
+    new = [p for p in reports_dir.iterdir() if p not in before and p.is_dir() and not p.is_symlink()]
+    outcome = RunOutcome(workers, wall, proc.returncode, new[0] if len(new) == 1 else None)
+    if outcome.run_dir is None:
+        _say(f"  (no run folder found; exit {proc.returncode})\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        return outcome
+    junit = outcome.run_dir / "junit.xml"
+    if junit.exists():
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                outcome.failed += 1
+            elif case.find("skipped") is not None:
+                outcome.skipped += 1
+            else:
+                outcome.passed += 1
+    summary = outcome.run_dir / "summary.json"
+    if summary.exists():
+        with contextlib.suppress(ValueError, OSError):
+            outcome.pytest_s = float(json.loads(summary.read_text(encoding="utf-8"))["duration_seconds"])
+    if proc.returncode != 0:
+        _say(f"  (exit {proc.returncode}; last output below)\n{proc.stdout[-1500:]}")
+    return outcome
+
+
+def _exchanges_in(node: Any) -> Iterator[str]:
+    """Names of the HTTP exchanges attached anywhere under an Allure result or container node."""
+    if isinstance(node, dict):
+        for attachment in node.get("attachments") or ():
+            name = attachment.get("name") if isinstance(attachment, dict) else None
+            if isinstance(name, str) and parse_exchange_name(name) is not None:
+                yield name
+        for key in ("steps", "befores", "afters"):
+            for child in node.get(key) or ():
+                yield from _exchanges_in(child)
+
+
+def _span_ms(nodes: Sequence[Any]) -> int:
+    return sum(int(n.get("stop", 0)) - int(n.get("start", 0)) for n in nodes if isinstance(n, dict))
+
+
+@dataclass
+class ResultsDigest:
+    per_suite: dict[str, int]
+    total: int
+    chain: int  # the longest chain of dependent requests found in one test with its fixtures
+    chain_test: str
+    chains: list[int]
+    slowest: list[tuple[str, float]]  # (test, seconds with its fixtures), slowest first
+    busy_ms: int  # the time of every test with its function-level fixtures, summed over workers
+
+
+def digest_results(results_dir: Path, latency_ms: float | None = None) -> ResultsDigest:
+    """Requests per suite, and per test (its own plus those of every fixture it waited for).
+
+    A test's requests with its fixtures' are one chain of dependent requests, unless some were sent
+    concurrently: with ``latency_ms`` (a run where every request takes at least that long) the chain
+    is also capped at the time the test and its fixtures took / latency, so concurrent requests do not
+    count as a chain."""
+    tests: dict[str, dict[str, Any]] = {}
+    for path in results_dir.glob("*-result.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        suite = next((lab["value"] for lab in data.get("labels", ()) if lab.get("name") == "parentSuite"), None)
+        full = str(data.get("fullName", ""))
+        parts = full.split(".")
+        suite = parts[1] if len(parts) > 2 and parts[0] == "suites" else (suite or "other")
+        tests[str(data["uuid"])] = {
+            "name": full,
+            "suite": suite,
+            "own": len(list(_exchanges_in(data))),
+            "span": _span_ms([data]),
+            "fixtures": 0,
+            "fixture_span": 0,
+        }
+    per_suite: Counter[str] = Counter()
+    for test in tests.values():
+        per_suite[test["suite"]] += test["own"]
+    for path in results_dir.glob("*-container.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        fixtures = [*(data.get("befores") or ()), *(data.get("afters") or ())]
+        count = sum(len(list(_exchanges_in(f))) for f in fixtures)
+        children = [tests[c] for c in data.get("children") or () if c in tests]
+        if not children:
+            continue
+        suites = {c["suite"] for c in children}
+        per_suite[suites.pop() if len(suites) == 1 else "shared fixtures"] += count
+        span = _span_ms(fixtures)
+        for child in children:
+            child["fixtures"] += count
+            child["fixture_span"] += span
+            if len(children) == 1:
+                child["own_fixture_span"] = child.get("own_fixture_span", 0) + span
+    chains: list[tuple[int, str]] = []
+    for test in tests.values():
+        requests = test["own"] + test["fixtures"]
+        if latency_ms:
+            requests = min(requests, int((test["span"] + test["fixture_span"]) // latency_ms))
+        chains.append((requests, test["name"]))
+    longest = max(chains, default=(0, ""))
+    spans = sorted(((t["name"], t["span"] + t.get("own_fixture_span", 0)) for t in tests.values()), key=lambda x: -x[1])
+    return ResultsDigest(
+        per_suite=dict(sorted(per_suite.items())),
+        total=sum(per_suite.values()),
+        chain=longest[0],
+        chain_test=longest[1],
+        chains=sorted((c for c, _ in chains), reverse=True),
+        slowest=[(name, round(ms / 1000, 2)) for name, ms in spans],
+        busy_ms=sum(ms for _, ms in spans),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Full embedded runs, 1 and 2 workers
+
+
+def bench_full_runs(workdir: Path, repeat: int, timeout: float) -> dict[str, Any]:
+    runs: dict[int, list[RunOutcome]] = {1: [], 2: []}
+    for round_ in range(repeat):
+        for workers in (2, 1):  # alternated so a slow spell of the machine hits both
+            _say(f"full run, {workers} worker(s), round {round_ + 1}/{repeat} ...")
+            outcome = run_cli(workers, workdir / f"full-{workers}-{round_}", _clean_env(), report=True, timeout=timeout)
+            _say(f"  {outcome.wall_s:.1f} s, exit {outcome.exit_code}, {outcome.passed} passed/{outcome.failed} failed")
+            runs[workers].append(outcome)
+    median = {w: statistics.median(o.wall_s for o in runs[w]) for w in runs}
+    last_two = runs[2][-1]
+    digest = None
+    if last_two.run_dir is not None:
+        digest = digest_results(last_two.run_dir / "allure-results")
+    return {
+        "runs": {str(w): [o.as_dict() for o in outs] for w, outs in runs.items()},
+        "median_wall_s": {str(w): round(v, 2) for w, v in median.items()},
+        "speedup_1_to_2_workers": round(median[1] / median[2], 2),
+        "all_passed": all(o.exit_code == 0 for outs in runs.values() for o in outs),
+        "requests_per_suite": digest.per_suite if digest else None,
+        "requests_total": digest.total if digest else None,
+        "longest_test_chain": {"requests": digest.chain, "test": digest.chain_test} if digest else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Client overhead: the suites' `api` client path against a bare httpx loop
+
+
+class _AttachmentsToDisk:
+    """Stands in for allure-pytest's listener: every attachment written to a file, as in a real run."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+
+    @allure_commons.hookimpl
+    def attach_data(self, body: Any, name: str, attachment_type: Any, extension: Any) -> None:
+        self.count += 1
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        (self.folder / f"{uuid.uuid4()}-attachment.txt").write_bytes(data)
+
+
+@contextlib.contextmanager
+def evidence_recording(folder: Path) -> Iterator[_AttachmentsToDisk]:
+    """Turn the evidence plugin's recording on, as ``--alluredir`` does, with attachments to ``folder``."""
+    from fixtures import evidence
+
+    sink = _AttachmentsToDisk(folder)
+    name = f"benchmark-sink-{uuid.uuid4().hex}"
+    allure_commons.plugin_manager.register(sink, name)
+    was = evidence._recording
+    evidence._recording = True
+    try:
+        yield sink
+    finally:
+        evidence._recording = was
+        allure_commons.plugin_manager.unregister(name=name)
+
+
+def bench_client_overhead(requests: int, rounds: int) -> dict[str, Any]:
+    from fixtures.clients import _client_for
+    from fixtures.evidence import record_exchange
+    from fixtures.target import Target as SuiteTarget
+    from ottimate_validation.client import Credentials
+
+    with EmbeddedSandbox(config=unlimited()) as sb, tempfile.TemporaryDirectory() as tmp:
+        user = sb.users["account"]
+        creds = Credentials(api_key=user.api_key, client_id=user.client_id, client_secret=user.client_secret)
+        target = SuiteTarget(
+            api_url=sb.api_url,
+            auth_url=sb.auth_url,
+            credentials=creds,
+            scoped_credentials=None,
+            embedded=False,
+            control_url=None,
+        )
+        company = min(user.company_ids)
+        vendor_id = next(v.id for v in sb.state.vendors.matching(user, {}, company))
+        # The GETs a suite sends most: a list with a filter, one entity, the account.
+        calls: list[tuple[str, dict[str, Any] | None]] = [
+            ("/vendors", {"ottimate_company_id": company}),
+            (f"/vendors/{vendor_id}", None),
+            ("/accounts", None),
+        ]
+        plan = [calls[i % len(calls)] for i in range(requests)]
+
+        def loop(get: Callable[..., httpx.Response]) -> float:
+            started = time.perf_counter()
+            for path, params in plan:
+                if get(path, params=params).status_code != 200:
+                    raise RuntimeError(f"GET {path} failed during the benchmark")
+            return time.perf_counter() - started
+
+        token = httpx.post(
+            f"{sb.auth_url}/oauth/token",
+            headers={"X-Api-Key": user.api_key},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": user.client_id,
+                "client_secret": user.client_secret,
+                "scope": "accounts.can_access_dashboard",
+            },
+        ).json()["access_token"]
+        bare_headers = {"Authorization": f"Bearer {token}", "X-Api-Key": user.api_key, "Accept": "application/json"}
+        times: dict[str, list[float]] = {"bare": [], "client": [], "client_without_evidence": []}
+        with (
+            evidence_recording(Path(tmp)) as sink,
+            _client_for(target, creds, record_exchange) as api,
+            _client_for(target, creds, None) as plain_api,
+            httpx.Client(base_url=sb.api_url, headers=bare_headers, timeout=29.0) as bare,
+        ):
+            for warm in (bare.get, api.get, plain_api.get):  # connections, token, first-call costs
+                loop(warm)
+            for _ in range(rounds):  # interleaved, so drift of the machine hits all three alike
+                times["bare"].append(loop(bare.get))
+                times["client"].append(loop(api.get))
+                times["client_without_evidence"].append(loop(plain_api.get))
+            attachments = sink.count
+    best = {k: min(v) for k, v in times.items()}  # the least disturbed round of each
+    per_request_us = {k: round(v / requests * 1e6, 1) for k, v in best.items()}
+    return {
+        "requests_per_round": requests,
+        "rounds": rounds,
+        "best_round_s": {k: round(v, 4) for k, v in best.items()},
+        "per_request_us": per_request_us,
+        "ratio": round(best["client"] / best["bare"], 3),
+        "ratio_without_evidence": round(best["client_without_evidence"] / best["bare"], 3),
+        "attachments_written": attachments,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Realistic mode: latency and the documented rate limits
+
+
+def _count_requests(sb: EmbeddedSandbox) -> Counter[str]:
+    """Count what reaches ``sb`` from now on: API and token requests ("api"), control-plane calls
+    ("control"). Wraps the app's request handler, before the server starts."""
+    counts: Counter[str] = Counter()
+    lock = threading.Lock()
+    handle = sb.app.handle
+
+    def counting(request: Any) -> Any:
+        with lock:
+            counts["control" if request.path.startswith("/_sandbox") else "api"] += 1
+        return handle(request)
+
+    sb.app.handle = counting  # type: ignore[method-assign]
+    return counts
+
+
+def bench_realistic(workdir: Path, workers_list: Sequence[int], latency_ms: int, timeout: float) -> dict[str, Any]:
+    base = SandboxConfig()  # the documented limits (CONTRACT §4)
+    runs: dict[str, Any] = {}
+    for workers in workers_list:
+        config = SandboxConfig(latency_ms=latency_ms)
+        _say(f"realistic run, {workers} workers, {latency_ms} ms latency ...")
+        sb = EmbeddedSandbox(config=config)
+        counter = _count_requests(sb)  # the suites reset the sandbox (and its quota counters) as they go
+        with sb:
+            outcome = run_cli(workers, workdir / f"realistic-{workers}", target_env(sb), report=False, timeout=timeout)
+        sent = counter["api"]
+        digest = digest_results(outcome.run_dir / "allure-results", latency_ms) if outcome.run_dir is not None else None
+        chain = digest.chain if digest else 0
+        bound_chain = chain * latency_ms / 1000
+        bound_rate = sent / base.rate_per_second
+        lower = max(bound_chain, bound_rate)
+        runs[str(workers)] = {
+            **outcome.as_dict(),
+            "requests_at_sandbox": sent,
+            "requests_in_results": digest.total if digest else None,
+            "longest_chain": chain,
+            "longest_chain_test": digest.chain_test if digest else None,
+            "top_chains": digest.chains[:5] if digest else None,
+            "control_calls": counter["control"],
+            "slowest_tests": digest.slowest[:5] if digest else None,
+            "test_time_s": round(digest.busy_ms / 1000, 1) if digest else None,
+            "lower_bound_s": round(lower, 2),
+            "lower_bound_chain_s": round(bound_chain, 2),
+            "lower_bound_rate_s": round(bound_rate, 3),
+            "ratio": round(outcome.wall_s / lower, 2) if lower else None,
+            "pytest_ratio": round(outcome.pytest_s / lower, 2) if lower and outcome.pytest_s else None,
+            # If every request of the run were sent one after the other, at the latency alone.
+            "serial_latency_s": round(sent * latency_ms / 1000, 1),
+        }
+        _say(
+            f"  {outcome.wall_s:.1f} s (pytest {outcome.pytest_s or 0:.1f} s), exit {outcome.exit_code}, "
+            f"{sent} requests, chain {chain}, lower bound {lower:.1f} s"
+        )
+    best = min((r for r in runs.values() if r["ratio"] is not None), key=lambda r: r["ratio"], default=None)
+    return {
+        "latency_ms": latency_ms,
+        "rate_per_second": base.rate_per_second,
+        "burst": base.burst,
+        "daily_quota": base.daily_quota,
+        "runs": runs,
+        "best_workers": best["workers"] if best else None,
+        "best_ratio": best["ratio"] if best else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Scale: 100k vendors and 50k invoices in the embedded sandbox
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def load_vendors(sb: EmbeddedSandbox, count: int) -> None:
+    """Vendors straight into the store (no HTTP), spread over the account's companies."""
+    state = sb.state
+    companies = sorted(sb.users["account"].company_ids)
+    with state.lock:
+        for n in range(count):
+            company = companies[n % len(companies)]
+            state.vendors._insert(
+                company,
+                {
+                    "erp_vendor_id": f"BENCH-V-{n}",
+                    "erp_vendor_name": f"Test Vendor - Bench {n}",
+                    "payment_method": "ach",
+                    "net_terms": "Net 30",
+                    "city": "Springfield",
+                },
+            )
+
+
+def load_invoices(sb: EmbeddedSandbox, count: int) -> None:
+    """Invoices through the backend's own create (validation, vendor match, workflow), no HTTP.
+
+    Every fifth lacks its number, so it needs attention: the status filter has two populations."""
+    state = sb.state
+    user = sb.users["account"]
+    locations = sorted(user.location_ids)
+    with state.lock:
+        for n in range(count):
+            loc = state.org.locations[locations[n % len(locations)]]
+            body: dict[str, Any] = {
+                "ottimate_location_id": loc.id,
+                "erp_vendor_id": f"SEED-V{loc.company_id}-1",
+                "invoice_date": "2026-01-15",
+                "total_amount": 12.5,
+                "items": [{"name": "Test Item - Flour", "quantity": 1, "price": 12.5}],
+            }
+            if n % 5:
+                body["invoice_number"] = f"BENCH-{n}"
+            state.invoices.create(user, body)
+
+
+def _scale_queries(
+    sb: EmbeddedSandbox, vendors_total: int, invoices_total: int, since: str
+) -> dict[str, dict[str, Any]]:
+    user = sb.users["account"]
+    company = min(user.company_ids)
+    location = min(user.location_ids)
+    vendor_mid = max(1, (vendors_total // 2) // 100)
+    invoice_mid = max(1, (invoices_total // 2) // 100)
+    return {
+        "vendors, page 1 (limit 100)": {"path": "/vendors", "params": {"limit": 100}},
+        "vendors, middle page (limit 100)": {"path": "/vendors", "params": {"limit": 100, "page": vendor_mid}},
+        "vendors, by company": {"path": "/vendors", "params": {"ottimate_company_id": company}},
+        "vendors, by company, changed since": {
+            "path": "/vendors",
+            "params": {"ottimate_company_id": company, "last_modified_date_from_utc": since},
+        },
+        "vendor by id": {"path": "/vendors/{id}", "params": None},
+        "invoices, page 1 (limit 100)": {"path": "/invoices", "params": {"limit": 100}},
+        "invoices, middle page (limit 100)": {"path": "/invoices", "params": {"limit": 100, "page": invoice_mid}},
+        "invoices, by location": {"path": "/invoices", "params": {"ottimate_location_ids": location}},
+        "invoices, by status": {"path": "/invoices", "params": {"status": "needs-attention"}},
+        "invoices, by company, changed since": {
+            "path": "/invoices",
+            "params": {"ottimate_company_id": company, "last_modified_date_from_utc": since},
+        },
+    }
+
+
+def _bearer_client(sb: EmbeddedSandbox) -> httpx.Client:
+    """A bare client with a static token of the account-level API user."""
+    user = sb.users["account"]
+    token = httpx.post(
+        f"{sb.auth_url}/oauth/token",
+        headers={"X-Api-Key": user.api_key},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": user.client_id,
+            "client_secret": user.client_secret,
+            "scope": "accounts.can_access_dashboard",
+        },
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "X-Api-Key": user.api_key}
+    return httpx.Client(base_url=sb.api_url, headers=headers, timeout=60.0)
+
+
+@dataclass
+class _Loaded:
+    sb: EmbeddedSandbox
+    vendors: int
+    invoices: int
+    load_s: float
+    rss_invoices: int
+    rss_vendors: int
+    invoices_since: str
+    vendors_since: str
+
+
+def _load(sb: EmbeddedSandbox, vendors: int, invoices: int) -> _Loaded:
+    gc.collect()
+    rss0 = _rss_bytes()
+    started = time.perf_counter()
+    # Invoices first: each create matches its vendor among the company's, as the API does.
+    load_invoices(sb, invoices // 2)
+    invoices_since = datetime.now(UTC).isoformat().replace("+00:00", "Z")  # half the invoices are newer
+    load_invoices(sb, invoices - invoices // 2)
+    gc.collect()
+    rss1 = _rss_bytes()
+    load_vendors(sb, vendors // 2)
+    vendors_since = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    load_vendors(sb, vendors - vendors // 2)
+    load_s = time.perf_counter() - started
+    gc.collect()
+    rss2 = _rss_bytes()
+    return _Loaded(sb, vendors, invoices, load_s, rss1 - rss0, rss2 - rss1, invoices_since, vendors_since)
+
+
+def bench_scale(vendors: int, invoices: int, small: int, samples: int) -> dict[str, Any]:
+    """Both sizes live at once and each query alternates between them, so a busy spell of a shared
+    machine slows both alike instead of skewing the ratio."""
+    with (
+        EmbeddedSandbox(config=unlimited()) as small_sb,
+        EmbeddedSandbox(config=unlimited()) as large_sb,
+    ):
+        _say(f"scale: loading {small:,} vendors and {small:,} invoices ...")
+        loaded = {"small": _load(small_sb, small, small)}
+        _say(f"scale: loading {vendors:,} vendors and {invoices:,} invoices ...")
+        loaded["large"] = _load(large_sb, vendors, invoices)
+        timings: dict[str, dict[str, list[float]]] = {"small": {}, "large": {}}
+        counts: dict[str, dict[str, Any]] = {"small": {}, "large": {}}
+        clients = {label: _bearer_client(entry.sb) for label, entry in loaded.items()}
+        try:
+            plans = {}
+            for label, entry in loaded.items():
+                queries = _scale_queries(entry.sb, entry.vendors, entry.invoices, entry.invoices_since)
+                queries["vendors, by company, changed since"]["params"]["last_modified_date_from_utc"] = (
+                    entry.vendors_since
+                )
+                oldest = next(iter(entry.sb.state.vendors._by_id))  # a lookup, not a scan, must find it
+                queries["vendor by id"]["path"] = f"/vendors/{oldest}"
+                plans[label] = queries
+            _say(f"scale: {len(plans['large'])} queries x {samples} requests on each size ...")
+            for name in plans["large"]:
+                for i in range(samples + 3):  # three warm-up requests each
+                    for label in ("small", "large"):
+                        query = plans[label][name]
+                        started = time.perf_counter()
+                        answer = clients[label].get(query["path"], params=query["params"])
+                        elapsed = time.perf_counter() - started
+                        if answer.status_code != 200:
+                            raise RuntimeError(f"{name}: {answer.status_code} {answer.text[:200]}")
+                        if i >= 3:
+                            timings[label].setdefault(name, []).append(elapsed)
+                        counts[label][name] = answer.json().get("count")
+        finally:
+            for client in clients.values():
+                client.close()
+    sizes: dict[str, Any] = {}
+    for label, entry in loaded.items():
+        sizes[label] = {
+            "vendors": entry.vendors,
+            "invoices": entry.invoices,
+            "load_s": round(entry.load_s, 2),
+            "rss_invoices_bytes": entry.rss_invoices,
+            "rss_vendors_bytes": entry.rss_vendors,
+            "bytes_per_invoice": round(entry.rss_invoices / entry.invoices) if entry.invoices else None,
+            "bytes_per_vendor": round(entry.rss_vendors / entry.vendors) if entry.vendors else None,
+            "queries": {
+                name: {
+                    "p50_ms": round(statistics.median(values) * 1000, 2),
+                    "p95_ms": round(_percentile(values, 95) * 1000, 2),
+                    "count": counts[label][name],
+                }
+                for name, values in timings[label].items()
+            },
+        }
+    ratios = {
+        name: round(sizes["large"]["queries"][name]["p95_ms"] / sizes["small"]["queries"][name]["p95_ms"], 2)
+        for name in sizes["large"]["queries"]
+    }
+    worst = max(ratios, key=lambda k: ratios[k])
+    return {
+        "samples": samples,
+        "sizes": sizes,
+        "p95_ratio": ratios,
+        "worst_query": worst,
+        "worst_ratio": ratios[worst],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def target_values(figures: dict[str, Any]) -> dict[str, float | None]:
+    full = figures.get("full_runs") or {}
+    return {
+        "full_run_2_workers_s": (full.get("median_wall_s") or {}).get("2"),
+        "speedup_1_to_2_workers": full.get("speedup_1_to_2_workers"),
+        "client_overhead": (figures.get("client_overhead") or {}).get("ratio"),
+        "realistic_vs_lower_bound": (figures.get("realistic") or {}).get("best_ratio"),
+        "scale_p95_ratio": (figures.get("scale") or {}).get("worst_ratio"),
+    }
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else ("met" if met else "MISSED")
+
+
+def summary_lines(figures: dict[str, Any]) -> list[str]:
+    values = target_values(figures)
+    lines = [f"{'measure':<68} {'value':>10} {'target':>10}  verdict"]
+    for t in TARGETS:
+        value = values[t.key]
+        shown = "-" if value is None else f"{value:g}{t.unit}"
+        lines.append(f"{t.label:<68} {shown:>10} {t.op + ' ' + f'{t.bound:g}{t.unit}':>10}  {_verdict(t.met(value))}")
+    return lines
+
+
+def markdown(figures: dict[str, Any]) -> str:
+    values = target_values(figures)
+    out = [
+        "# Benchmark",
+        "",
+        f"Written by `scripts/benchmark.py` on {figures['generated_at']} ({figures['machine']['cpus']} CPUs, "
+        f"Python {figures['machine']['python']}, load average at start "
+        f"{', '.join(str(x) for x in figures['machine']['load_average_at_start'])})"
+        + (", **quick mode (small sizes)**" if figures["quick"] else "")
+        + ". Machine-readable figures: `benchmark.json` beside this file.",
+        "",
+        "| Measure | Value | Target | Verdict |",
+        "| --- | --- | --- | --- |",
+    ]
+    for t in TARGETS:
+        value = values[t.key]
+        shown = "–" if value is None else f"{value:g}{t.unit}"
+        out.append(f"| {t.label} | {shown} | {t.op} {t.bound:g}{t.unit} | {_verdict(t.met(value))} |")
+    full = figures.get("full_runs")
+    if full:
+        out += ["", "## Full embedded runs (`ottimate-validate`, report included)", ""]
+        out += ["| Workers | Wall time (median) | Runs (wall s, exit code, passed/failed) |", "| --- | --- | --- |"]
+        for w, runs in full["runs"].items():
+            detail = "; ".join(f"{r['wall_s']} s, exit {r['exit_code']}, {r['passed']}/{r['failed']}" for r in runs)
+            out.append(f"| {w} | {full['median_wall_s'][w]} s | {detail} |")
+        if full.get("requests_per_suite"):
+            out += ["", f"Requests one full run sends, per suite (total {full['requests_total']}):", ""]
+            out += ["| Suite | Requests |", "| --- | --- |"]
+            out += [f"| {s} | {n} |" for s, n in full["requests_per_suite"].items()]
+    client = figures.get("client_overhead")
+    if client:
+        us = client["per_request_us"]
+        out += [
+            "",
+            "## Client overhead",
+            "",
+            f"{client['requests_per_round']} GETs per round, best of {client['rounds']} interleaved rounds, against "
+            "one in-process embedded sandbox with the rate limits lifted.",
+            "",
+            "| Path | µs per request | Ratio to bare |",
+            "| --- | --- | --- |",
+            f"| bare `httpx.Client`, static bearer token | {us['bare']} | 1 |",
+            f"| suites' `api` client (auth, retries, evidence written) | {us['client']} | {client['ratio']} |",
+            f"| same client without evidence capture | {us['client_without_evidence']} | "
+            f"{client['ratio_without_evidence']} |",
+        ]
+    real = figures.get("realistic")
+    if real:
+        out += [
+            "",
+            "## Realistic mode",
+            "",
+            f"An external embedded sandbox adds {real['latency_ms']} ms to every request and enforces the "
+            f"documented limits ({real['rate_per_second']:g} requests/s, burst {real['burst']}, "
+            f"{real['daily_quota']:,} a day per key); the suites run against it by URL (no report). Lower bound = "
+            "max(longest chain of dependent requests x latency, requests / allowed rate); the chain is the most "
+            "requests one test and its fixtures sent, capped by their time / latency so concurrent ones count once.",
+            "",
+            "| Workers | Wall | pytest | Exit | Requests | Longest chain | Lower bound | Wall / bound |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for w, r in real["runs"].items():
+            out.append(
+                f"| {w} | {r['wall_s']} s | {r['pytest_s']} s | {r['exit_code']} | {r['requests_at_sandbox']} | "
+                f"{r['longest_chain']} | {r['lower_bound_s']} s | {r['ratio']} |"
+            )
+        if real.get("notes"):
+            out += ["", real["notes"]]
+    scale = figures.get("scale")
+    if scale:
+        small, large = scale["sizes"]["small"], scale["sizes"]["large"]
+        out += [
+            "",
+            "## Scale of the embedded sandbox",
+            "",
+            f"p95 over {scale['samples']} requests each, over HTTP, with {small['vendors']:,} vendors + "
+            f"{small['invoices']:,} invoices and with {large['vendors']:,} + {large['invoices']:,} (loaded "
+            f"in-process in {large['load_s']} s).",
+            "",
+            "| Query | p95 small | p95 large | Ratio | Matches (large) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for name, ratio in scale["p95_ratio"].items():
+            out.append(
+                f"| {name} | {small['queries'][name]['p95_ms']} ms | {large['queries'][name]['p95_ms']} ms | "
+                f"{ratio} | {large['queries'][name]['count']} |"
+            )
+        out += [
+            "",
+            f"Memory (RSS growth while loading): {large['bytes_per_vendor']} bytes per vendor, "
+            f"{large['bytes_per_invoice']} bytes per invoice.",
+        ]
+    if figures.get("notes"):
+        out += ["", "## Notes", "", *[f"- {n}" for n in figures["notes"]]]
+    return "\n".join(out) + "\n"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds per part (smoke test)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="figures file (JSON); .md beside it")
+    parser.add_argument("--skip-full-runs", action="store_true")
+    parser.add_argument("--skip-client", action="store_true")
+    parser.add_argument("--skip-realistic", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="full runs per worker count (median taken)")
+    parser.add_argument(
+        "--realistic-workers", default=",".join(map(str, REALISTIC_WORKERS)), help="comma-separated worker counts"
+    )
+    parser.add_argument("--latency-ms", type=int, default=REALISTIC_LATENCY_MS)
+    parser.add_argument("--vendors", type=int, default=100_000)
+    parser.add_argument("--invoices", type=int, default=50_000)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per child run")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    figures: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+        "quick": args.quick,
+        "notes": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="ottimate-benchmark-") as tmp:
+        workdir = Path(tmp)
+        if not args.skip_full_runs:
+            figures["full_runs"] = bench_full_runs(workdir, max(1, args.repeat), args.timeout)
+        if not args.skip_client:
+            _say("client overhead ...")
+            n, rounds = (60, 3) if args.quick else (600, 7)
+            figures["client_overhead"] = bench_client_overhead(n, rounds)
+        if not args.skip_realistic:
+            workers = [int(w) for w in args.realistic_workers.split(",") if w.strip()]
+            figures["realistic"] = bench_realistic(workdir, workers, args.latency_ms, args.timeout)
+        if not args.skip_scale:
+            vendors, invoices, samples = (2_000, 1_000, 10) if args.quick else (args.vendors, args.invoices, 50)
+            figures["scale"] = bench_scale(vendors, invoices, 100, samples)
+    figures["targets"] = [
+        {"key": t.key, "label": t.label, "value": v, "target": f"{t.op} {t.bound:g}", "met": t.met(v)}
+        for t in TARGETS
+        for v in [target_values(figures)[t.key]]
+    ]
+    output: Path = args.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    output.with_suffix(".md").write_text(markdown(figures), encoding="utf-8")
+    _say()
+    for line in summary_lines(figures):
+        _say(line)
+    _say(f"\nfigures: {output} and {output.with_suffix('.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""Approvals: who must approve an invoice, approving one by one, manual approvers added and removed,
+force-approval (CONTRACT §12.1, §12.8)."""
+
+import allure
+import pytest
+
+from fixtures.checks import assert_keys, expect_status
+from fixtures.invoices import APPROVER_KEYS, approve, approver_name, approvers_of, read_invoice
+
+pytestmark = pytest.mark.api_area("Approvals")
+
+
+def add_manual_approver(api, invoice_id, run_id, label):
+    email = f"approver+{run_id}-{label}@example.com"
+    with allure.step(f"Add {email} as a manual approver"):
+        answer = expect_status(
+            api.post(
+                f"/invoices/{invoice_id}/approvers",
+                json={"email": email, "display_name": f"Test Approver - {label} - {run_id}"},
+            ),
+            201,
+        )
+    assert isinstance(answer, dict) and isinstance(answer.get("approver"), dict), (
+        f"adding an approver should answer the approval record, got {answer!r}"
+    )
+    return answer["approver"], email
+
+
+def test_the_invoice_is_ready_for_export_only_after_every_approver_approved(api, invoice, run_id):
+    """Every approver, a manual one too, must approve before the invoice is ready for export"""
+    manual, email = add_manual_approver(api, invoice["id"], run_id, "controller")
+    approvers = approvers_of(api, invoice["id"])
+    with allure.step("Check the manual approver joined the assigned ones, each with id, approver, policy and date"):
+        assert manual["id"] in [a["id"] for a in approvers], f"{email} is not among the approvers: {approvers}"
+        assert len(approvers) >= 2, f"expected the assigned approvers and the manual one, got {len(approvers)}"
+        for approval in approvers:
+            assert_keys(approval, APPROVER_KEYS, "approval record")
+            assert isinstance(approval["id"], str) and approval["id"], f"approval id should be a string: {approval}"
+            assert_keys(approval["approver"], ["id", "email", "display_name"], "approver")
+        ids = [a["id"] for a in approvers]
+        assert len(set(ids)) == len(ids), f"each approval record should have its own id: {ids}"
+    *first, last = approvers
+    for approval in first:
+        answer = approve(api, invoice["id"], approval)
+        with allure.step(f"Check the invoice still waits for the others after {approver_name(approval)}"):
+            assert answer["status"] == "pending-approval", (
+                f"after {approver_name(approval)} alone the invoice should still wait for the other approvers, "
+                f"it is {answer['status']!r}"
+            )
+            assert not answer.get("approved_date_utc") and not answer.get("approved_date"), (
+                f"an invoice not yet approved by everyone should carry no approved_date: {answer}"
+            )
+    approve(api, invoice["id"], last)
+    stored = read_invoice(api, invoice["id"])
+    with allure.step("Check the last approval made it ready for export, with its approval date"):
+        assert stored["status"] == "ready-for-export", (
+            f"after every approver approved, the invoice should be ready for export, it is {stored['status']!r}"
+        )
+        assert stored.get("approved_date_utc") or stored.get("approved_date"), (
+            f"the approved invoice has no approved_date: {stored}"
+        )
+
+
+def test_a_manual_approver_is_added_without_a_policy_and_can_be_removed(api, invoice, run_id):
+    """A manual approver is added without a policy and can be removed again"""
+    manual, email = add_manual_approver(api, invoice["id"], run_id, "temp")
+    with allure.step("Check the added approver: the e-mail sent and no approval policy"):
+        assert_keys(manual, APPROVER_KEYS, "added approval record")
+        assert manual["approver"].get("email") == email, f"approver e-mail should be {email!r}: {manual}"
+        assert not manual["policy"], f"a manually added approver comes from no policy, got {manual['policy']!r}"
+    with allure.step("Remove the manual approver"):
+        expect_status(api.delete(f"/invoices/{invoice['id']}/approvers/{manual['id']}"), 204, 200)
+    remaining = approvers_of(api, invoice["id"])
+    with allure.step("Check the approver is gone and the invoice still waits for the others"):
+        assert manual["id"] not in [a["id"] for a in remaining], f"the removed approver is still listed: {remaining}"
+        assert remaining, "removing the manual approver should leave the assigned ones"
+    assert read_invoice(api, invoice["id"])["status"] == "pending-approval", (
+        "removing one approver while others still have to approve should leave the invoice pending approval"
+    )
+
+
+def test_force_approval_bypasses_the_approval_chain(api, invoice):
+    """Force-approving an invoice makes it ready for export without waiting for the approvers"""
+    with allure.step("Force-approve the invoice"):
+        answer = expect_status(api.post(f"/invoices/{invoice['id']}/force-approve"), 200)
+    with allure.step("Check the invoice is ready for export with an approval date"):
+        assert answer["status"] == "ready-for-export", f"a force-approved invoice is {answer['status']!r}"
+        assert answer.get("approved_date_utc") or answer.get("approved_date"), f"no approved_date: {answer}"

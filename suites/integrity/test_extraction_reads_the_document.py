@@ -1,0 +1,93 @@
+"""Extraction: the invoice made from an uploaded PDF says what the document says (CONTRACT §12, §13)."""
+
+from decimal import Decimal
+
+import allure
+import pytest
+
+from fixtures.uploads import as_number
+
+pytestmark = pytest.mark.api_area("Uploads")
+
+
+def test_the_extracted_invoice_header_matches_the_document(extracted_invoice):
+    """The extracted invoice number, dates, vendor, total and tax are those printed on the PDF"""
+    invoice, want = extracted_invoice.invoice, extracted_invoice.expected
+    with allure.step("Compare the invoice header with the document"):
+        number = invoice.get("number", invoice.get("invoice_number"))
+        got = {
+            "number": number,
+            "invoice_date": invoice.get("invoice_date"),
+            "due_date": invoice.get("due_date"),
+            "ottimate_vendor_name": invoice.get("ottimate_vendor_name"),
+            "total_amount": as_number(invoice.get("total_amount")),
+            "total_tax": as_number(invoice.get("total_tax")),
+        }
+        printed = {
+            "number": want.number,
+            "invoice_date": want.invoice_date.isoformat(),
+            "due_date": want.due_date.isoformat(),
+            "ottimate_vendor_name": want.vendor_name,
+            "total_amount": float(want.total),
+            "total_tax": float(want.tax),
+        }
+        differences = [
+            f"{key}: the PDF says {printed[key]!r}, the invoice {got[key]!r}"
+            for key in printed
+            if got[key] != printed[key]
+        ]
+        assert not differences, "the extracted invoice differs from the document:\n  " + "\n  ".join(differences)
+
+
+def test_the_extracted_line_items_match_the_document_rows(extracted_invoice):
+    """Every row of the PDF's table is a line item with its description, quantity, price and amount, in order"""
+    invoice, want = extracted_invoice.invoice, extracted_invoice.expected
+    items = invoice.get("items")
+    assert isinstance(items, list), f"the invoice read by id should carry its line items, got items={items!r}"
+    with allure.step(f"Compare the {len(items)} line items with the {len(want.lines)} rows of the document"):
+        got = [
+            (
+                item.get("name"),
+                as_number(item.get("quantity")),
+                as_number(item.get("price")),
+                as_number(item.get("amount")),
+            )
+            for item in items
+        ]
+        printed = [
+            (line.description, float(line.quantity), float(line.unit_price), float(line.amount)) for line in want.lines
+        ]
+        assert got == printed, (
+            "the line items should be the document's rows (description, quantity, unit price, amount):\n"
+            f"  document: {printed}\n  invoice:  {got}"
+        )
+
+
+def test_the_extracted_totals_add_up(extracted_invoice):
+    """The extracted line amounts and tax add up to the extracted total"""
+    invoice = extracted_invoice.invoice
+    with allure.step("Add up the line amounts and the tax and compare with the total"):
+        lines = sum(Decimal(str(item.get("amount") or 0)) for item in invoice.get("items") or [])
+        tax = Decimal(str(invoice.get("total_tax") or 0))
+        total = Decimal(str(invoice.get("total_amount")))
+        assert abs(lines + tax - total) <= Decimal("0.01"), (
+            f"the lines ({lines}) and tax ({tax}) add up to {lines + tax}, but the invoice total is {total}"
+        )
+
+
+def test_a_document_whose_total_does_not_add_up_is_held_for_attention(uploads, documents, upload_location):
+    """A PDF whose printed total disagrees with its lines becomes an invoice that needs attention, total as printed"""
+    stated = Decimal("1.00")
+    extracted = uploads.extract(documents.pdf(stated_total=stated), upload_location)
+    invoice = extracted.invoice
+    with allure.step("Check the invoice keeps the printed total and is held for manual review"):
+        assert as_number(invoice.get("total_amount")) == float(stated), (
+            f"the PDF states a total of {stated}, the invoice says {invoice.get('total_amount')!r}"
+        )
+        assert invoice.get("status") == "needs-attention", (
+            f"lines and tax add up to {extracted.expected.total}, not the stated {stated}: the invoice should need "
+            f"attention, but is {invoice.get('status')!r}"
+        )
+        assert isinstance(invoice.get("error"), str) and invoice["error"].strip(), (
+            f"an invoice that needs attention should say why in 'error', got {invoice.get('error')!r}"
+        )
