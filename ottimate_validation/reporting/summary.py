@@ -9,6 +9,8 @@ Built from an allure-results folder alone (so it always agrees with the report):
   answers seen, from the exchanges the report shows (``exchanges``);
 - leftovers after cleanup: "not measured" until a cleanup step writes ``leftovers.json``
   (``{"vendors": 0, "dimensions": 2}``) into the run folder; ``read_leftovers`` picks it up.
+- the request budget, when the run had one (``--request-budget``): ``request-budget.json`` in the run
+  folder gives the limit and the requests used (``read_budget``), and the tests it skipped are named.
 
 It is written as ``summary.json`` and ``summary.md`` beside the report, shown at the top of the
 report (``to_html``), and printed on the console (``console_lines``).

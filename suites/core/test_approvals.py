@@ -44,11 +44,8 @@ def test_the_invoice_is_ready_for_export_only_after_every_approver_approved(api,
         answer = approve(api, invoice["id"], approval)
         with allure.step(f"Check the invoice still waits for the others after {approver_name(approval)}"):
             assert answer["status"] == "pending-approval", (
-                f"after {approver_name(approval)} alone the invoice should still wait for the other approvers, "
-                f"it is {answer['status']!r}"
-            )
-            assert not answer.get("approved_date_utc") and not answer.get("approved_date"), (
-                f"an invoice not yet approved by everyone should carry no approved_date: {answer}"
+                f"after the approval of {approver_name(approval)} the invoice should still wait for the remaining "
+                f"approvers, it is {answer['status']!r}"
             )
     approve(api, invoice["id"], last)
     stored = read_invoice(api, invoice["id"])

@@ -145,6 +145,4 @@ def test_a_bad_budget_in_the_environment_exits_2_in_one_sentence(
     monkeypatch.setenv(BUDGET_ENV, "a thousand")
     assert cli.main(["--suite", "auth"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (
-        f"ottimate-validate: {BUDGET_ENV} must be a whole number of requests, 1 or more (got 'a thousand')."
-    )
+    assert err == (f"ottimate-validate: {BUDGET_ENV} must be a whole number of requests, 1 or more (got 'a thousand').")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from ..accounts.models import ApiUser
 from ..contract import VENDOR_BULK_MAX, ErrorCode, PaymentMethod
 from ..core import dates
 from ..core.errors import BadRequest, NotFound
+from ..core.pagination import Selection
 from ..core.validation import Body, Text, check, parse
 
 if TYPE_CHECKING:
@@ -85,13 +85,15 @@ class VendorBackend:
         self._state = state
         self._by_id: dict[int, Vendor] = {}
         self._by_erp_id: dict[tuple[int, str], int] = {}
-        # company -> its vendors in insertion (id) order: a filtered list reads one company, not all
-        # of them (a vendor never changes company and is never deleted).
-        self._by_company: dict[int, dict[int, Vendor]] = {}
+        # Lists read indexes rather than every vendor (a vendor never changes company and is never
+        # deleted): every vendor in id order, the same per company, and each one's place there.
+        self._order: list[Vendor] = []
+        self._company_order: dict[int, list[Vendor]] = {}
+        self._position: dict[int, int] = {}
         # Per set of visible companies, a byte per vendor in id order (1 = visible), kept up to date on
         # insert: an unfiltered list copies the visible vendors without reading each one.
         self._visible_masks: dict[frozenset[int], bytearray] = {}
-        # company -> (last_modified, id) of its vendors, sorted: a date window is two binary searches.
+        # company -> (last_modified, place) of its vendors, sorted: a date window is two binary searches.
         self._by_modified: dict[int, list[tuple[datetime, int]]] = {}
 
     # -- reads -----------------------------------------------------------------------------------
@@ -103,7 +105,7 @@ class VendorBackend:
         self._state.org.require_company_read(user, vendor.ottimate_company_id)
         return vendor
 
-    def matching(self, user: ApiUser, query: Mapping[str, str], company_id: int | None) -> list[Vendor]:
+    def matching(self, user: ApiUser, query: Mapping[str, str], company_id: int | None) -> Sequence[Vendor]:
         if company_id is not None:
             self._state.org.require_company_read(user, company_id)
         if (
@@ -118,29 +120,24 @@ class VendorBackend:
             company_id, start, end = None, None, None
         visible = user.company_ids if not self._state.faults.on("scope_not_enforced") else None
         # The same answer as a filter over every vendor in id order, without visiting the others.
+        # (Lists are views: a page of 100,000 vendors reads only that page's.)
         if company_id is not None and (visible is None or company_id in visible):
-            group = self._by_company.get(company_id, {})
+            in_company = self._company_order.get(company_id, [])
             if start is None and end is None:
-                return list(group.values())
-            stamps = self._by_modified.get(company_id, [])
+                return Selection(in_company)
+            stamps = self._by_modified.get(company_id, [])  # (last_modified, position in in_company)
             low = bisect_left(stamps, (start,)) if start is not None else 0
             high = bisect_right(stamps, (end, math.inf)) if end is not None else len(stamps)
-            return [group[vendor_id] for vendor_id in sorted(vendor_id for _, vendor_id in stamps[low:high])]
+            return Selection(in_company, positions=sorted(position for _, position in stamps[low:high]))
         if company_id is not None:
-            found = []
-        elif visible is None or visible.issuperset(self._by_company):
-            found = list(self._by_id.values())
-        else:
-            mask = self._visible_masks.get(visible)
-            if mask is None:
-                mask = bytearray(v.ottimate_company_id in visible for v in self._by_id.values())
-                self._visible_masks[visible] = mask
-            found = list(compress(self._by_id.values(), mask))
-        if start is not None:
-            found = [v for v in found if v.last_modified >= start]
-        if end is not None:
-            found = [v for v in found if v.last_modified <= end]
-        return found
+            return []
+        # Date filters need a company (checked above), so what is left is the visible vendors.
+        if visible is None or visible.issuperset(self._company_order):
+            return Selection(self._order)
+        mask = self._visible_masks.get(visible)
+        if mask is None:
+            mask = self._visible_masks[visible] = bytearray(v.ottimate_company_id in visible for v in self._order)
+        return Selection(self._order, mask=bytes(mask))
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -203,8 +200,11 @@ class VendorBackend:
             **values,
         )
         self._by_id[vendor.id] = vendor
-        self._by_company.setdefault(company_id, {})[vendor.id] = vendor
-        insort(self._by_modified.setdefault(company_id, []), (vendor.last_modified, vendor.id))
+        self._order.append(vendor)
+        in_company = self._company_order.setdefault(company_id, [])
+        in_company.append(vendor)
+        self._position[vendor.id] = len(in_company) - 1
+        insort(self._by_modified.setdefault(company_id, []), (vendor.last_modified, len(in_company) - 1))
         for visible, mask in self._visible_masks.items():
             mask.append(company_id in visible)
         if isinstance(vendor.erp_vendor_id, str):
@@ -219,9 +219,10 @@ class VendorBackend:
                 setattr(vendor, name, self._state.stored_text(value))
         stamps = self._by_modified.get(vendor.ottimate_company_id)
         if stamps is not None and self._by_id.get(vendor.id) is vendor:  # not the copy `bulk_updates_lost` changes
-            del stamps[bisect_left(stamps, (vendor.last_modified, vendor.id))]
+            position = self._position[vendor.id]
+            del stamps[bisect_left(stamps, (vendor.last_modified, position))]
             vendor.last_modified = self._state.clock.now()
-            insort(stamps, (vendor.last_modified, vendor.id))
+            insort(stamps, (vendor.last_modified, position))
         else:
             vendor.last_modified = self._state.clock.now()
         return vendor
