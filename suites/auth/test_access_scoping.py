@@ -98,3 +98,33 @@ def test_the_scoped_user_cannot_read_a_dimension_of_another_company(scoped_api, 
     with allure.step(f"As the scoped user, read dimension {dimension['id']} of company {out_of_scope_company.id}"):
         response = scoped_api.get(f"/dimensions/{dimension['id']}")
     assert_error_response(response, 403)
+
+
+def _location_of(org, company):
+    found = [loc for loc in org.locations if loc.company in (company.name, str(company.id))]
+    if not found:
+        pytest.skip(f"company {company.name!r} has no location these credentials reach")
+    return found[0]
+
+
+def test_the_scoped_user_cannot_list_invoices_of_a_location_outside_its_scope(scoped_api, org, out_of_scope_company):
+    """The scoped user listing the invoices of a location outside its scope is refused with 403"""
+    location = _location_of(org, out_of_scope_company)
+    with allure.step(f"As the scoped user, list the invoices of location {location.name!r}"):
+        response = scoped_api.get("/invoices", params={"ottimate_location_ids": str(location.id)})
+    assert_error_response(response, 403)
+
+
+def test_the_scoped_user_cannot_read_an_invoice_of_a_location_outside_its_scope(
+    scoped_api, org, out_of_scope_company, make_vendor, make_invoice
+):
+    """An invoice belongs to a location: the scoped user reading one booked outside its scope gets 403"""
+    location = _location_of(org, out_of_scope_company)
+    outsider = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    invoice = make_invoice(ottimate_location_id=location.id, erp_vendor_id=outsider["erp_vendor_id"])
+    with allure.step(f"As the scoped user, read invoice {invoice['id']} of location {location.name!r}"):
+        response = scoped_api.get(f"/invoices/{invoice['id']}")
+    assert_error_response(response, 403)
+    with allure.step("As the scoped user, try to flag it"):
+        response = scoped_api.post(f"/invoices/{invoice['id']}/flag", json={"flagging_reason": "Test Invoice - scope"})
+    assert_error_response(response, 403)
