@@ -139,6 +139,8 @@ class RunOutcome:
     failed: int = 0
     skipped: int = 0
     pytest_s: float | None = None  # the child pytest alone, as the summary records it
+    launched: float = 0.0  # epoch seconds
+    phases: dict[str, float] | None = None  # before the first test, tests, after the last test
     failed_tests: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -151,6 +153,7 @@ class RunOutcome:
             "failed": self.failed,
             "skipped": self.skipped,
             "failed_tests": self.failed_tests,
+            "phases_s": self.phases,
         }
 
 
@@ -161,11 +164,12 @@ def run_cli(workers: int, reports_dir: Path, env: Mapping[str, str], *, report: 
         command.append("--no-report")
     reports_dir.mkdir(parents=True, exist_ok=True)
     before = set(reports_dir.iterdir())
+    launched = time.time()
     started = time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, env=dict(env), capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - started
     new = [p for p in reports_dir.iterdir() if p not in before and p.is_dir() and not p.is_symlink()]
-    outcome = RunOutcome(workers, wall, proc.returncode, new[0] if len(new) == 1 else None)
+    outcome = RunOutcome(workers, wall, proc.returncode, new[0] if len(new) == 1 else None, launched=launched)
     if outcome.run_dir is None:
         _say(f"  (no run folder found; exit {proc.returncode})\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         return outcome
@@ -213,15 +217,21 @@ class ResultsDigest:
     chains: list[int]
     slowest: list[tuple[str, float]]  # (test, seconds with its fixtures), slowest first
     busy_ms: int  # the time of every test with its function-level fixtures, summed over workers
+    counts: dict[str, int]  # requests per test (Allure history id), its fixtures' included
+    first_ms: int  # epoch ms of the first and the last test or fixture activity
+    last_ms: int
 
 
-def digest_results(results_dir: Path, latency_ms: float | None = None) -> ResultsDigest:
+def digest_results(
+    results_dir: Path, latency_ms: float | None = None, clean_counts: Mapping[str, int] | None = None
+) -> ResultsDigest:
     """Requests per suite, and per test (its own plus those of every fixture it waited for).
 
     A test's requests with its fixtures' are one chain of dependent requests, unless some were sent
     concurrently: with ``latency_ms`` (a run where every request takes at least that long) the chain
     is also capped at the time the test and its fixtures took / latency, so concurrent requests do not
-    count as a chain."""
+    count as a chain. ``clean_counts`` (a test's requests in an undisturbed run, by Allure history id)
+    caps it too: retries forced by other workers' throttling are not the test's own chain."""
     tests: dict[str, dict[str, Any]] = {}
     for path in results_dir.glob("*-result.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -231,6 +241,9 @@ def digest_results(results_dir: Path, latency_ms: float | None = None) -> Result
         suite = parts[1] if len(parts) > 2 and parts[0] == "suites" else (suite or "other")
         tests[str(data["uuid"])] = {
             "name": full,
+            "key": str(data.get("historyId") or full),
+            "start": int(data.get("start", 0)),
+            "stop": int(data.get("stop", 0)),
             "suite": suite,
             "own": len(list(_exchanges_in(data))),
             "span": _span_ms([data]),
@@ -238,6 +251,7 @@ def digest_results(results_dir: Path, latency_ms: float | None = None) -> Result
             "fixture_span": 0,
         }
     per_suite: Counter[str] = Counter()
+    activity = [t[k] for t in tests.values() for k in ("start", "stop") if t[k]]
     for test in tests.values():
         per_suite[test["suite"]] += test["own"]
     for path in results_dir.glob("*-container.json"):
@@ -250,6 +264,9 @@ def digest_results(results_dir: Path, latency_ms: float | None = None) -> Result
         suites = {c["suite"] for c in children}
         per_suite[suites.pop() if len(suites) == 1 else "shared fixtures"] += count
         span = _span_ms(fixtures)
+        for fixture in fixtures:
+            if isinstance(fixture, dict) and fixture.get("start"):
+                activity.extend((int(fixture["start"]), int(fixture.get("stop") or fixture["start"])))
         for child in children:
             child["fixtures"] += count
             child["fixture_span"] += span
@@ -258,6 +275,8 @@ def digest_results(results_dir: Path, latency_ms: float | None = None) -> Result
     chains: list[tuple[int, str]] = []
     for test in tests.values():
         requests = test["own"] + test["fixtures"]
+        if clean_counts is not None and test["key"] in clean_counts:
+            requests = min(requests, clean_counts[test["key"]])
         if latency_ms:
             requests = min(requests, int((test["span"] + test["fixture_span"]) // latency_ms))
         chains.append((requests, test["name"]))
@@ -271,6 +290,9 @@ def digest_results(results_dir: Path, latency_ms: float | None = None) -> Result
         chains=sorted((c for c, _ in chains), reverse=True),
         slowest=[(name, round(ms / 1000, 2)) for name, ms in spans],
         busy_ms=sum(ms for _, ms in spans),
+        counts={t["key"]: t["own"] + t["fixtures"] for t in tests.values()},
+        first_ms=min(activity, default=0),
+        last_ms=max(activity, default=0),
     )
 
 
@@ -278,20 +300,36 @@ def digest_results(results_dir: Path, latency_ms: float | None = None) -> Result
 # 1. Full embedded runs, 1 and 2 workers
 
 
-def bench_full_runs(workdir: Path, repeat: int, timeout: float) -> dict[str, Any]:
+def _phases(outcome: RunOutcome, digest: ResultsDigest) -> dict[str, float]:
+    """Where a run's wall time went: start-up (CLI, pytest, workers, collection) until the first test
+    or fixture, the tests, and what follows the last one (teardown, summary, report)."""
+    first, last = digest.first_ms / 1000, digest.last_ms / 1000
+    return {
+        "before_first_test": round(first - outcome.launched, 2),
+        "tests": round(last - first, 2),
+        "after_last_test": round(outcome.wall_s - (last - outcome.launched), 2),
+    }
+
+
+def bench_full_runs(workdir: Path, repeat: int, timeout: float) -> tuple[dict[str, Any], dict[str, int]]:
+    """The full runs' figures, and the requests each test sent (for the realistic mode's chains)."""
     runs: dict[int, list[RunOutcome]] = {1: [], 2: []}
+    digests: dict[int, ResultsDigest] = {}
     for round_ in range(repeat):
         for workers in (2, 1):  # alternated so a slow spell of the machine hits both
             _say(f"full run, {workers} worker(s), round {round_ + 1}/{repeat} ...")
             outcome = run_cli(workers, workdir / f"full-{workers}-{round_}", _clean_env(), report=True, timeout=timeout)
-            _say(f"  {outcome.wall_s:.1f} s, exit {outcome.exit_code}, {outcome.passed} passed/{outcome.failed} failed")
+            if outcome.run_dir is not None:
+                digests[workers] = digest_results(outcome.run_dir / "allure-results")
+                outcome.phases = _phases(outcome, digests[workers])
+            _say(
+                f"  {outcome.wall_s:.1f} s, exit {outcome.exit_code}, {outcome.passed} passed/{outcome.failed} failed,"
+                f" phases {outcome.phases}"
+            )
             runs[workers].append(outcome)
     median = {w: statistics.median(o.wall_s for o in runs[w]) for w in runs}
-    last_two = runs[2][-1]
-    digest = None
-    if last_two.run_dir is not None:
-        digest = digest_results(last_two.run_dir / "allure-results")
-    return {
+    digest = digests.get(2)
+    figures = {
         "runs": {str(w): [o.as_dict() for o in outs] for w, outs in runs.items()},
         "median_wall_s": {str(w): round(v, 2) for w, v in median.items()},
         "speedup_1_to_2_workers": round(median[1] / median[2], 2),
@@ -299,7 +337,10 @@ def bench_full_runs(workdir: Path, repeat: int, timeout: float) -> dict[str, Any
         "requests_per_suite": digest.per_suite if digest else None,
         "requests_total": digest.total if digest else None,
         "longest_test_chain": {"requests": digest.chain, "test": digest.chain_test} if digest else None,
+        "slowest_tests_2_workers": digest.slowest[:5] if digest else None,
+        "test_time_2_workers_s": round(digest.busy_ms / 1000, 1) if digest else None,
     }
+    return figures, (digest.counts if digest else {})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,7 +470,13 @@ def _count_requests(sb: EmbeddedSandbox) -> Counter[str]:
     return counts
 
 
-def bench_realistic(workdir: Path, workers_list: Sequence[int], latency_ms: int, timeout: float) -> dict[str, Any]:
+def bench_realistic(
+    workdir: Path,
+    workers_list: Sequence[int],
+    latency_ms: int,
+    timeout: float,
+    clean_counts: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
     base = SandboxConfig()  # the documented limits (CONTRACT §4)
     runs: dict[str, Any] = {}
     for workers in workers_list:
@@ -440,7 +487,11 @@ def bench_realistic(workdir: Path, workers_list: Sequence[int], latency_ms: int,
         with sb:
             outcome = run_cli(workers, workdir / f"realistic-{workers}", target_env(sb), report=False, timeout=timeout)
         sent = counter["api"]
-        digest = digest_results(outcome.run_dir / "allure-results", latency_ms) if outcome.run_dir is not None else None
+        digest = (
+            digest_results(outcome.run_dir / "allure-results", latency_ms, clean_counts)
+            if outcome.run_dir is not None
+            else None
+        )
         chain = digest.chain if digest else 0
         bound_chain = chain * latency_ms / 1000
         bound_rate = sent / base.rate_per_second
@@ -760,10 +811,25 @@ def markdown(figures: dict[str, Any]) -> str:
     full = figures.get("full_runs")
     if full:
         out += ["", "## Full embedded runs (`ottimate-validate`, report included)", ""]
-        out += ["| Workers | Wall time (median) | Runs (wall s, exit code, passed/failed) |", "| --- | --- | --- |"]
+        out += [
+            "| Workers | Wall (median) | Run: wall, exit, passed/failed | Start-up until the first test | Tests "
+            "| After the last test (teardown, summary, report) |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for w, runs in full["runs"].items():
             detail = "; ".join(f"{r['wall_s']} s, exit {r['exit_code']}, {r['passed']}/{r['failed']}" for r in runs)
-            out.append(f"| {w} | {full['median_wall_s'][w]} s | {detail} |")
+            phases = runs[-1].get("phases_s") or {}
+            out.append(
+                f"| {w} | {full['median_wall_s'][w]} s | {detail} | {phases.get('before_first_test', '–')} s "
+                f"| {phases.get('tests', '–')} s | {phases.get('after_last_test', '–')} s |"
+            )
+        if full.get("test_time_2_workers_s") is not None:
+            out += [
+                "",
+                f"The tests themselves (with their function-level fixtures) took {full['test_time_2_workers_s']} s in "
+                "all; the rest of a run is start-up (interpreter, plugins, one xdist worker per process, collection, "
+                "session fixtures) and the summary and report, which do not shrink with more workers.",
+            ]
         if full.get("requests_per_suite"):
             out += ["", f"Requests one full run sends, per suite (total {full['requests_total']}):", ""]
             out += ["| Suite | Requests |", "| --- | --- |"]
@@ -794,8 +860,9 @@ def markdown(figures: dict[str, Any]) -> str:
             f"An external embedded sandbox adds {real['latency_ms']} ms to every request and enforces the "
             f"documented limits ({real['rate_per_second']:g} requests/s, burst {real['burst']}, "
             f"{real['daily_quota']:,} a day per key); the suites run against it by URL (no report). Lower bound = "
-            "max(longest chain of dependent requests x latency, requests / allowed rate); the chain is the most "
-            "requests one test and its fixtures sent, capped by their time / latency so concurrent ones count once.",
+            "max(longest chain of dependent requests x latency, requests / allowed rate). The chain is the most "
+            "requests one test and its fixtures sent (as counted in the undisturbed 2-worker embedded run, when it "
+            "ran), capped by the time they took here / latency, so requests sent concurrently count once.",
             "",
             "| Workers | Wall | pytest | Exit | Requests | Longest chain | Lower bound | Wall / bound |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -910,15 +977,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="ottimate-benchmark-") as tmp:
         workdir = Path(tmp)
+        clean_counts: dict[str, int] | None = None  # without the full runs, chains come from the realistic run
         if not args.skip_full_runs:
-            figures["full_runs"] = bench_full_runs(workdir, max(1, args.repeat), args.timeout)
+            figures["full_runs"], clean_counts = bench_full_runs(workdir, max(1, args.repeat), args.timeout)
         if not args.skip_client:
             _say("client overhead ...")
             n, rounds = (60, 3) if args.quick else (300, 5)
             figures["client_overhead"] = bench_client_overhead(n, rounds)
         if not args.skip_realistic:
             workers = [int(w) for w in args.realistic_workers.split(",") if w.strip()]
-            figures["realistic"] = bench_realistic(workdir, workers, args.latency_ms, args.timeout)
+            figures["realistic"] = bench_realistic(workdir, workers, args.latency_ms, args.timeout, clean_counts)
         if not args.skip_scale:
             vendors, invoices, samples = (2_000, 1_000, 10) if args.quick else (args.vendors, args.invoices, 50)
             figures["scale"] = bench_scale(vendors, invoices, 100, samples)
