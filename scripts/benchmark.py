@@ -493,6 +493,8 @@ def bench_realistic(
             else None
         )
         chain = digest.chain if digest else 0
+        if digest is not None:
+            outcome.phases = _phases(outcome, digest)
         bound_chain = chain * latency_ms / 1000
         bound_rate = sent / base.rate_per_second
         lower = max(bound_chain, bound_rate)
@@ -864,12 +866,15 @@ def markdown(figures: dict[str, Any]) -> str:
             "requests one test and its fixtures sent (as counted in the undisturbed 2-worker embedded run, when it "
             "ran), capped by the time they took here / latency, so requests sent concurrently count once.",
             "",
-            "| Workers | Wall | pytest | Exit | Requests | Longest chain | Lower bound | Wall / bound |",
+            "| Workers | Wall | Start-up / tests / after | Exit | Requests | Longest chain | Lower bound "
+            "| Wall / bound |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for w, r in real["runs"].items():
+            ph = r.get("phases_s") or {}
+            split = " / ".join(f"{ph.get(k, '–')} s" for k in ("before_first_test", "tests", "after_last_test"))
             out.append(
-                f"| {w} | {r['wall_s']} s | {r['pytest_s']} s | {r['exit_code']} | {r['requests_at_sandbox']} | "
+                f"| {w} | {r['wall_s']} s | {split} | {r['exit_code']} | {r['requests_at_sandbox']} | "
                 f"{r['longest_chain']} | {r['lower_bound_s']} s | {r['ratio']} |"
             )
         out += [

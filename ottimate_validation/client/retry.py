@@ -7,7 +7,9 @@ waited for: the answer is returned as is.
 
 Only requests that are safe to send twice are retried: GET, HEAD, OPTIONS, PUT and DELETE; POST
 only with an `Idempotency-Key` header (the server replays instead of writing twice, CONTRACT §5)
-or the `ottimate.retry_safe` extension (token requests); PATCH never.
+or the `ottimate.retry_safe` extension (token requests); PATCH never. The one exception: a 429 is
+retried for every method, because rate limiting refuses a request before anything is processed
+(CONTRACT §4: the token bucket admits or rejects each request), so sending it again cannot write twice.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import httpx
 from tenacity import (
     RetryCallState,
     Retrying,
+    retry_base,
     retry_if_exception,
     retry_if_result,
     stop_after_attempt,
@@ -102,11 +105,15 @@ class RetryTransport(httpx.BaseTransport):
         self._backoff = wait_exponential(multiplier=base, max=self._policy.backoff_max) + wait_random(0, base)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not is_retry_safe(request):
-            return self._transport.handle_request(request)
+        retry: retry_base
+        if is_retry_safe(request):
+            retry = retry_if_exception(_transient) | retry_if_result(self._should_retry)
+        else:
+            # Only a refusal by the rate limiter: a timeout or a 5xx may have written already.
+            retry = retry_if_result(self._refused_by_rate_limit)
         retrying = Retrying(
             stop=stop_after_attempt(self._policy.max_attempts),
-            retry=retry_if_exception(_transient) | retry_if_result(self._should_retry),
+            retry=retry,
             wait=self._wait,
             sleep=self._sleep,
             before_sleep=_discard,
@@ -122,6 +129,9 @@ class RetryTransport(httpx.BaseTransport):
             return False
         delay = retry_after(response)
         return delay is None or delay <= self._policy.max_retry_after
+
+    def _refused_by_rate_limit(self, response: httpx.Response) -> bool:
+        return response.status_code == 429 and self._should_retry(response)
 
     def _wait(self, state: RetryCallState) -> float:
         if state.outcome is not None and not state.outcome.failed:

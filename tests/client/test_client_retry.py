@@ -125,10 +125,27 @@ def test_post_marked_retry_safe_is_retried():
     assert len(script.requests) == 2
 
 
-def test_patch_is_never_retried_even_with_an_idempotency_key():
+def test_patch_is_never_retried_after_a_failure_even_with_an_idempotency_key():
     script, sleep = Script(503, 200), FakeSleep()
     response = client_for(script, sleep).patch(URL, json={}, headers={"Idempotency-Key": "k-1"})
     assert response.status_code == 503
+    assert len(script.requests) == 1
+
+
+def test_a_write_refused_by_the_rate_limiter_is_sent_again_after_retry_after():
+    # A 429 is a refusal before processing, so even a PATCH or a key-less POST cannot write twice.
+    script, sleep = Script((429, {"Retry-After": "2"}), 200, (429, {"Retry-After": "1"}), 201), FakeSleep()
+    client = client_for(script, sleep)
+    assert client.patch(URL, json={}).status_code == 200
+    assert client.post(URL, json={}).status_code == 201
+    assert len(script.requests) == 4
+    assert sleep.waits == [2, 1]
+
+
+def test_a_write_that_timed_out_is_not_sent_again():
+    script, sleep = Script(httpx.ReadTimeout("slow")), FakeSleep()
+    with pytest.raises(httpx.ReadTimeout):
+        client_for(script, sleep).patch(URL, json={})
     assert len(script.requests) == 1
 
 
