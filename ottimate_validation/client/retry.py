@@ -7,9 +7,11 @@ waited for: the answer is returned as is.
 
 Only requests that are safe to send twice are retried: GET, HEAD, OPTIONS, PUT and DELETE; POST
 only with an `Idempotency-Key` header (the server replays instead of writing twice, CONTRACT §5)
-or the `ottimate.retry_safe` extension (token requests); PATCH never. The one exception: a 429 is
-retried for every method, because rate limiting refuses a request before anything is processed
-(CONTRACT §4: the token bucket admits or rejects each request), so sending it again cannot write twice.
+or the `ottimate.retry_safe` extension (token requests). A PATCH (no idempotency key exists for it)
+is sent again only after a 429: the rate limiter refuses a request before anything is processed
+(CONTRACT §4: the token bucket admits or rejects each request), so that cannot write twice; after a
+timeout or a 5xx it may have been applied, so it is handed back. A POST without a key is handed back
+even after a 429: the stricter rule the validation criteria ask for.
 """
 
 from __future__ import annotations
@@ -108,9 +110,11 @@ class RetryTransport(httpx.BaseTransport):
         retry: retry_base
         if is_retry_safe(request):
             retry = retry_if_exception(_transient) | retry_if_result(self._should_retry)
-        else:
+        elif request.method == "PATCH":
             # Only a refusal by the rate limiter: a timeout or a 5xx may have written already.
             retry = retry_if_result(self._refused_by_rate_limit)
+        else:
+            return self._transport.handle_request(request)
         retrying = Retrying(
             stop=stop_after_attempt(self._policy.max_attempts),
             retry=retry,
