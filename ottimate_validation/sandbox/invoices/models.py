@@ -17,6 +17,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import compress
+from operator import itemgetter
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
@@ -478,7 +480,11 @@ class InvoiceBackend:
             window = self._window("last_modified", modified_from, modified_to)
             modified_from = modified_to = None
         if window is not None:
-            selection = Selection(newest, positions=window if kept is None else [i for i in window if kept[i]])
+            if kept is not None and len(window) > 1:  # the window's bytes of `kept`, picked at C speed
+                window = list(compress(window, itemgetter(*window)(kept)))
+            elif kept is not None:
+                window = [i for i in window if kept[i]]
+            selection = Selection(newest, positions=window)
         else:
             selection = Selection(newest, mask=kept)
         if not (vendor or ids or modified_from is not None or modified_to is not None or search or custom):
