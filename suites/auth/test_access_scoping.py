@@ -101,7 +101,7 @@ def test_the_scoped_user_cannot_read_a_dimension_of_another_company(scoped_api, 
 
 
 def _location_of(org, company):
-    found = [loc for loc in org.locations if loc.company in (company.name, str(company.id))]
+    found = org.locations_of(company)
     if not found:
         pytest.skip(f"company {company.name!r} has no location these credentials reach")
     return found[0]

@@ -11,11 +11,11 @@ harness add more.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..accounts.models import ApiUser
 from ..contract import ALLOWANCE_TYPES, CATALOG_BULK_MAX, CATALOG_TARGETS, ErrorCode
@@ -179,6 +179,9 @@ class Allowance:
     reference_id: str | None
     created_at: datetime
     last_modified: datetime
+
+
+_Dated = TypeVar("_Dated", Price, Allowance)
 
 
 @dataclass
@@ -458,33 +461,43 @@ class CatalogBackend:
 
     # -- prices ----------------------------------------------------------------------------------
 
-    def matching_prices(self, user: ApiUser, query: Mapping[str, str]) -> list[Price]:
+    def _in_effect(self, user: ApiUser, query: Mapping[str, str], records: Iterable[_Dated]) -> list[_Dated]:
+        """The company's prices or allowances for an entry and location, in effect on `effective_date`."""
         company_id = self._required_company(user, query)
         entry_id = query.get("catalog_entry_id") or None
         location_id = optional_int_param(query, "ottimate_location_id")
         day = parse_day(query, "effective_date")
+        return [
+            r
+            for r in records
+            if r.ottimate_company_id == company_id
+            and (entry_id is None or r.catalog_entry_id == entry_id)
+            and (location_id is None or r.ottimate_location_id in (None, location_id))
+            and _effective(r.start_date, r.end_date, day)
+        ]
+
+    def _write_target(
+        self, user: ApiUser, body: dict[str, Any], model: type[Body], company_id: int | None
+    ) -> tuple[dict[str, Any], CatalogEntry]:
+        """A price or allowance body parsed, with the entry it belongs to (write access checked)."""
+        if company_id is None:
+            company_id = parse(Company, body, self._state.faults)["ottimate_company_id"]
+        self._state.org.require_company_write(user, company_id)
+        data = parse(model, body, self._state.faults)
+        return data, self._entry_for_write(user, company_id, data["catalog_entry_id"])
+
+    def matching_prices(self, user: ApiUser, query: Mapping[str, str]) -> list[Price]:
         price_type = query.get("price_type") or None
         if price_type is not None and price_type not in CATALOG_TARGETS:
             raise BadRequest(
                 f"price_type must be one of {', '.join(CATALOG_TARGETS)}, got {price_type!r}",
                 code=ErrorCode.INVALID_PARAMETER,
             )
-        return [
-            p
-            for p in self.prices.values()
-            if p.ottimate_company_id == company_id
-            and (entry_id is None or p.catalog_entry_id == entry_id)
-            and (location_id is None or p.ottimate_location_id in (None, location_id))
-            and (price_type is None or p.price_type == price_type)
-            and _effective(p.start_date, p.end_date, day)
-        ]
+        prices = self._in_effect(user, query, self.prices.values())
+        return [p for p in prices if price_type is None or p.price_type == price_type]
 
     def create_price(self, user: ApiUser, body: dict[str, Any], company_id: int | None = None) -> Price:
-        if company_id is None:
-            company_id = parse(Company, body, self._state.faults)["ottimate_company_id"]
-        self._state.org.require_company_write(user, company_id)
-        data = parse(PriceCreate, body, self._state.faults)
-        entry = self._entry_for_write(user, company_id, data["catalog_entry_id"])
+        data, entry = self._write_target(user, body, PriceCreate, company_id)
         return self._add_price(entry, data, "")
 
     def bulk_price(self, user: ApiUser, company_id: int, index: int, body: Any) -> Price:
@@ -529,18 +542,7 @@ class CatalogBackend:
     # -- allowances ------------------------------------------------------------------------------
 
     def matching_allowances(self, user: ApiUser, query: Mapping[str, str]) -> list[Allowance]:
-        company_id = self._required_company(user, query)
-        entry_id = query.get("catalog_entry_id") or None
-        location_id = optional_int_param(query, "ottimate_location_id")
-        day = parse_day(query, "effective_date")
-        return [
-            a
-            for a in self.allowances.values()
-            if a.ottimate_company_id == company_id
-            and (entry_id is None or a.catalog_entry_id == entry_id)
-            and (location_id is None or a.ottimate_location_id in (None, location_id))
-            and _effective(a.start_date, a.end_date, day)
-        ]
+        return self._in_effect(user, query, self.allowances.values())
 
     def get_allowance(self, user: ApiUser, allowance_id: str) -> Allowance:
         allowance = self.allowances.get(allowance_id)
@@ -550,11 +552,7 @@ class CatalogBackend:
         return allowance
 
     def upsert_allowance(self, user: ApiUser, body: dict[str, Any], company_id: int | None = None) -> Allowance:
-        if company_id is None:
-            company_id = parse(Company, body, self._state.faults)["ottimate_company_id"]
-        self._state.org.require_company_write(user, company_id)
-        data = parse(AllowanceCreate, body, self._state.faults)
-        entry = self._entry_for_write(user, company_id, data["catalog_entry_id"])
+        data, entry = self._write_target(user, body, AllowanceCreate, company_id)
         return self._upsert_allowance(entry, data, "")
 
     def bulk_allowance(self, user: ApiUser, company_id: int, index: int, body: Any) -> Allowance:

@@ -175,8 +175,7 @@ def list_entries(ctx: Ctx) -> Response:
 
 def create_entry(ctx: Ctx) -> Response:
     entry = ctx.state.catalog.upsert_entry(ctx.user, ctx.json_object())
-    status = 200 if ctx.state.faults.on("wrong_status_codes") else 201
-    return ctx.respond(serialise_entry(ctx.state, entry), status)
+    return ctx.respond_created(serialise_entry(ctx.state, entry))
 
 
 def get_entry(ctx: Ctx) -> Response:
@@ -254,7 +253,7 @@ def list_prices(ctx: Ctx) -> Response:
 
 def create_price(ctx: Ctx) -> Response:
     price = ctx.state.catalog.create_price(ctx.user, ctx.json_object())
-    return ctx.respond(serialise_price(ctx.state, price), 200 if ctx.state.faults.on("wrong_status_codes") else 201)
+    return ctx.respond_created(serialise_price(ctx.state, price))
 
 
 def list_allowances(ctx: Ctx) -> Response:
@@ -266,8 +265,7 @@ def list_allowances(ctx: Ctx) -> Response:
 
 def create_allowance(ctx: Ctx) -> Response:
     allowance = ctx.state.catalog.upsert_allowance(ctx.user, ctx.json_object())
-    status = 200 if ctx.state.faults.on("wrong_status_codes") else 201
-    return ctx.respond(serialise_allowance(ctx.state, allowance), status)
+    return ctx.respond_created(serialise_allowance(ctx.state, allowance))
 
 
 def patch_allowance(ctx: Ctx) -> Response:

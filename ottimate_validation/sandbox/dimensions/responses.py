@@ -44,8 +44,7 @@ def list_dimensions(ctx: Ctx) -> Response:
 
 def create_dimension(ctx: Ctx) -> Response:
     dimension = ctx.state.dimensions.create(ctx.user, ctx.json_object())
-    status = 200 if ctx.state.faults.on("wrong_status_codes") else 201
-    return ctx.respond({"version": ctx.version, **serialise(ctx, dimension)}, status)
+    return ctx.respond_created({"version": ctx.version, **serialise(ctx, dimension)})
 
 
 def get_dimension(ctx: Ctx) -> Response:

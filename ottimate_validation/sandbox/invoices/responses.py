@@ -168,7 +168,7 @@ def list_invoices(ctx: Ctx) -> Response:
 
 def create_invoice(ctx: Ctx) -> Response:
     inv = ctx.state.invoices.create(ctx.user, ctx.json_object())
-    return _with_etag(ctx.respond(detail(ctx, inv), 201), inv)
+    return _with_etag(ctx.respond_created(detail(ctx, inv)), inv)
 
 
 def get_invoice(ctx: Ctx) -> Response:
@@ -231,7 +231,7 @@ def get_approvers(ctx: Ctx) -> Response:
 
 def add_approver(ctx: Ctx) -> Response:
     approval = ctx.state.invoices.add_approver(ctx.user, ctx.path_args["id"], ctx.json_object())
-    return ctx.respond({"version": ctx.version, "approver": _approval(approval)}, 201)
+    return ctx.respond_created({"version": ctx.version, "approver": _approval(approval)})
 
 
 def remove_approver(ctx: Ctx) -> Response:

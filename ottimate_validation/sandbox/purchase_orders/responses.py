@@ -107,8 +107,7 @@ def list_purchase_orders(ctx: Ctx) -> Response:
 
 def create_purchase_order(ctx: Ctx) -> Response:
     po = ctx.state.purchase_orders.upsert(ctx.user, ctx.json_object())
-    status = 200 if ctx.state.faults.on("wrong_status_codes") else 201
-    return ctx.respond({"version": ctx.version, **serialise(ctx.state, po, view="created")}, status)
+    return ctx.respond_created({"version": ctx.version, **serialise(ctx.state, po, view="created")})
 
 
 def get_purchase_order(ctx: Ctx) -> Response:

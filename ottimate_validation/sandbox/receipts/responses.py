@@ -68,8 +68,7 @@ def list_receipts(ctx: Ctx) -> Response:
 
 def create_receipt(ctx: Ctx) -> Response:
     receipt = ctx.state.receipts.upsert(ctx.user, ctx.json_object())
-    status = 200 if ctx.state.faults.on("wrong_status_codes") else 201
-    return ctx.respond({"version": ctx.version, **serialise(ctx.state, receipt, view="created")}, status)
+    return ctx.respond_created({"version": ctx.version, **serialise(ctx.state, receipt, view="created")})
 
 
 def get_receipt(ctx: Ctx) -> Response:

@@ -77,8 +77,7 @@ def list_vendors(ctx: Ctx) -> Response:
 
 def create_vendor(ctx: Ctx) -> Response:
     vendor = ctx.state.vendors.create(ctx.user, ctx.json_object())
-    status = 200 if ctx.state.faults.on("wrong_status_codes") else 201
-    return ctx.respond({"version": ctx.version, "vendor": serialise(ctx, vendor, with_company=False)}, status)
+    return ctx.respond_created({"version": ctx.version, "vendor": serialise(ctx, vendor, with_company=False)})
 
 
 def get_vendor(ctx: Ctx) -> Response:
