@@ -8,6 +8,8 @@ silently go direct. This transport restores the usual behaviour, so a partner be
 
 from __future__ import annotations
 
+import functools
+import ssl
 import threading
 import urllib.request
 
@@ -25,10 +27,20 @@ def proxy_for(url: httpx.URL) -> str | None:
     return proxies.get(url.scheme) or proxies.get("all") or None
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client of the process (honouring SSL_CERT_FILE/DIR).
+
+    Loading the CA bundle costs about 40 ms, and a run builds dozens of clients (one per test for some
+    fixtures); httpx would load it again for each.
+    """
+    return httpx.create_ssl_context()
+
+
 class EnvironmentTransport(httpx.BaseTransport):
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._direct = httpx.HTTPTransport()
+        self._direct = httpx.HTTPTransport(verify=shared_ssl_context())
         self._proxied: dict[str, httpx.HTTPTransport] = {}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -38,7 +50,7 @@ class EnvironmentTransport(httpx.BaseTransport):
         with self._lock:
             transport = self._proxied.get(proxy)
             if transport is None:
-                transport = self._proxied[proxy] = httpx.HTTPTransport(proxy=proxy)
+                transport = self._proxied[proxy] = httpx.HTTPTransport(proxy=proxy, verify=shared_ssl_context())
         return transport.handle_request(request)
 
     def close(self) -> None:

@@ -9,6 +9,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import SandboxApp
 
+STOP_POLL_SECONDS = 0.05
+
 
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per request is noise in a test run
@@ -19,7 +21,7 @@ class SandboxServer:
     def __init__(self, app: SandboxApp, host: str, port: int) -> None:
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="ottimate-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, name="ottimate-sandbox", daemon=True)
 
     @property
     def host(self) -> str:
@@ -33,7 +35,9 @@ class SandboxServer:
         self._thread.start()
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        # stop() waits for the loop's next poll; socketserver's default half second was paid by every
+        # run and every harness test that stops a sandbox.
+        self._server.serve_forever(poll_interval=STOP_POLL_SECONDS)
 
     def stop(self) -> None:
         self._server.shutdown()

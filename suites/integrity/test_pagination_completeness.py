@@ -1,6 +1,5 @@
 """Pagination: walking every page shows every record exactly once, in a stable order (CONTRACT §6.1)."""
 
-import time
 from collections import Counter
 
 import allure
@@ -33,7 +32,7 @@ def check_walk(walk, mine, what):
         )
 
 
-def test_walking_the_vendor_pages_shows_every_vendor_exactly_once(api, company, make_vendor):
+def test_walking_the_vendor_pages_shows_every_vendor_exactly_once(api, company, make_vendor, waiter):
     """Walking the vendor list 3 at a time shows each of 7 new vendors exactly once, count consistent"""
     with allure.step(f"Create {HOW_MANY} vendors in one company"):
         mine = [make_vendor()["id"] for _ in range(HOW_MANY)]
@@ -51,7 +50,7 @@ def test_walking_the_vendor_pages_shows_every_vendor_exactly_once(api, company, 
         "last_modified_date_to_utc": changed_window(end, 1)["last_modified_date_to_utc"],
     }
     # On a shared sandbox others keep writing: let the window's last second pass before walking it.
-    time.sleep(1.1)
+    waiter.pass_time(1.1)
     with allure.step(f"Walk every page of that company's recent vendors, {PAGE_SIZE} per page"):
         walk = stable_walk(api, "/vendors", "vendors", window, limit=PAGE_SIZE)
     check_walk(walk, mine, "The vendor list")

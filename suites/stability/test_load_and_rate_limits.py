@@ -28,13 +28,17 @@ def test_concurrent_reads_share_one_token_and_all_succeed(fresh_api, fresh_api_l
 
 
 @pytest.mark.sandbox_only
+@pytest.mark.waits
 @allure.story("Throttled requests are answered 429 with Retry-After, and the client recovers")
 def test_throttled_requests_carry_retry_after_and_the_client_recovers(sandbox, fresh_api, fresh_api_log, company):
-    with allure.step("Lower the sandbox's rate limit to 4 requests a second, bursts of 4"):
-        sandbox.set_config(rate_per_second=4, burst=4)
+    # A burst of eight refilling at three a second: a request past the eighth (the token request may
+    # count too) is throttled, and one Retry-After wait (1 s) refills enough for the rest.
+    with allure.step("Lower the sandbox's rate limit to 3 requests a second, bursts of 8"):
+        sandbox.set_config(rate_per_second=3, burst=8)
     with allure.step("Send 10 requests in a row"):
-        statuses = [fresh_api.get("/vendors", params={"ottimate_company_id": company.id}).status_code
-                    for _ in range(10)]
+        statuses = [
+            fresh_api.get("/vendors", params={"ottimate_company_id": company.id}).status_code for _ in range(10)
+        ]
     throttled = [r for _, r in fresh_api_log.exchanges if r.status_code == 429]
     with allure.step("Some were throttled, each 429 said when to come back"):
         assert throttled, "no request was throttled; the rate limit was not applied"
@@ -56,8 +60,7 @@ def test_an_exhausted_daily_quota_is_reported_with_the_time_until_reset(sandbox,
         sandbox.advance_clock((24 * 3600 - (now.hour * 3600 + now.minute * 60 + now.second)) + 1)
         sandbox.set_config(daily_quota=3)
     with allure.step("Use it up (the token request counts too)"):
-        statuses = [fresh_api.get("/vendors", params={"ottimate_company_id": company.id}).status_code
-                    for _ in range(3)]
+        statuses = [fresh_api.get("/vendors", params={"ottimate_company_id": company.id}).status_code for _ in range(3)]
     with allure.step("The next request is answered 429 with the seconds until midnight UTC"):
         last = fresh_api.get("/vendors", params={"ottimate_company_id": company.id})
         assert statuses[:2] == [200, 200]
