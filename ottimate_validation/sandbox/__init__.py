@@ -28,12 +28,15 @@ class EmbeddedSandbox:
         account_secrets: UserSecrets | None = None,
         config: SandboxConfig | None = None,
         variations: Iterable[str] = (),
+        control_plane: bool = True,
     ) -> None:
+        """``control_plane=False``: no /_sandbox routes (404 like any unknown path), as on the real
+        sandbox; for rehearsing a real-sandbox run locally."""
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
         self.state = SandboxState(seed=seed, config=config, account_secrets=account_secrets, variations=variations)
-        self.app = SandboxApp(self.state)
+        self.app = SandboxApp(self.state, control_plane=control_plane)
         self._host, self._port = host, port
         self._server: SandboxServer | None = None
 

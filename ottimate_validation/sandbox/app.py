@@ -71,11 +71,19 @@ ALL_ROUTES: tuple[Route, ...] = (
 class SandboxApp:
     """The WSGI application."""
 
-    def __init__(self, state: SandboxState, routes: Iterable[Route] = ALL_ROUTES) -> None:
+    def __init__(
+        self, state: SandboxState, routes: Iterable[Route] = ALL_ROUTES, *, control_plane: bool = True
+    ) -> None:
+        """``control_plane=False`` serves as the real sandbox does: no /_sandbox routes at all, so those
+        paths answer like any unknown path and a run rehearses a real-sandbox run (real-time waits,
+        no ``sandbox_only`` tests)."""
         self.state = state
+        self.control_plane = control_plane
         self._routes: dict[tuple[str, str], Route] = {}
         methods: dict[str, set[str]] = {}
         for route in routes:
+            if route.kind == "control" and not control_plane:
+                continue
             self._routes[(route.rule, route.method)] = route
             methods.setdefault(route.rule, set()).add(route.method)
         self.url_map = Map(
@@ -117,7 +125,7 @@ class SandboxApp:
         response.headers["X-Request-Id"] = request_id
         response.headers["Date"] = http_date(self.state.clock.now())  # the sandbox's clock, not the machine's
         response.headers.setdefault("X-API-Version", version)
-        if not request.path.startswith(CONTROL_PREFIX):
+        if not (self.control_plane and request.path.startswith(CONTROL_PREFIX)):
             self._vary(request, response)
         return response
 

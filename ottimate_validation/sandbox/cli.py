@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(VARIATIONS_BY_NAME),
         help="switch a variation (right but different behaviour) on from the start (repeatable)",
     )
+    serve.add_argument(
+        "--no-control-plane",
+        dest="control_plane",
+        action="store_false",
+        help="serve without the /_sandbox control plane (404 there, as on the real sandbox), to rehearse a "
+        "real-sandbox run locally: the suites then skip the sandbox-only tests and wait in real time",
+    )
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     sub.add_parser("faults", help="list the fault switches")
     sub.add_parser("variations", help="list the variations (behaviour the suites must tolerate)")
@@ -85,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             account_secrets=_env_secrets(),
             variations=args.variation,
+            control_plane=args.control_plane,
         )
         sandbox.state.faults.set(args.fault)
         sandbox.start()
@@ -127,7 +135,9 @@ def _announce(sandbox: EmbeddedSandbox) -> None:
     location = sandbox.users["location"]
     lines += [
         f"# Location-scoped API user: client id {location.client_id}, secret {location.client_secret}",
-        f"# Control plane (this sandbox only): {sandbox.url}/_sandbox/health",
+        f"# Control plane (this sandbox only): {sandbox.url}/_sandbox/health"
+        if sandbox.app.control_plane
+        else "# No control plane (--no-control-plane): runs against it behave as against the real sandbox.",
         "# Ctrl-C stops it.",
     ]
     print("\n".join(lines), flush=True)

@@ -35,6 +35,7 @@ def check_pending_upload(entry, document, location):
         )
 
 
+@pytest.mark.waits
 def test_an_uploaded_invoice_pdf_waits_as_an_upload_then_becomes_an_invoice(uploads, documents, upload_location):
     """An uploaded invoice PDF is listed as pending, then becomes an invoice of its location"""
     document = documents.pdf()

@@ -44,6 +44,7 @@ def check_extracted_as_printed(invoice, document):
     assert not differences, "the extracted invoice differs from the document:\n  " + "\n  ".join(differences)
 
 
+@pytest.mark.waits
 def test_an_invoice_pdf_goes_from_upload_to_export_and_back(
     api, uploads, documents, upload_location, make_vendor, make_dimension
 ):

@@ -10,6 +10,7 @@ from fixtures.uploads import as_number
 pytestmark = pytest.mark.api_area("Uploads")
 
 
+@pytest.mark.waits(shares="extracted_invoice")
 def test_the_extracted_invoice_header_matches_the_document(extracted_invoice):
     """The extracted invoice number, dates, vendor, total and tax are those printed on the PDF"""
     invoice, want = extracted_invoice.invoice, extracted_invoice.expected
@@ -39,6 +40,7 @@ def test_the_extracted_invoice_header_matches_the_document(extracted_invoice):
         assert not differences, "the extracted invoice differs from the document:\n  " + "\n  ".join(differences)
 
 
+@pytest.mark.waits(shares="extracted_invoice")
 def test_the_extracted_line_items_match_the_document_rows(extracted_invoice):
     """Every row of the PDF's table is a line item with its description, quantity, price and amount, in order"""
     invoice, want = extracted_invoice.invoice, extracted_invoice.expected
@@ -63,6 +65,7 @@ def test_the_extracted_line_items_match_the_document_rows(extracted_invoice):
         )
 
 
+@pytest.mark.waits(shares="extracted_invoice")
 def test_the_extracted_totals_add_up(extracted_invoice):
     """The extracted line amounts and tax add up to the extracted total"""
     invoice = extracted_invoice.invoice
@@ -75,6 +78,7 @@ def test_the_extracted_totals_add_up(extracted_invoice):
         )
 
 
+@pytest.mark.waits
 def test_a_document_whose_total_does_not_add_up_is_held_for_attention(uploads, documents, upload_location):
     """A PDF whose printed total disagrees with its lines becomes an invoice that needs attention, total as printed"""
     stated = Decimal("1.00")

@@ -147,3 +147,109 @@ def test_list_indexes_answer_what_a_scan_of_every_entity_answers(bench: ModuleTy
                     want_v = _scan_vendors(sb, user, query, company)
                     assert [v.id for v in got_v] == [v.id for v in want_v], (name, company, query)
                     assert len(got_v) == len(want_v) and list(got_v[5:25]) == want_v[5:25]
+
+
+def _poll(folder: Path, name: str, body: str) -> dict[str, str]:
+    (folder / f"{name}-attachment.txt").write_text(f"GET /v1/x\n\nHTTP 200 OK\n\n{body}\n", encoding="utf-8")
+    return {"name": "GET /v1/batch/bat_1/progress → 200 OK (151 ms)", "source": f"{name}-attachment.txt"}
+
+
+def test_the_lower_bound_adds_the_processing_each_wait_covered(bench: ModuleType, tmp_path: Path) -> None:
+    from fixtures.polling import BATCH_CADENCE, EXTRACTION_CADENCE, wait_step_title
+    from ottimate_validation.sandbox import SandboxConfig
+
+    # Test a: 3 requests, then a batch of 4 tasks (3 polls over 6 s), with a fixture that sends 2
+    # requests and waits 47.5 s for an extraction (4 polls).
+    batch_wait = {
+        "name": wait_step_title("batch bat_1 has completed", BATCH_CADENCE),
+        "start": 1_000,
+        "stop": 7_000,
+        "attachments": [
+            _poll(tmp_path, "p1", '{"tasks_count": 4, "status": "processing"}'),
+            _poll(tmp_path, "p2", '{"tasks_count": 4, "status": "processing"}'),
+            _poll(tmp_path, "p3", '{"tasks_count": 4, "status": "completed"}'),
+        ],
+    }
+    a = {"uuid": "a", "fullName": "suites.core.test_x#test_a", "start": 0, "stop": 10_000}
+    a["steps"] = [
+        {"name": "Send", "start": 0, "stop": 1_000, "attachments": [_exchange("/v1/batch")] * 2},
+        batch_wait,
+        {"name": "Read", "start": 7_000, "stop": 7_200, "attachments": [_exchange("/v1/batch/bat_1/results")]},
+    ]
+    extraction_wait = {
+        "name": wait_step_title("Ottimate has finished extracting 'x.pdf'", EXTRACTION_CADENCE),
+        "start": 1_000,
+        "stop": 48_500,
+        "attachments": [_exchange("/v1/invoices/uploads")] * 4,
+    }
+    upload = {"name": "uploaded", "start": 0, "stop": 50_000}
+    upload["steps"] = [{"name": "Upload", "attachments": [_exchange("/v1/invoices/upload")] * 2}, extraction_wait]
+    _write(tmp_path, "f-container.json", {"children": ["a"], "befores": [upload]})
+    # Test b: 30 requests one after another, no waits: 4.5 s of latency, a shorter chain than a's.
+    b = {"uuid": "b", "fullName": "suites.core.test_x#test_b", "start": 0, "stop": 5_000}
+    b["attachments"] = [_exchange("/v1/vendors")] * 30
+    _write(tmp_path, "a-result.json", a)
+    _write(tmp_path, "b-result.json", b)
+
+    config = SandboxConfig(latency_ms=150, extraction_seconds=30.0, batch_task_seconds=1.0)
+    digest = bench.digest_results(tmp_path, latency_ms=150, config=config)
+    chain = digest.timed_chain
+    # a: 12 requests, 7 of them polls; of those only each wait's last one adds: 5 + 2 = 7 links.
+    assert (chain.test, chain.requests) == ("suites.core.test_x#test_a", 7)
+    assert [(w.kind, w.processing_s, w.polls) for w in chain.waits] == [("batch", 4.0, 3), ("extraction", 30.0, 4)]
+    assert chain.seconds == pytest.approx(7 * 0.15 + 4 + 30)
+    assert sorted((w.kind, w.overshoot_s) for w in digest.waits) == [("batch", 2.0), ("extraction", 17.5)]
+    assert bench.digest_results(tmp_path).timed_chain is None  # without a config the full runs' digest is as before
+
+
+def test_the_realistic_section_and_notes_are_written_from_the_figures(bench: ModuleType) -> None:
+    run = {
+        "workers": 4,
+        "wall_s": 60.0,
+        "exit_code": 0,
+        "passed": 300,
+        "failed": 0,
+        "skipped": 40,
+        "failed_tests": [],
+        "phases_s": {"before_first_test": 9.0, "tests": 50.0, "after_last_test": 1.0},
+        "requests_at_sandbox": 900,
+        "longest_chain": {"test": "suites.core.t#x", "requests": 7, "waits": ["extraction 30 s"], "seconds": 31.05},
+        "network_phase_s": 50.0,
+        "lower_bound_s": 31.05,
+        "ratio": 1.93,
+        "network_ratio": 1.61,
+        "waits": {
+            "extraction": {
+                "waits": 2,
+                "processing_s": 30.0,
+                "waited_mean_s": 47.6,
+                "overshoot_mean_s": 17.6,
+                "overshoot_max_s": 17.7,
+            }
+        },
+        "slowest_tests": [["suites.core.t#x", 48.0]],
+        "test_time_s": 120.0,
+    }
+    figures = {
+        "generated_at": "now",
+        "machine": {"cpus": 2, "python": "3.11", "load_average_at_start": [1.0, 1.0, 1.0]},
+        "quick": False,
+        "realistic": {
+            "latency_ms": 150,
+            "rate_per_second": 1000.0,
+            "burst": 2000,
+            "daily_quota": 10_000,
+            "extraction_seconds": 30.0,
+            "batch_task_seconds": 1.0,
+            "runs": {"4": run},
+            "best_workers": 4,
+            "best_ratio": 1.93,
+            "best_network_ratio": 1.61,
+        },
+    }
+    figures["notes"] = bench.derive_notes(figures)
+    text = bench.markdown(figures)
+    assert "| 4 | 60.0 s | 50.0 s | 9.0 s / 1.0 s | 0 | 300 / 40 / 0 | 900 | 7 requests + extraction 30 s |" in text
+    assert "| realistic wall time / lower bound (best worker count) | 1.93x |" in text
+    assert "Slowest chain: suites.core.t#x (7 requests + extraction 30 s = 31.05 s)." in text
+    assert "looked again 17.6 s after the work was done" in figures["notes"][0]

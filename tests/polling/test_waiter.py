@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from unittest import mock
+
 import pytest
 
-from fixtures.polling import Cadence, Waiter
+from fixtures import polling
+from fixtures.polling import BATCH_CADENCE, EXTRACTION_CADENCE, Cadence, Waiter
 
 
 class FakeControl:
@@ -39,3 +44,30 @@ def test_the_deadline_is_a_failed_check_naming_what_was_awaited_and_last_seen() 
     with pytest.raises(AssertionError, match=expected):
         waiter.until(lambda: None, what="the batch completes", cadence=Cadence(3, 3, 10), last_seen=lambda: "x")
     assert sum(slept) == 10
+
+
+def test_the_documented_cadences_read_as_a_partner_manager_would_say_them() -> None:
+    assert EXTRACTION_CADENCE.describe() == ("extraction: polled at once, after 5 s, then every 7.5-30 s, up to 15 min")
+    assert BATCH_CADENCE.describe() == "batch: polled at once, after 2 s, then every 3-10 s, up to 5 min"
+    assert Cadence(3, 3, 10).describe() == "work: polled at once, then every 3 s, up to 10 s"
+
+
+def test_the_wait_step_says_what_and_how_and_its_kind_can_be_read_back() -> None:
+    titles: list[str] = []
+
+    @contextlib.contextmanager
+    def step(title: str) -> Iterator[None]:
+        titles.append(title)
+        yield
+
+    waiter = Waiter(None, sleep=lambda s: None)
+    with mock.patch.object(polling.allure, "step", step):
+        waiter.until(lambda: True, what="batch bat_1 (3 items) has completed", cadence=BATCH_CADENCE)
+    assert titles == [
+        "Wait until batch bat_1 (3 items) has completed (batch: polled at once, after 2 s, then every 3-10 s, "
+        "up to 5 min)"
+    ]
+    assert polling.wait_kind(titles[0]) == "batch"
+    assert polling.wait_kind(polling.wait_step_title("it is done", EXTRACTION_CADENCE)) == "extraction"
+    assert polling.wait_kind("Wait until the vendor is listed") is None
+    assert polling.wait_kind("Read the batch's results") is None

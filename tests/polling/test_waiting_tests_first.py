@@ -1,0 +1,65 @@
+"""Tests that wait in wall-clock time start first, one per worker share, shared waits kept together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fixtures.polling import spread_waiting_tests
+
+
+@dataclass
+class _Marker:
+    kwargs: dict[str, Any]
+
+
+@dataclass
+class _Item:
+    nodeid: str
+    waits: dict[str, Any] | None = None
+    seen: list[str] = field(default_factory=list)
+
+    def get_closest_marker(self, name: str) -> _Marker | None:
+        return None if self.waits is None or name != "waits" else _Marker(self.waits)
+
+    def __repr__(self) -> str:
+        return self.nodeid
+
+
+def _items() -> list[_Item]:
+    plain = [_Item(f"t{i}") for i in range(10)]
+    return [
+        *plain[:3],
+        _Item("a", {}),
+        *plain[3:6],
+        _Item("x1", {"shares": "x"}),
+        *plain[6:],
+        _Item("x2", {"shares": "x"}),
+        _Item("b", {}),
+    ]
+
+
+def _ids(items: list[Any]) -> list[str]:
+    return [item.nodeid for item in items]
+
+
+def test_one_process_runs_the_waiting_tests_first_and_keeps_the_rest_in_order() -> None:
+    ordered = _ids(spread_waiting_tests(_items(), 1))  # type: ignore[arg-type]
+    assert ordered == ["a", "x1", "x2", "b", *(f"t{i}" for i in range(10))]
+
+
+def test_each_worker_share_starts_with_its_own_wait_and_shared_waits_stay_together() -> None:
+    items = _items()
+    ordered = _ids(spread_waiting_tests(items, 3))  # type: ignore[arg-type]
+    assert sorted(ordered) == sorted(_ids(items)), "no test lost or repeated"
+    # xdist's work stealing hands out 14 // 3, then 9 // 2, then 5 tests, in order.
+    shares = [ordered[:4], ordered[4:9], ordered[9:]]
+    assert [share[0] for share in shares] == ["a", "x1", "b"]
+    assert shares[1][:2] == ["x1", "x2"], "the tests sharing one wait run on one worker, one after the other"
+    rest = [i for i in ordered if i.startswith("t")]
+    assert rest == [f"t{i}" for i in range(10)]
+
+
+def test_without_waiting_tests_the_order_is_untouched() -> None:
+    items = [_Item(f"t{i}") for i in range(5)]
+    assert spread_waiting_tests(items, 2) == items  # type: ignore[arg-type]
