@@ -8,7 +8,7 @@ import signal
 import sys
 from typing import Any
 
-from . import EmbeddedSandbox, UserSecrets
+from . import EmbeddedSandbox, SandboxConfig, UserSecrets
 from .contract import DECISIONS
 from .faults import FAULTS, FAULTS_BY_NAME
 from .variations import VARIATIONS, VARIATIONS_BY_NAME
@@ -24,6 +24,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     serve.add_argument("--token-ttl", type=int, default=None, metavar="SECONDS", help="token lifetime (expires_in)")
     serve.add_argument("--seed", type=int, default=None, help="seed for ids, for reproducible runs")
+    serve.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="added to every API and token call, like a network (150 is about a real sandbox's)",
+    )
     serve.add_argument(
         "--fault",
         action="append",
@@ -81,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if not 0 <= args.latency_ms <= 60_000:
+        print(f"ottimate-sandbox: --latency-ms must be 0-60000, got {args.latency_ms}.", file=sys.stderr)
+        return 2
     if not 0 <= args.port <= 65535:
         print(f"ottimate-sandbox: --port must be 0-65535, got {args.port}.", file=sys.stderr)
         return 2
@@ -91,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             token_ttl=args.token_ttl,
             seed=args.seed,
             account_secrets=_env_secrets(),
+            config=SandboxConfig(latency_ms=args.latency_ms),
             variations=args.variation,
             control_plane=args.control_plane,
         )

@@ -71,9 +71,13 @@ def test_the_api_still_works_without_it(bare: EmbeddedSandbox) -> None:
         assert api.get(f"/vendors/{created.json()['vendor']['id']}").status_code == 200
 
 
-def test_serve_accepts_no_control_plane_and_says_so() -> None:
+def test_serve_rehearses_a_real_sandbox_without_control_plane_and_with_latency() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ottimate_validation.sandbox.cli", "serve", "--port", "0", "--no-control-plane"],
+        [
+            sys.executable,
+            *("-m", "ottimate_validation.sandbox.cli", "serve", "--port", "0"),
+            *("--no-control-plane", "--latency-ms", "300"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -87,9 +91,35 @@ def test_serve_accepts_no_control_plane_and_says_so() -> None:
         api_url = next(line.strip().partition("=")[2] for line in lines if line.startswith("export OTTIMATE_API_URL="))
         assert any("No control plane" in line for line in lines), lines
         assert httpx.get(api_url.removesuffix("/v1") + "/_sandbox/health").status_code == 404
+        exported = dict(
+            line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export ")
+        )
+        started = time.monotonic()
+        token = httpx.post(
+            f"{exported['OTTIMATE_AUTH_URL']}/oauth/token",
+            headers={"X-Api-Key": exported["OTTIMATE_API_KEY"]},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": exported["OTTIMATE_CLIENT_ID"],
+                "client_secret": exported["OTTIMATE_CLIENT_SECRET"],
+                "scope": "accounts.can_access_dashboard",
+            },
+        )
+        assert token.status_code == 200, token.text
+        assert time.monotonic() - started >= 0.3, "--latency-ms 300 should delay every call by 300 ms"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_negative_latency_is_refused_in_one_sentence() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ottimate_validation.sandbox.cli", "serve", "--latency-ms", "-5"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "ottimate-sandbox: --latency-ms must be 0-60000, got -5.", done.stderr
 
 
 def test_the_flag_is_described_in_the_help() -> None:
