@@ -1112,6 +1112,15 @@ def derive_notes(figures: dict[str, Any]) -> list[str]:
     if full and not full["all_passed"]:
         failed = sorted({t for runs in full["runs"].values() for r in runs for t in r["failed_tests"]})
         notes.append(f"Full runs did not all pass; failed: {', '.join(failed) or 'see exit codes'}.")
+    if full and all(full["runs"].get(w) and full["runs"][w][0].get("phases_s") for w in ("1", "2")):
+        one, two = (full["runs"][w][0]["phases_s"] for w in ("1", "2"))
+        fixed = {w: p["before_first_test"] + p["after_last_test"] for w, p in (("1", one), ("2", two))}
+        notes.append(
+            f"Speedup: the tests themselves went {one['tests'] / two['tests']:.2f}x faster with 2 workers "
+            f"({one['tests']:.1f} s to {two['tests']:.1f} s); start-up and the report, which do not shrink, "
+            f"took {fixed['1']:.1f} s and {fixed['2']:.1f} s of the two runs. With that fixed part, 1.6x overall "
+            "would need the tests to run far longer than they do."
+        )
     client = figures.get("client_overhead")
     if client:
         us = client["per_request_us"]

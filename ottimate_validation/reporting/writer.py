@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -36,6 +37,9 @@ def _json_bytes(item: Any) -> bytes:
 
 class LeanFileLogger(AllureFileLogger):
     """allure-commons' file logger, writing fewer and cheaper files (see the module's docstring)."""
+
+    def __init__(self, report_dir: str | Path, clean: bool = False) -> None:
+        super().__init__(report_dir, clean)  # type: ignore[no-untyped-call]
 
     def _report_item(self, item: Any) -> None:
         (self._report_dir / item.file_pattern.format(prefix=uuid.uuid4())).write_bytes(_json_bytes(item))
