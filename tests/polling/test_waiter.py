@@ -26,7 +26,7 @@ def test_waiting_against_a_real_sandbox_sleeps_with_a_growing_gap() -> None:
     answers = iter([None, None, None, "done"])
     waiter = Waiter(None, sleep=slept.append)
     assert waiter.until(lambda: next(answers), what="done", cadence=Cadence(2, 4, 60)) == "done"
-    assert slept == [2, 3, 4]
+    assert slept == [2, 3, 4, 4], "the first look comes after the first gap; each poll follows a gap"
 
 
 def test_waiting_against_the_embedded_sandbox_moves_its_clock_instead_of_sleeping() -> None:
@@ -34,7 +34,7 @@ def test_waiting_against_the_embedded_sandbox_moves_its_clock_instead_of_sleepin
     answers = iter([None, "ok"])
     waiter = Waiter(control, sleep=lambda s: pytest.fail("slept"))  # type: ignore[arg-type]
     assert waiter.until(lambda: next(answers), what="ok", cadence=Cadence(10, 30, 60)) == "ok"
-    assert control.advanced == [10]
+    assert control.advanced == [10, 15]
 
 
 def test_the_deadline_is_a_failed_check_naming_what_was_awaited_and_last_seen() -> None:
@@ -47,9 +47,9 @@ def test_the_deadline_is_a_failed_check_naming_what_was_awaited_and_last_seen() 
 
 
 def test_the_documented_cadences_read_as_a_partner_manager_would_say_them() -> None:
-    assert EXTRACTION_CADENCE.describe() == ("extraction: polled at once, after 5 s, then every 7.5-30 s, up to 15 min")
-    assert BATCH_CADENCE.describe() == "batch: polled at once, after 2 s, then every 3-10 s, up to 5 min"
-    assert Cadence(3, 3, 10).describe() == "work: polled at once, then every 3 s, up to 10 s"
+    assert EXTRACTION_CADENCE.describe() == ("extraction: polled after 5 s, then every 7.5-30 s, up to 15 min")
+    assert BATCH_CADENCE.describe() == "batch: polled after 2 s, then every 3-10 s, up to 5 min"
+    assert Cadence(3, 3, 10).describe() == "work: polled every 3 s, up to 10 s"
 
 
 def test_the_wait_step_says_what_and_how_and_its_kind_can_be_read_back() -> None:
@@ -64,7 +64,7 @@ def test_the_wait_step_says_what_and_how_and_its_kind_can_be_read_back() -> None
     with mock.patch.object(polling.allure, "step", step):
         waiter.until(lambda: True, what="batch bat_1 (3 items) has completed", cadence=BATCH_CADENCE)
     assert titles == [
-        "Wait until batch bat_1 (3 items) has completed (batch: polled at once, after 2 s, then every 3-10 s, "
+        "Wait until batch bat_1 (3 items) has completed (batch: polled after 2 s, then every 3-10 s, "
         "up to 5 min)"
     ]
     assert polling.wait_kind(titles[0]) == "batch"
