@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest.register_assert_rewrite("fixtures.checks", "fixtures.paging")
+pytest.register_assert_rewrite("fixtures.batches", "fixtures.checks", "fixtures.paging")
 
 # In dependency order: a plugin imported by another before its own turn could not be rewritten.
 pytest_plugins = [

@@ -52,6 +52,7 @@ from ottimate_validation.reporting.summary import (
     write_summary,
 )
 from ottimate_validation.reporting.verdicts import Verdict, format_verdicts
+from ottimate_validation.settings import RUN_DIR_ENV, RUN_ID_ENV
 from ottimate_validation.shards import ShardInfo, write_shard_info
 
 PROG = "ottimate-validate"
@@ -64,8 +65,6 @@ SUITES: dict[str, str] = {
     "stability": "stability",
 }
 ROOT_ENV = "OTTIMATE_VALIDATION_ROOT"
-RUN_ID_ENV = "OTTIMATE_RUN_ID"
-RUN_DIR_ENV = "OTTIMATE_RUN_DIR"  # where a later step (cleanup) may leave files for the summary
 LATEST_LINK = "latest"
 HISTORY_FILE = "history.jsonl"
 JUNIT_FILE = "junit.xml"

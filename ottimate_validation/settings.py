@@ -18,6 +18,11 @@ from ottimate_validation.client.errors import ConfigurationError, ProductionTarg
 
 ENV_PREFIX = "OTTIMATE_"
 
+# What `ottimate-validate` hands the pytest run it starts (and its xdist workers): the run's id, which
+# every record created carries, and its folder, where fixtures leave files for the summary.
+RUN_ID_ENV = "OTTIMATE_RUN_ID"
+RUN_DIR_ENV = "OTTIMATE_RUN_DIR"
+
 #: CONTRACT §1: production hosts. The suites write data, so these are refused unless allowed.
 PRODUCTION_HOSTS = frozenset({"api.ottimate.com", "auth.ottimate.com"})
 

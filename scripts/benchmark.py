@@ -118,18 +118,7 @@ def _clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def target_env(sb: EmbeddedSandbox) -> dict[str, str]:
     """Variables of a run against ``sb`` by URL, as a partner sets them for the real sandbox."""
-    account, company = sb.users["account"], sb.users["company"]
-    return _clean_env(
-        {
-            "OTTIMATE_API_URL": sb.api_url,
-            "OTTIMATE_AUTH_URL": sb.auth_url,
-            "OTTIMATE_API_KEY": account.api_key,
-            "OTTIMATE_CLIENT_ID": account.client_id,
-            "OTTIMATE_CLIENT_SECRET": account.client_secret,
-            "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
-            "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
-        }
-    )
+    return _clean_env(sb.target_variables())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,17 +513,11 @@ def bench_client_overhead(requests: int, rounds: int, folder: Path) -> dict[str,
                     raise RuntimeError(f"GET {path} failed during the benchmark")
             return time.perf_counter() - started
 
-        token = httpx.post(
-            f"{sb.auth_url}/oauth/token",
-            headers={"X-Api-Key": user.api_key},
-            data={
-                "grant_type": "client_credentials",
-                "client_id": user.client_id,
-                "client_secret": user.client_secret,
-                "scope": "accounts.can_access_dashboard",
-            },
-        ).json()["access_token"]
-        bare_headers = {"Authorization": f"Bearer {token}", "X-Api-Key": user.api_key, "Accept": "application/json"}
+        bare_headers = {
+            "Authorization": f"Bearer {_token(sb)}",
+            "X-Api-Key": user.api_key,
+            "Accept": "application/json",
+        }
         times: dict[str, list[float]] = {"bare": [], "client": [], "client_without_evidence": []}
         with (
             evidence_recording(Path(tmp)) as sink,
@@ -772,20 +755,21 @@ def _scale_queries(
     }
 
 
-def _bearer_client(sb: EmbeddedSandbox) -> httpx.Client:
-    """A bare client with a static token of the account-level API user."""
+def _token(sb: EmbeddedSandbox) -> str:
+    """An access token of the account-level API user, fetched once: the bare loops send it as is."""
     user = sb.users["account"]
-    token = httpx.post(
+    answer = httpx.post(
         f"{sb.auth_url}/oauth/token",
         headers={"X-Api-Key": user.api_key},
-        data={
-            "grant_type": "client_credentials",
-            "client_id": user.client_id,
-            "client_secret": user.client_secret,
-            "scope": "accounts.can_access_dashboard",
-        },
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "X-Api-Key": user.api_key}
+        data={"grant_type": "client_credentials", "client_id": user.client_id, "client_secret": user.client_secret},
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def _bearer_client(sb: EmbeddedSandbox) -> httpx.Client:
+    """A bare client with a static token of the account-level API user."""
+    headers = {"Authorization": f"Bearer {_token(sb)}", "X-Api-Key": sb.users["account"].api_key}
     return httpx.Client(base_url=sb.api_url, headers=headers, timeout=60.0)
 
 

@@ -58,17 +58,10 @@ class _RequestCounter:
 
 def target_env(sb: EmbeddedSandbox, hypothesis_profile: str = "ci") -> dict[str, str]:
     """The environment of a run against ``sb``: ours without any OTTIMATE_/PYTEST_/HYPOTHESIS_ setting."""
-    account, company = sb.users["account"], sb.users["company"]
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("OTTIMATE_", "PYTEST_", "HYPOTHESIS_"))},
         "OTTIMATE_ENV_FILE": "",
-        "OTTIMATE_API_URL": sb.api_url,
-        "OTTIMATE_AUTH_URL": sb.auth_url,
-        "OTTIMATE_API_KEY": account.api_key,
-        "OTTIMATE_CLIENT_ID": account.client_id,
-        "OTTIMATE_CLIENT_SECRET": account.client_secret,
-        "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
-        "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
+        **sb.target_variables(),
         "HYPOTHESIS_PROFILE": hypothesis_profile,
     }
 

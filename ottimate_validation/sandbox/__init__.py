@@ -78,5 +78,19 @@ class EmbeddedSandbox:
     def users(self) -> dict[str, ApiUser]:
         return dict(self.state.org.named_users)
 
+    def target_variables(self) -> dict[str, str]:
+        """The variables that point a validation run at this sandbox by URL, as a partner sets them
+        for the real one: the account-level user, then the company-scoped one (``OTTIMATE_SCOPED_*``)."""
+        account, company = self.users["account"], self.users["company"]
+        return {
+            "OTTIMATE_API_URL": self.api_url,
+            "OTTIMATE_AUTH_URL": self.auth_url,
+            "OTTIMATE_API_KEY": account.api_key,
+            "OTTIMATE_CLIENT_ID": account.client_id,
+            "OTTIMATE_CLIENT_SECRET": account.client_secret,
+            "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
+            "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
+        }
+
     def reset(self) -> None:
         self.state.reset()

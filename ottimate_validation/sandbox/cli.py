@@ -126,23 +126,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _announce(sandbox: EmbeddedSandbox) -> None:
-    account = sandbox.users["account"]
     lines = [
         f"Embedded Ottimate sandbox listening on {sandbox.url}",
         "",
         "# Point a validation run at it (one set of variables serves both sides):",
-        f"export OTTIMATE_API_URL={sandbox.api_url}",
-        f"export OTTIMATE_AUTH_URL={sandbox.auth_url}",
-        f"export OTTIMATE_API_KEY={account.api_key}",
-        f"export OTTIMATE_CLIENT_ID={account.client_id}",
-        f"export OTTIMATE_CLIENT_SECRET={account.client_secret}",
     ]
-    company = sandbox.users["company"]
-    lines += [
-        "# A narrower, company-scoped API user (for the access-scoping checks):",
-        f"export OTTIMATE_SCOPED_CLIENT_ID={company.client_id}",
-        f"export OTTIMATE_SCOPED_CLIENT_SECRET={company.client_secret}",
-    ]
+    for name, value in sandbox.target_variables().items():
+        if name == "OTTIMATE_SCOPED_CLIENT_ID":
+            lines.append("# A narrower, company-scoped API user (for the access-scoping checks):")
+        lines.append(f"export {name}={value}")
     location = sandbox.users["location"]
     lines += [
         f"# Location-scoped API user: client id {location.client_id}, secret {location.client_secret}",

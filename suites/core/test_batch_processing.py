@@ -3,8 +3,8 @@
 import allure
 import pytest
 
+from fixtures.batches import BATCH_STATUSES, results_by_task
 from fixtures.checks import expect_status, is_int
-from fixtures.procurement import BATCH_STATUSES, results_by_task
 
 pytestmark = pytest.mark.api_area("Batch")
 

@@ -3,8 +3,9 @@
 import allure
 import pytest
 
+from fixtures.batches import results_by_task
 from fixtures.checks import expect_status
-from fixtures.procurement import assert_same_fields, results_by_task
+from fixtures.procurement import assert_same_fields
 
 pytestmark = pytest.mark.api_area("Receipts")
 

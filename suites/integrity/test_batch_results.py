@@ -4,8 +4,8 @@ the good ones are stored, the bad one is not (CONTRACT §16)."""
 import allure
 import pytest
 
+from fixtures.batches import failed_results, results_by_task
 from fixtures.checks import expect_status
-from fixtures.procurement import failed_results, results_by_task
 
 pytestmark = pytest.mark.api_area("Batch")
 

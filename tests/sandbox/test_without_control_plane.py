@@ -13,7 +13,7 @@ import pytest
 from fixtures.target import _probe_control_plane
 from ottimate_validation.sandbox import EmbeddedSandbox
 
-from .conftest import vendor_body
+from .conftest import Box, vendor_body
 
 CONTROL_CALLS = [
     ("GET", "/_sandbox/health"),
@@ -28,17 +28,6 @@ CONTROL_CALLS = [
 def bare() -> Iterator[EmbeddedSandbox]:
     with EmbeddedSandbox(seed=7, control_plane=False) as sb:
         yield sb
-
-
-def _token(sb: EmbeddedSandbox) -> str:
-    user = sb.users["account"]
-    r = httpx.post(
-        f"{sb.auth_url}/oauth/token",
-        data={"grant_type": "client_credentials", "client_id": user.client_id, "client_secret": user.client_secret},
-        headers={"X-Api-Key": user.api_key},
-    )
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
 
 
 @pytest.mark.parametrize(("method", "path"), CONTROL_CALLS)
@@ -61,8 +50,7 @@ def test_the_suites_find_no_control_plane_there(bare: EmbeddedSandbox) -> None:
 
 def test_the_api_still_works_without_it(bare: EmbeddedSandbox) -> None:
     user = bare.users["account"]
-    headers = {"X-Api-Key": user.api_key, "Authorization": f"Bearer {_token(bare)}"}
-    with httpx.Client(base_url=bare.api_url, headers=headers) as api:
+    with httpx.Client() as http, Box(bare, http).api() as api:
         account = api.get("/accounts")
         assert account.status_code == 200 and account.json()["results"]
         company = min(user.company_ids)
