@@ -321,6 +321,12 @@ def _run_pytest(
         # Suites are ordered stories; random order would make runs hard to compare.
         "-p",
         "no:randomly",
+        # Plugins the suites do not use, loaded by every process otherwise (our own fixture gives
+        # `faker`; anyio's plugin imports asyncio): ~0.1 s of start-up per worker.
+        "-p",
+        "no:anyio",
+        "-p",
+        "no:faker",
         *extra,
         *(["--plan", str(plan.validation.source)] if plan.validation.source else []),
         # pytest-split: every process (each xdist worker too) picks the same share of the collection.

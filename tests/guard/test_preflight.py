@@ -28,8 +28,14 @@ CANARY_KEY = "canary-key-0123456789"
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Credentials of an imaginary sandbox; no .env file, no proxy."""
     monkeypatch.setenv("OTTIMATE_ENV_FILE", "")
-    for name in ("OTTIMATE_AUTH_URL", "OTTIMATE_ALLOW_PRODUCTION", "OTTIMATE_SCOPED_CLIENT_ID",
-                 "OTTIMATE_SCOPED_CLIENT_SECRET", "OTTIMATE_SCOPED_API_KEY", "OTTIMATE_API_VERSION"):
+    for name in (
+        "OTTIMATE_AUTH_URL",
+        "OTTIMATE_ALLOW_PRODUCTION",
+        "OTTIMATE_SCOPED_CLIENT_ID",
+        "OTTIMATE_SCOPED_CLIENT_SECRET",
+        "OTTIMATE_SCOPED_API_KEY",
+        "OTTIMATE_API_VERSION",
+    ):
         monkeypatch.delenv(name, raising=False)  # fmt: skip
     monkeypatch.setenv("OTTIMATE_API_URL", SANDBOX)
     monkeypatch.setenv("OTTIMATE_API_KEY", CANARY_KEY)

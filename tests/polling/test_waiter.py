@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 from unittest import mock
 
@@ -47,9 +48,18 @@ def test_the_deadline_is_a_failed_check_naming_what_was_awaited_and_last_seen() 
 
 
 def test_the_documented_cadences_read_as_a_partner_manager_would_say_them() -> None:
-    assert EXTRACTION_CADENCE.describe() == ("extraction: polled after 5 s, then every 7.5-30 s, up to 15 min")
+    assert EXTRACTION_CADENCE.describe() == (
+        "extraction: polled every 5 s for 1 min, then every 7.5-30 s, up to 15 min"
+    )
     assert BATCH_CADENCE.describe() == "batch: polled after 2 s, then every 3-10 s, up to 5 min"
     assert Cadence(3, 3, 10).describe() == "work: polled every 3 s, up to 10 s"
+
+
+def test_extraction_is_polled_steadily_for_its_first_minute_then_less_and_less_often() -> None:
+    gaps = list(itertools.islice(EXTRACTION_CADENCE.gaps(), 17))
+    assert gaps[:12] == [5.0] * 12  # a 30-s extraction is found within 5 s of being done
+    assert gaps[12:] == [7.5, 11.25, 16.875, 25.3125, 30.0]
+    assert list(itertools.islice(BATCH_CADENCE.gaps(), 5)) == [2.0, 3.0, 4.5, 6.75, 10.0]
 
 
 def test_the_wait_step_says_what_and_how_and_its_kind_can_be_read_back() -> None:
@@ -64,8 +74,7 @@ def test_the_wait_step_says_what_and_how_and_its_kind_can_be_read_back() -> None
     with mock.patch.object(polling.allure, "step", step):
         waiter.until(lambda: True, what="batch bat_1 (3 items) has completed", cadence=BATCH_CADENCE)
     assert titles == [
-        "Wait until batch bat_1 (3 items) has completed (batch: polled after 2 s, then every 3-10 s, "
-        "up to 5 min)"
+        "Wait until batch bat_1 (3 items) has completed (batch: polled after 2 s, then every 3-10 s, up to 5 min)"
     ]
     assert polling.wait_kind(titles[0]) == "batch"
     assert polling.wait_kind(polling.wait_step_title("it is done", EXTRACTION_CADENCE)) == "extraction"

@@ -85,9 +85,7 @@ def schemathesis_cli() -> str:
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
-    schemathesis_cli: str, tmp_path: Path
-) -> None:
+def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(schemathesis_cli: str, tmp_path: Path) -> None:
     raw = reference.load()  # skips, with the reason, where the reference is absent
     with EmbeddedSandbox(seed=SEED) as sb:
         user = sb.users["account"]
