@@ -21,6 +21,7 @@ sandbox shedding load now and then does not stop a run.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -104,11 +105,17 @@ def preflight(
         read_only=allow_production or production,
     )
     if probe:
-        with httpx.Client(
-            transport=RetryTransport(transport or EnvironmentTransport()), timeout=timeout, follow_redirects=False
-        ) as http:
-            _probe_api(http, url)
-            _probe_token(http, check)
+        # The two probes are independent: sent side by side (one round trip at a real sandbox's
+        # latency, not two); an unreachable API is still the one reported when both fail.
+        with (
+            httpx.Client(
+                transport=RetryTransport(transport or EnvironmentTransport()), timeout=timeout, follow_redirects=False
+            ) as http,
+            ThreadPoolExecutor(max_workers=2) as pool,
+        ):
+            api, token = pool.submit(_probe_api, http, url), pool.submit(_probe_token, http, check)
+            api.result()
+            token.result()
     return check
 
 
