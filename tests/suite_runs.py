@@ -86,7 +86,8 @@ def run_suites(
             [
                 sys.executable, "-m", "pytest", *(f"suites/{suite}" for suite in suites),
                 "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:anyio",
-                "-p", "no:faker", "-q", "--no-header", f"--junitxml={junit}", "-o", "addopts=--strict-markers", *extra_args,
+                "-p", "no:faker", "-q", "--no-header", f"--junitxml={junit}", "-o", "addopts=--strict-markers",
+                *extra_args,
             ],
             cwd=ROOT, env=target_env(sb, hypothesis_profile), capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip

@@ -5,7 +5,7 @@ from decimal import Decimal
 import allure
 import pytest
 
-from fixtures.uploads import TOTAL_OFF_BY, as_number
+from fixtures.uploads import MISSTATED_TOTAL, as_number
 
 pytestmark = pytest.mark.api_area("Uploads")
 
@@ -71,16 +71,16 @@ def test_the_extracted_invoice_reads_as_the_document_header_lines_and_totals(ext
 
 
 @pytest.mark.waits
-def test_a_document_whose_total_does_not_add_up_is_held_for_attention(extracted_total_off):
+def test_a_document_whose_total_does_not_add_up_is_held_for_attention(extracted_misstated_invoice):
     """A PDF whose printed total disagrees with its lines becomes an invoice that needs attention, total as printed"""
-    invoice = extracted_total_off.invoice
+    invoice = extracted_misstated_invoice.invoice
     with allure.step("Check the invoice keeps the printed total and is held for manual review"):
-        assert as_number(invoice.get("total_amount")) == float(TOTAL_OFF_BY), (
-            f"the PDF states a total of {TOTAL_OFF_BY}, the invoice says {invoice.get('total_amount')!r}"
+        assert as_number(invoice.get("total_amount")) == float(MISSTATED_TOTAL), (
+            f"the PDF states a total of {MISSTATED_TOTAL}, the invoice says {invoice.get('total_amount')!r}"
         )
         assert invoice.get("status") == "needs-attention", (
-            f"lines and tax add up to {extracted_total_off.expected.total}, not the stated {TOTAL_OFF_BY}: the "
-            f"invoice should need attention, but is {invoice.get('status')!r}"
+            f"lines and tax add up to {extracted_misstated_invoice.expected.total}, not the stated "
+            f"{MISSTATED_TOTAL}: the invoice should need attention, but is {invoice.get('status')!r}"
         )
         assert isinstance(invoice.get("error"), str) and invoice["error"].strip(), (
             f"an invoice that needs attention should say why in 'error', got {invoice.get('error')!r}"
