@@ -351,3 +351,47 @@ def test_a_report_that_cannot_be_built_fails_the_run_but_still_prints_the_verdic
     assert "the report was not built: Allure failed" in captured.err
     assert "Authentication .......... Ready (1 passed)" in captured.out
     assert (project / "reports" / "latest").is_symlink()
+
+
+# --- worker count ---------------------------------------------------------------------------------
+
+WORKER_COUNT_PROBE = """
+import os
+from pathlib import Path
+
+import allure
+
+
+def test_the_worker_count_reaches_the_suites():
+    allure.dynamic.epic("Authentication")
+    Path(os.environ["WORKERS_SINK"]).write_text(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "none"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("requested", "remote", "given"),
+    [("auto", False, "auto"), ("auto", True, str(cli.REMOTE_WORKERS)), ("3", True, "3"), ("0", True, "0")],
+)
+def test_auto_means_one_worker_per_cpu_except_against_a_remote_target(requested: str, remote: bool, given: str) -> None:
+    assert cli.effective_workers(requested, remote=remote) == given
+
+
+@pytest.mark.slow
+def test_a_run_against_a_target_given_by_url_uses_more_workers_than_cpus_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from ottimate_validation.sandbox import EmbeddedSandbox
+
+    sink = tmp_path / "workers.txt"
+    monkeypatch.setenv("WORKERS_SINK", str(sink))
+    monkeypatch.setenv("OTTIMATE_ENV_FILE", "")
+    project = make_project(tmp_path / "project", {"auth": {"test_w.py": WORKER_COUNT_PROBE}})
+    with EmbeddedSandbox(control_plane=False) as sandbox:
+        for name, value in sandbox.target_variables().items():
+            monkeypatch.setenv(name, value)
+        code = cli.main(["--project-root", str(project), "--no-report", "--reports-dir", str(tmp_path / "reports")])
+
+    out = capfd.readouterr().out
+    assert code == 0, out
+    assert sink.read_text() == str(cli.REMOTE_WORKERS)
+    assert f"Workers: {cli.REMOTE_WORKERS} (a remote target" in out
