@@ -224,6 +224,7 @@ def test_a_run_ends_by_saying_what_it_created_and_what_remains(sandbox: Embedded
         run.stdout
     )
     assert json.loads((tmp_path / "leftovers.json").read_text()) == {"vendors": created, "dimensions": 0}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["account-structure.json", "leftovers.json"], "no lock left"
 
 
 def test_an_embedded_run_leaves_nothing_behind(tmp_path: Path) -> None:
