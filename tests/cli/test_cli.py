@@ -67,6 +67,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # The child pytest inherits the environment: keep the outer run's settings out of it.
     for name in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", cli.ROOT_ENV):
         monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("OTTIMATE_")]:  # a developer's target, plan, budget
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OTTIMATE_ENV_FILE", "")  # and no .env file either
 
 
 def make_project(root: Path, suites: dict[str, dict[str, str]]) -> Path:
@@ -384,7 +387,6 @@ def test_a_run_against_a_target_given_by_url_uses_more_workers_than_cpus_by_defa
 
     sink = tmp_path / "workers.txt"
     monkeypatch.setenv("WORKERS_SINK", str(sink))
-    monkeypatch.setenv("OTTIMATE_ENV_FILE", "")
     project = make_project(tmp_path / "project", {"auth": {"test_w.py": WORKER_COUNT_PROBE}})
     with EmbeddedSandbox(control_plane=False) as sandbox:
         for name, value in sandbox.target_variables().items():
