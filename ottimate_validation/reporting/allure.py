@@ -204,8 +204,9 @@ _UNPACK = """<script>
 
 
 def _gzip_b64(data: bytes) -> str:
-    # mtime=0: the same content always gives the same bytes.
-    return base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode("ascii")
+    # mtime=0: the same content always gives the same bytes. Level 6, not 9: measured on a full run's
+    # report, 0.29 s instead of 0.47 s for a page 2 % larger.
+    return base64.b64encode(gzip.compress(data, compresslevel=6, mtime=0)).decode("ascii")
 
 
 def compress_single_file(html: str) -> str:
