@@ -120,6 +120,26 @@ def test_last_modified_filters_bound_the_window_inclusively(box: Box, api: httpx
     assert vendor["id"] not in ids(last_modified_date_to="2999-01-01", last_modified_date_to_utc=past)
 
 
+def test_a_date_window_read_again_after_writes_shows_them(box: Box, api: httpx.Client, company_id: int) -> None:
+    # The sandbox keeps a window's matches sorted between reads; a write must show in the next read.
+    items = [{"erp_vendor_id": f"W-{n}", "erp_vendor_name": f"Test Vendor - Window {n}"} for n in range(3)]
+    old = api.post("/vendors/bulk", json={"ottimate_company_id": company_id, "vendors": items}).json()["created"]
+    box.control("POST", "clock", json={"advance_seconds": 60})
+    since = box.sb.state.clock.now().isoformat()  # the sandbox's time, a minute after the older vendors
+    first = api.post("/vendors", json=vendor_body(company_id, 71)).json()["vendor"]
+    window = {"ottimate_company_id": company_id, "limit": 100, "last_modified_date_from_utc": since}
+
+    def ids() -> list[int]:
+        return [v["id"] for v in api.get("/vendors", params=window).json()["vendors"]]
+
+    assert ids() == [first["id"]]
+    items[1]["city"] = "Oslo"  # updates W-1: its last_modified moves into the window
+    api.post("/vendors/bulk", json={"ottimate_company_id": company_id, "vendors": [items[1]]})
+    assert ids() == [old[1]["id"], first["id"]], "the updated vendor joins the window, in id order"
+    last = api.post("/vendors", json=vendor_body(company_id, 72)).json()["vendor"]
+    assert ids() == [old[1]["id"], first["id"], last["id"]], "and so does a new one"
+
+
 @pytest.mark.parametrize(
     "params", [{"last_modified_date_from": "2025-01-01"}, {"last_modified_date_to_utc": "2025-01-01T00:00:00Z"}]
 )

@@ -7,6 +7,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..accounts.models import ApiUser
@@ -75,6 +76,8 @@ class Vendor:
     last_modified: datetime
 
 
+_WINDOWS_KEPT = 64  # date windows kept sorted at once (a page walk needs one; pollers a few)
+
 _WRITABLE = tuple(
     f.name for f in fields(Vendor) if f.name not in ("id", "ottimate_company_id", "created_at", "last_modified")
 )
@@ -95,6 +98,9 @@ class VendorBackend:
         self._visible_masks: dict[frozenset[int], bytearray] = {}
         # company -> (last_modified, place) of its vendors, sorted: a date window is two binary searches.
         self._by_modified: dict[int, list[tuple[datetime, int]]] = {}
+        # (company, first, last index into its _by_modified) -> those places in id order: a window is
+        # sorted once and its pages are then read one page at a time, until the next write.
+        self._windows: dict[tuple[int, int, int], list[int]] = {}
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -128,7 +134,12 @@ class VendorBackend:
             stamps = self._by_modified.get(company_id, [])  # (last_modified, position in in_company)
             low = bisect_left(stamps, (start,)) if start is not None else 0
             high = bisect_right(stamps, (end, math.inf)) if end is not None else len(stamps)
-            return Selection(in_company, positions=sorted(position for _, position in stamps[low:high]))
+            window = self._windows.get((company_id, low, high))
+            if window is None:
+                if len(self._windows) >= _WINDOWS_KEPT:
+                    self._windows.clear()
+                window = self._windows[(company_id, low, high)] = sorted(map(itemgetter(1), stamps[low:high]))
+            return Selection(in_company, positions=window)
         if company_id is not None:
             return []
         # Date filters need a company (checked above), so what is left is the visible vendors.
@@ -205,6 +216,7 @@ class VendorBackend:
         in_company.append(vendor)
         self._position[vendor.id] = len(in_company) - 1
         insort(self._by_modified.setdefault(company_id, []), (vendor.last_modified, len(in_company) - 1))
+        self._windows.clear()
         for visible, mask in self._visible_masks.items():
             mask.append(company_id in visible)
         if isinstance(vendor.erp_vendor_id, str):
@@ -223,6 +235,7 @@ class VendorBackend:
             del stamps[bisect_left(stamps, (vendor.last_modified, position))]
             vendor.last_modified = self._state.clock.now()
             insort(stamps, (vendor.last_modified, position))
+            self._windows.clear()
         else:
             vendor.last_modified = self._state.clock.now()
         return vendor
