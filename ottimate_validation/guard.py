@@ -105,18 +105,27 @@ def preflight(
         read_only=allow_production or production,
     )
     if probe:
-        # The two probes are independent: sent side by side (one round trip at a real sandbox's
-        # latency, not two); an unreachable API is still the one reported when both fail.
-        with (
-            httpx.Client(
-                transport=RetryTransport(transport or EnvironmentTransport()), timeout=timeout, follow_redirects=False
-            ) as http,
-            ThreadPoolExecutor(max_workers=2) as pool,
-        ):
-            api, token = pool.submit(_probe_api, http, url), pool.submit(_probe_token, http, check)
-            api.result()
-            token.result()
+        probe_target(check, transport=transport, timeout=timeout)
     return check
+
+
+def probe_target(
+    check: TargetCheck, *, transport: httpx.BaseTransport | None = None, timeout: float = PROBE_TIMEOUT
+) -> None:
+    """The network checks of ``preflight`` (the API answers as the API, the token is issued) for a
+    target it has already let through; raise RunRefused with one sentence otherwise."""
+    assert check.api_url is not None
+    # The two probes are independent: sent side by side (one round trip at a real sandbox's
+    # latency, not two); an unreachable API is still the one reported when both fail.
+    with (
+        httpx.Client(
+            transport=RetryTransport(transport or EnvironmentTransport()), timeout=timeout, follow_redirects=False
+        ) as http,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        api, token = pool.submit(_probe_api, http, check.api_url), pool.submit(_probe_token, http, check)
+        api.result()
+        token.result()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -157,7 +157,11 @@ class OAuth2ClientCredentials(httpx.Auth):
 
 
 def _lifetime(token: Token) -> float:
-    """Seconds the token is used before renewal: expires_in minus min(60 s, 10 %)."""
     if token.expires_in is None:
         return float("inf")  # no stated expiry: rely on the 401 renewal
-    return token.expires_in - min(MAX_EXPIRY_SKEW, 0.1 * token.expires_in)
+    return usable_seconds(token.expires_in)
+
+
+def usable_seconds(expires_in: int) -> float:
+    """Seconds a token is used before renewal: expires_in minus min(60 s, 10 %)."""
+    return expires_in - min(MAX_EXPIRY_SKEW, 0.1 * expires_in)

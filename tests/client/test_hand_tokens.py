@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
-from fixtures.clients import HAND_TOKEN_MARGIN_SECONDS, HandTokens
+from fixtures.clients import HandTokens
 
 
 class _TokenEndpoint:
@@ -28,21 +29,23 @@ def test_where_tests_move_the_clock_every_test_gets_a_token_of_its_own() -> None
     assert [tokens.current() for _ in range(3)] == ["tok-1", "tok-2", "tok-3"]
 
 
-def test_elsewhere_one_token_serves_until_shortly_before_it_expires() -> None:
+@pytest.mark.parametrize(("expires_in", "renewed_at"), [(3600, 3540.0), (60, 54.0)])
+def test_elsewhere_one_token_serves_until_the_client_would_renew_its_own(expires_in: int, renewed_at: float) -> None:
+    # The client's rule (ottimate_validation.client.auth): expires_in minus min(60 s, 10 %).
     now = [0.0]
-    endpoint = _TokenEndpoint(expires_in=3600)
+    endpoint = _TokenEndpoint(expires_in=expires_in)
     tokens = HandTokens(endpoint, reuse=True, clock=lambda: now[0])
     assert [tokens.current() for _ in range(5)] == ["tok-1"] * 5
-    now[0] = 3600 - HAND_TOKEN_MARGIN_SECONDS - 1
+    now[0] = renewed_at - 0.001
     assert tokens.current() == "tok-1"
-    now[0] = 3600 - HAND_TOKEN_MARGIN_SECONDS
+    now[0] = renewed_at
     assert tokens.current() == "tok-2", "renewed before it expires"
     assert endpoint.calls == 2
 
 
-def test_a_token_without_a_usable_lifetime_is_never_reused() -> None:
-    for lifetime in (None, "3600", True, 60):  # 60 s: shorter than the renewal margin
-        endpoint = _TokenEndpoint(expires_in=lifetime)
-        tokens = HandTokens(endpoint, reuse=True, clock=lambda: 0.0)
-        tokens.current(), tokens.current()
-        assert endpoint.calls == 2, lifetime
+@pytest.mark.parametrize("lifetime", [None, "3600", True, 36.5])
+def test_a_token_without_a_stated_whole_lifetime_is_never_reused(lifetime: Any) -> None:
+    endpoint = _TokenEndpoint(expires_in=lifetime)
+    tokens = HandTokens(endpoint, reuse=True, clock=lambda: 0.0)
+    tokens.current(), tokens.current()
+    assert endpoint.calls == 2
