@@ -36,22 +36,22 @@ from ottimate_validation import guard
 from ottimate_validation.budget import BUDGET_ENV, PREFLIGHT_REQUESTS, SPENT_ENV, parse_budget
 from ottimate_validation.plan import DEFAULT as DEFAULT_PLAN
 from ottimate_validation.plan import PLAN_ENV, LoadedPlan, PlanError, resolve_plan
-from ottimate_validation.reporting.allure import (
+from ottimate_validation.report.allure import (
     DEFAULT_TITLE,
     AllureNotInstalledError,
     ReportError,
     find_allure,
     generate_report,
 )
-from ottimate_validation.reporting.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
-from ottimate_validation.reporting.summary import (
+from ottimate_validation.report.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
+from ottimate_validation.report.summary import (
     ReadinessSummary,
     build_summary,
     read_budget,
     read_leftovers,
     write_summary,
 )
-from ottimate_validation.reporting.verdicts import Verdict, format_verdicts
+from ottimate_validation.report.verdicts import Verdict, format_verdicts
 from ottimate_validation.settings import RUN_DIR_ENV, RUN_ID_ENV
 from ottimate_validation.shards import ShardInfo, write_shard_info
 

@@ -35,10 +35,10 @@ from pathlib import Path
 from ottimate_validation import cli
 from ottimate_validation.budget import BUDGET_FILE
 from ottimate_validation.plan import PLAN_ENV, PlanError, resolve_plan
-from ottimate_validation.reporting.allure import DEFAULT_TITLE, ReportError, generate_report
-from ottimate_validation.reporting.environment import ENVIRONMENT_FILE, RUN_ID, read_environment, write_environment
-from ottimate_validation.reporting.summary import LEFTOVERS_FILE, build_summary, read_budget, read_leftovers
-from ottimate_validation.reporting.verdicts import Verdict, format_verdicts, load_outcomes
+from ottimate_validation.report.allure import DEFAULT_TITLE, ReportError, generate_report
+from ottimate_validation.report.environment import ENVIRONMENT_FILE, RUN_ID, read_environment, write_environment
+from ottimate_validation.report.summary import LEFTOVERS_FILE, build_summary, read_budget, read_leftovers
+from ottimate_validation.report.verdicts import Verdict, format_verdicts, load_outcomes
 from ottimate_validation.shards import ShardInfo, ShardInfoError, read_shard_info
 
 PROG = f"{cli.PROG} merge"

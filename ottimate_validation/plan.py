@@ -33,13 +33,13 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
 
-from ottimate_validation.reporting.catalog import (
+from ottimate_validation.report.operations import (
     ALIASES,
     AREA_OPERATIONS,
     IMPLIED_OPERATIONS,
     OPERATIONS,
 )
-from ottimate_validation.reporting.plan import DEFAULT_PLAN_NAME, ValidationPlan
+from ottimate_validation.report.plan import DEFAULT_PLAN_NAME, ValidationPlan
 
 PLAN_ENV = "OTTIMATE_PLAN"
 PLAN_FILE = "validation.toml"

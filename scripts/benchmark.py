@@ -58,8 +58,8 @@ import allure_commons  # noqa: E402
 import httpx  # noqa: E402
 
 from fixtures.polling import wait_kind  # noqa: E402
-from ottimate_validation.reporting.exchanges import parse_exchange_name  # noqa: E402
-from ottimate_validation.reporting.writer import LeanFileLogger  # noqa: E402
+from ottimate_validation.report.exchanges import parse_exchange_name  # noqa: E402
+from ottimate_validation.report.writer import LeanFileLogger  # noqa: E402
 from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmark.json"

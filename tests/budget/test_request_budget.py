@@ -24,8 +24,8 @@ from ottimate_validation.budget import (
     is_budget_skip,
     parse_budget,
 )
-from ottimate_validation.reporting.summary import build_summary
-from ottimate_validation.reporting.verdicts import BUDGET_PROBLEM, TestOutcome, Verdict, verdicts_from
+from ottimate_validation.report.summary import build_summary
+from ottimate_validation.report.verdicts import BUDGET_PROBLEM, TestOutcome, Verdict, verdicts_from
 
 from ..suite_runs import run_suites
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ottimate_validation import cli
-from ottimate_validation.reporting.allure import AllureNotInstalledError, ReportError, find_allure, repo_root
+from ottimate_validation.report.allure import AllureNotInstalledError, ReportError, find_allure, repo_root
 
 PASSING_AUTH_TEST = """
 import allure

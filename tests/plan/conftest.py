@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation.reporting.allure import repo_root
+from ottimate_validation.report.allure import repo_root
 
 ROOT = repo_root()
 

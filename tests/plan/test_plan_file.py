@@ -16,7 +16,7 @@ from ottimate_validation.plan import (
     load_plan,
     resolve_plan,
 )
-from ottimate_validation.reporting.catalog import AREA_OPERATIONS
+from ottimate_validation.report.operations import AREA_OPERATIONS
 from tests.plan.conftest import ROOT, collect
 
 EXAMPLE = ROOT / "validation.example.toml"

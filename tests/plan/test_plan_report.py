@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ottimate_validation.reporting.plan import ValidationPlan
-from ottimate_validation.reporting.summary import (
+from ottimate_validation.report.plan import ValidationPlan
+from ottimate_validation.report.summary import (
     EVIDENCED,
     EXERCISED_ONLY,
     NOT_EXERCISED,
@@ -15,7 +15,7 @@ from ottimate_validation.reporting.summary import (
     PLAN_GAP,
     build_summary,
 )
-from ottimate_validation.reporting.verdicts import Verdict
+from ottimate_validation.report.verdicts import Verdict
 from tests.reporting.factory import Results, Sent
 
 SOURCE = Path("/partner/validation.toml")

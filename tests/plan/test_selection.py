@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation.reporting.catalog import (
+from ottimate_validation.report.operations import (
     AREA_OPERATIONS,
     CROSS_CUTTING_AREAS,
     GENERIC_AREAS,
@@ -53,7 +53,7 @@ def test_an_area_the_catalogue_does_not_know_is_kept_not_dropped() -> None:
 
 
 def test_every_api_area_used_under_suites_is_in_the_catalogue(tmp_path: Path) -> None:
-    """A new suite's area must be added to reporting/catalog.py, or plans cannot select it honestly."""
+    """A new suite's area must be added to report/operations.py, or plans cannot select it honestly."""
     proc, areas = collect(tmp_path)
 
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -61,7 +61,7 @@ def test_every_api_area_used_under_suites_is_in_the_catalogue(tmp_path: Path) ->
     found = {**areas["kept"], **areas["deselected"]}
     assert len(found) > 100  # the probe saw the real suites
     unknown = {node: area for node, area in found.items() if not known_area(area)}
-    assert not unknown, f"areas missing from reporting/catalog.py: {sorted(set(unknown.values()))}"
+    assert not unknown, f"areas missing from report/operations.py: {sorted(set(unknown.values()))}"
 
 
 def test_a_vendors_only_plan_deselects_other_areas_and_keeps_cross_cutting_tests(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ottimate_validation.reporting.verdicts import load_outcomes
+from ottimate_validation.report.verdicts import load_outcomes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ENV = "OTTIMATE_CHROMIUM"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ottimate_validation.reporting.exchanges import exchange_name
+from ottimate_validation.report.exchanges import exchange_name
 
 
 @dataclass(frozen=True)

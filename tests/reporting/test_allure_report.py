@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation.reporting.allure import (
+from ottimate_validation.report.allure import (
     AllureNotInstalledError,
     ReportError,
     compress_single_file,

@@ -9,8 +9,7 @@ import subprocess
 
 import pytest
 
-from ottimate_validation.reporting.catalog import OPERATIONS, doc_page, operation_of
-from ottimate_validation.reporting.categories import (
+from ottimate_validation.report.categories import (
     CATEGORIES,
     CONTRACT_VIOLATION,
     HARNESS_ERROR,
@@ -20,6 +19,7 @@ from ottimate_validation.reporting.categories import (
     categories_json,
     categorize,
 )
+from ottimate_validation.report.operations import OPERATIONS, doc_page, operation_of
 
 # --- operations -----------------------------------------------------------------------------
 

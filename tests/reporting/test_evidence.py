@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from fixtures import evidence
-from ottimate_validation.reporting.exchanges import load_exchanges
-from ottimate_validation.reporting.verdicts import load_outcomes
+from ottimate_validation.report.exchanges import load_exchanges
+from ottimate_validation.report.verdicts import load_outcomes
 from ottimate_validation.sandbox import EmbeddedSandbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation.reporting.environment import (
+from ottimate_validation.report.environment import (
     CI,
     TARGET,
     ci_build,
@@ -19,9 +19,9 @@ from ottimate_validation.reporting.environment import (
     run_facts,
     write_environment,
 )
-from ottimate_validation.reporting.exchanges import exchange_name, load_exchanges, parse_exchange_name
-from ottimate_validation.reporting.plan import ValidationPlan
-from ottimate_validation.reporting.summary import (
+from ottimate_validation.report.exchanges import exchange_name, load_exchanges, parse_exchange_name
+from ottimate_validation.report.plan import ValidationPlan
+from ottimate_validation.report.summary import (
     EVIDENCED,
     EXERCISED_ONLY,
     FAILED,
@@ -33,7 +33,7 @@ from ottimate_validation.reporting.summary import (
     read_leftovers,
     write_summary,
 )
-from ottimate_validation.reporting.verdicts import Verdict
+from ottimate_validation.report.verdicts import Verdict
 from tests.reporting.factory import Results, Sent
 
 TITLE = "Ottimate integration validation"

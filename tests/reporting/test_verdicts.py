@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ottimate_validation.reporting.verdicts import (
+from ottimate_validation.report.verdicts import (
     CRITERIA,
     CriterionVerdict,
     Verdict,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ottimate_validation import cli, merge
-from ottimate_validation.reporting.allure import AllureNotInstalledError, find_allure
+from ottimate_validation.report.allure import AllureNotInstalledError, find_allure
 from ottimate_validation.shards import ShardInfo, write_shard_info
 
 ROOT = Path(__file__).resolve().parents[2]

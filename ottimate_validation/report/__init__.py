@@ -11,7 +11,7 @@ facts, categories and catalogue they are built from.
     allure        building the single-file report (offline, no analytics, summary on top)
 """
 
-from ottimate_validation.reporting.allure import (
+from ottimate_validation.report.allure import (
     AllureNotInstalledError,
     ReportError,
     find_allure,
@@ -20,10 +20,10 @@ from ottimate_validation.reporting.allure import (
     offline_violations,
     strip_analytics,
 )
-from ottimate_validation.reporting.categories import CATEGORIES, categorize
-from ottimate_validation.reporting.plan import ValidationPlan, default_plan
-from ottimate_validation.reporting.summary import ReadinessSummary, build_summary, write_summary
-from ottimate_validation.reporting.verdicts import (
+from ottimate_validation.report.categories import CATEGORIES, categorize
+from ottimate_validation.report.plan import ValidationPlan, default_plan
+from ottimate_validation.report.summary import ReadinessSummary, build_summary, write_summary
+from ottimate_validation.report.verdicts import (
     CRITERIA,
     CriterionVerdict,
     Verdict,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ottimate_validation.budget import is_budget_skip
-from ottimate_validation.reporting.categories import categorize
+from ottimate_validation.report.categories import categorize
 
 # Ottimate's validation checklist, in the order the console and the report list them.
 CRITERIA: tuple[str, ...] = (

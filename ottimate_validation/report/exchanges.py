@@ -17,7 +17,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from ottimate_validation.reporting.catalog import operation_of
+from ottimate_validation.report.operations import operation_of
 
 NO_ANSWER = "no answer"
 _NAME = re.compile(

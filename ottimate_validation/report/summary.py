@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from ottimate_validation.budget import BUDGET_FILE
-from ottimate_validation.reporting.catalog import area_of_operation
-from ottimate_validation.reporting.categories import CATEGORIES
-from ottimate_validation.reporting.environment import read_environment, read_executor
-from ottimate_validation.reporting.exchanges import Exchange, load_exchanges
-from ottimate_validation.reporting.plan import ValidationPlan, default_plan
-from ottimate_validation.reporting.verdicts import (
+from ottimate_validation.report.categories import CATEGORIES
+from ottimate_validation.report.environment import read_environment, read_executor
+from ottimate_validation.report.exchanges import Exchange, load_exchanges
+from ottimate_validation.report.operations import area_of_operation
+from ottimate_validation.report.plan import ValidationPlan, default_plan
+from ottimate_validation.report.verdicts import (
     CriterionVerdict,
     TestOutcome,
     Verdict,

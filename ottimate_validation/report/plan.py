@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ottimate_validation.reporting.catalog import OPERATIONS
+from ottimate_validation.report.operations import OPERATIONS
 
 DEFAULT_PLAN_NAME = "Default (every documented operation the suites exercise)"
 

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ottimate_validation.reporting.categories import allure_categories
+from ottimate_validation.report.categories import allure_categories
 
 DEFAULT_TITLE = "Ottimate integration validation"
 REPORT_FILE_NAME = "report.html"
