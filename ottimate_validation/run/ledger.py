@@ -1,0 +1,557 @@
+"""The run's ledger: one append-only record of what happened, as typed records.
+
+Every process of a run (the command line, pytest's controller, each xdist worker, the integration
+runner with its recording proxy) appends to its own JSON-lines file under ``<run folder>/ledger/``;
+``read_ledger`` joins them. Nothing else carries facts about a run between its parts: the summary,
+the verdicts, the budget figure, merge, the benchmark and the integration judge all read records.
+
+Records (``type`` on disk)::
+
+    Exchange   "exchange"  one HTTP attempt: who sent it, the operation, status, time, redacted headers
+    Wait       "wait"      asynchronous work awaited (extraction, a batch): how long, how many polls
+    BudgetSkip "budget_skip" a test skipped because the request budget was spent
+    Leftovers  "leftovers" what a run created and could not remove, per kind
+    Check      "check"     the outcome of one test, its criterion, category and the operations it used
+    Finding    "finding"   the outcome of one integration rule in one pass, citing exchanges
+
+``LedgerTransport`` is the one place traffic is observed: the innermost layer of every HTTP stack the
+run builds (``run.http``), under retries and the OAuth2 flow, so each attempt is one ``Exchange``.
+It also draws each request from the request budget, when the run has one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import httpx
+import orjson
+
+from ottimate_validation.report.operations import operation_of
+from ottimate_validation.report.redact import Secrets, fingerprint, redact_body, redact_headers, redact_query
+
+LEDGER_DIR = "ledger"
+ATTEMPT = "ottimate.attempt"  # request extension: how many times this request object was sent
+SOURCE = "ottimate.source"  # request extension: overrides the transport's source for one request
+MAX_BODY_CHARS = 2_000  # bodies kept in a record (integration evidence); the report has the full ones
+
+
+class Source:
+    """Who sent an exchange. Only ``CONTROL`` is not the API (the embedded sandbox's control plane)."""
+
+    SUITE = "suite"  # the suites' OttimateClient
+    HAND = "hand"  # hand-built requests of the suites (malformed, anonymous, raw token calls)
+    PREFLIGHT = "preflight"  # probes before a run
+    CONTROL = "control"  # /_sandbox calls
+    CLEANUP = "cleanup"  # the end-of-run sweep and `ottimate-validate cleanup`
+    INTEGRATION = "integration"  # the partner's integration under test, seen by the recording proxy
+    LOAD = "load"  # the stability suite's sustained load
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exchange:
+    type: ClassVar[str] = "exchange"
+
+    at: float  # epoch seconds when the request was sent
+    method: str
+    path: str  # percent-encoded, without the query
+    source: str = Source.SUITE
+    ms: float | None = None  # until the answer was read; None without one
+    status: int | None = None
+    error: str | None = None  # the transport error (class name) when there was no answer
+    query: str = ""  # redacted
+    host: str = ""  # host[:port]: tells the auth server from the API
+    operation: str | None = None  # the documented operation (``GET /vendors/{id}``), None for others
+    test: str | None = None  # the test that sent it (pytest node id)
+    attempt: int | None = None  # 1 the first time this request was sent, 2.. its retries
+    request_headers: Mapping[str, str] = field(default_factory=dict)  # redacted
+    response_headers: Mapping[str, str] = field(default_factory=dict)  # redacted
+    token: str | None = None  # fingerprint of the bearer token sent (never the token)
+    issued_token: str | None = None  # fingerprint of the token this answer issued, if any
+    api_key: str | None = None  # fingerprint of the X-Api-Key sent
+    idempotency_key: str | None = None
+    body_sha: str | None = None  # of the request body: tells "sent again unchanged"
+    request_type: str | None = None  # the request's content type, without parameters
+    request_body: Any = None  # redacted and bounded; kept by the integration proxy
+    response_body: Any = None
+    secrets_in_url: Sequence[str] = ()  # fingerprints of known credentials found in the URL
+    id: str = ""  # unique in the run: cited by findings
+    lane: str | None = None  # integration: the pass (clean, fault, repeat)
+    fault: str | None = None  # integration: the fault injected instead of (or after) forwarding
+    worker: int | None = None  # integration: the connection the request came on
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+    @property
+    def is_api(self) -> bool:
+        """Sent to the API or its auth server (the control plane is neither)."""
+        return self.source != Source.CONTROL
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wait:
+    type: ClassVar[str] = "wait"
+
+    at: float
+    what: str
+    kind: str  # extraction | batch | work
+    seconds: float  # waited (sandbox seconds when the clock was moved)
+    polls: int
+    moved_clock: bool = False
+    done: bool = True  # False: the deadline passed
+    test: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BudgetSkip:
+    type: ClassVar[str] = "budget_skip"
+
+    at: float
+    test: str
+    limit: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Leftovers:
+    type: ClassVar[str] = "leftovers"
+
+    at: float
+    remaining: Mapping[str, int]  # kind ("vendors") -> count left on the target
+    created: int = 0  # entities of the run found on the target
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """One test's outcome, written by the controlling process from the reports of every worker."""
+
+    type: ClassVar[str] = "check"
+
+    at: float
+    test: str  # node id
+    title: str
+    status: str  # passed | failed | broken | skipped
+    criterion: str | None = None
+    area: str | None = None
+    category: str | None = None  # why it did not pass (report.categories); None when passed or skipped
+    message: str = ""  # first lines of the failure or skip reason, scrubbed
+    failed_operation: str | None = None  # the operation a failed check named (ContractViolation)
+    seconds: float = 0.0
+    budget_skipped: bool = False
+    history_key: str = ""  # Allure's historyId, to match the report's result
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """The outcome of one integration rule in one pass."""
+
+    type: ClassVar[str] = "finding"
+
+    at: float
+    rule: str  # e.g. "auth.token-reused"
+    title: str  # the rule in a sentence
+    criterion: str
+    lane: str  # clean | fault | repeat
+    holds: bool | None  # None: could not be judged (nothing to judge it on)
+    finding: str  # plain-language result
+    exchanges: Sequence[str] = ()  # ids of the exchanges that prove it
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+Record = Exchange | Wait | BudgetSkip | Leftovers | Check | Finding
+RECORD_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in (Exchange, Wait, BudgetSkip, Leftovers, Check, Finding)}
+
+
+def to_line(record: Record) -> bytes:
+    data = asdict(record)
+    data["type"] = record.type
+    return orjson.dumps(data, default=_jsonable) + b"\n"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def from_line(line: bytes) -> Record | None:
+    """A record from one line of a ledger file; None for a line that is not one (a torn last write)."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    cls = RECORD_TYPES.get(str(data.pop("type", "")))
+    if cls is None:
+        return None
+    known = {f.name for f in fields(cls)}
+    try:
+        return cls(**{k: v for k, v in data.items() if k in known})  # type: ignore[no-any-return]
+    except TypeError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+class Observer(Protocol):
+    """Sees each exchange as it is recorded, with the full request and response (the evidence plugin
+    attaches them to the report)."""
+
+    def __call__(self, record: Exchange, request: httpx.Request, response: httpx.Response | None) -> None: ...
+
+
+class Ledger:
+    """One process's ledger: records appended to ``<folder>/<process>.jsonl``, thread-safe.
+
+    Without a folder yet (a command-line preflight, before the run folder exists) records are kept in
+    memory and written when ``attach`` gives one; with ``folder=None`` for good (a plain pytest run
+    with no run folder) they are only kept in memory, and ``records`` answers them.
+    """
+
+    def __init__(self, folder: Path | None = None, *, process: str = "main", secrets: Secrets | None = None) -> None:
+        self.process = process
+        self.secrets = secrets if secrets is not None else Secrets()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._pending: list[Record] = []
+        self._kept: list[Record] | None = []  # in memory while there is no file
+        self._file: Any = None
+        self._test: str | None = None
+        self._lane: str | None = None
+        self.observers: list[Observer] = []
+        self.listeners: list[Callable[[Record], None]] = []
+        if folder is not None:
+            self.attach(folder)
+
+    # The test (or integration pass) current in this process; requests sent meanwhile belong to it.
+    @property
+    def test(self) -> str | None:
+        return self._test
+
+    @test.setter
+    def test(self, value: str | None) -> None:
+        self._test = value
+
+    @property
+    def lane(self) -> str | None:
+        return self._lane
+
+    @lane.setter
+    def lane(self, value: str | None) -> None:
+        self._lane = value
+
+    @property
+    def path(self) -> Path | None:
+        return Path(self._file.name) if self._file is not None else None
+
+    def attach(self, folder: Path) -> None:
+        """Start writing into ``folder`` (created if needed), beginning with what was kept so far."""
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if self._file is not None:
+                return
+            self._file = open(folder / f"{self.process}.jsonl", "ab")  # noqa: SIM115 (closed by close())
+            for record in self._kept or ():
+                self._file.write(to_line(record))
+            self._file.flush()
+            self._kept = None
+
+    def next_id(self) -> str:
+        return f"{self.process}-{next(self._ids)}"
+
+    def record(self, record: Record) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.write(to_line(record))
+                self._file.flush()  # one write per record: a killed process loses at most its last line
+            elif self._kept is not None:
+                self._kept.append(record)
+        for listener in self.listeners:
+            with contextlib.suppress(Exception):  # a listener never changes what was recorded
+                listener(record)
+
+    def records(self) -> list[Record]:
+        """What this process recorded and still holds in memory (only without a file)."""
+        with self._lock:
+            return list(self._kept or ())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+                self._kept = []
+
+    def exchange(
+        self,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        *,
+        at: float,
+        ms: float | None,
+        source: str,
+        error: BaseException | None = None,
+        keep_bodies: bool = False,
+        **extra: Any,
+    ) -> Exchange:
+        """Record one exchange seen by an httpx transport; answers the record."""
+        record = describe(
+            request,
+            response,
+            at=at,
+            ms=ms,
+            source=request.extensions.get(SOURCE, source),
+            error=error,
+            secrets=self.secrets,
+            test=self._test,
+            lane=self._lane,
+            keep_bodies=keep_bodies,
+            id=self.next_id(),
+            **extra,
+        )
+        self.record(record)
+        for observer in self.observers:
+            with contextlib.suppress(Exception):  # evidence never changes a test's outcome
+                observer(record, request, response)
+        return record
+
+
+def describe(
+    request: httpx.Request,
+    response: httpx.Response | None,
+    *,
+    at: float,
+    ms: float | None,
+    source: str,
+    secrets: Secrets,
+    error: BaseException | None = None,
+    keep_bodies: bool = False,
+    **extra: Any,
+) -> Exchange:
+    """The redacted record of one httpx exchange (bodies only when ``keep_bodies``)."""
+    raw_path = request.url.raw_path.decode("ascii", "replace")
+    path, _, query = raw_path.partition("?")
+    content = _request_bytes(request)
+    answer = _response_bytes(response) if response is not None else b""
+    if answer:
+        secrets.learn_from_body(answer)
+    authorization = request.headers.get("authorization", "")
+    token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+    api_key = request.headers.get("x-api-key")
+    issued = _issued_token(answer) if response is not None and response.status_code == 200 else None
+    request_type = request.headers.get("content-type", "").split(";")[0].strip().lower() or None
+    url_text = str(request.url)
+    return Exchange(
+        at=at,
+        ms=ms,
+        source=source,
+        method=request.method,
+        path=path or "/",
+        query=redact_query(query),
+        host=request.url.netloc.decode("ascii", "replace"),
+        status=response.status_code if response is not None else None,
+        error=type(error).__name__ if error is not None else None,
+        operation=operation_of(request.method, path),
+        attempt=int(request.extensions.get(ATTEMPT, 1)),
+        request_headers=redact_headers(_raw_headers(request.headers)),
+        response_headers=redact_headers(_raw_headers(response.headers)) if response is not None else {},
+        token=fingerprint(token) if token else None,
+        issued_token=fingerprint(issued) if issued else None,
+        api_key=fingerprint(api_key) if api_key else None,
+        idempotency_key=request.headers.get("idempotency-key"),
+        body_sha=hashlib.sha256(content).hexdigest()[:16] if content else None,
+        request_type=request_type,
+        request_body=_bounded(content, request_type or "") if keep_bodies else None,
+        response_body=(
+            _bounded(answer, response.headers.get("content-type", "")) if keep_bodies and response is not None else None
+        ),
+        secrets_in_url=tuple(secrets.found_in(url_text)),
+        **extra,
+    )
+
+
+def _issued_token(raw: bytes) -> str | None:
+    if b"access_token" not in raw:
+        return None
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def _bounded(raw: bytes, content_type: str) -> Any:
+    body = redact_body(raw, content_type, limit=MAX_BODY_CHARS)
+    if isinstance(body, dict | list) and len(raw) > MAX_BODY_CHARS:
+        start = raw[:MAX_BODY_CHARS].decode("utf-8", "replace")
+        return f"<{len(raw):,} bytes of JSON; the first {MAX_BODY_CHARS:,}: {start}>"
+    return body
+
+
+def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw]
+
+
+def _request_bytes(request: httpx.Request) -> bytes:
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return b""
+
+
+def _response_bytes(response: httpx.Response) -> bytes:
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return b""
+
+
+class Budget(Protocol):
+    def take(self) -> None: ...
+
+
+class LedgerTransport(httpx.BaseTransport):
+    """Innermost layer of every stack: draws on the budget, sends, reads the answer, records it.
+
+    Reading the answer here closes its stream before httpx can time it, so ``elapsed`` is set as httpx
+    would have. Each attempt of a request object (a retry, a replay after a 401) is one record.
+    """
+
+    def __init__(
+        self,
+        transport: httpx.BaseTransport,
+        ledger: Ledger,
+        *,
+        source: str,
+        budget: Budget | None = None,
+        keep_bodies: bool = False,
+    ) -> None:
+        self._transport = transport
+        self._ledger = ledger
+        self._source = source
+        self._budget = budget
+        self._keep_bodies = keep_bodies
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions[ATTEMPT] = int(request.extensions.get(ATTEMPT, 0)) + 1
+        source = request.extensions.get(SOURCE, self._source)
+        if self._budget is not None and source != Source.CONTROL:
+            self._budget.take()  # raises before anything is sent when the budget is spent
+        at = time.time()
+        start = time.perf_counter()
+        try:
+            response = self._transport.handle_request(request)
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+        except Exception as exc:
+            self._ledger.exchange(
+                request, None, at=at, ms=None, source=self._source, error=exc, keep_bodies=self._keep_bodies
+            )
+            raise
+        elapsed = time.perf_counter() - start
+        response.elapsed = timedelta(seconds=elapsed)
+        response.request = request
+        self._ledger.exchange(
+            request, response, at=at, ms=elapsed * 1000.0, source=self._source, keep_bodies=self._keep_bodies
+        )
+        return response
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass(frozen=True)
+class Records:
+    """Every record of a run, each kind in time order."""
+
+    exchanges: tuple[Exchange, ...] = ()
+    waits: tuple[Wait, ...] = ()
+    budget_skips: tuple[BudgetSkip, ...] = ()
+    leftovers: tuple[Leftovers, ...] = ()
+    checks: tuple[Check, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def api_exchanges(self) -> tuple[Exchange, ...]:
+        return tuple(x for x in self.exchanges if x.is_api)
+
+    @property
+    def requests(self) -> int:
+        """Requests sent to the API and its auth server: every attempt, the control plane aside."""
+        return len(self.api_exchanges)
+
+    def by_test(self) -> dict[str, list[Exchange]]:
+        found: dict[str, list[Exchange]] = {}
+        for exchange in self.exchanges:
+            if exchange.test:
+                found.setdefault(exchange.test, []).append(exchange)
+        return found
+
+    @classmethod
+    def of(cls, records: Iterable[Record]) -> Records:
+        kinds: dict[str, list[Any]] = {name: [] for name in RECORD_TYPES}
+        for record in records:
+            kinds[record.type].append(record)
+        for items in kinds.values():
+            items.sort(key=lambda r: r.at)
+        return cls(
+            exchanges=tuple(kinds["exchange"]),
+            waits=tuple(kinds["wait"]),
+            budget_skips=tuple(kinds["budget_skip"]),
+            leftovers=tuple(kinds["leftovers"]),
+            checks=tuple(kinds["check"]),
+            findings=tuple(kinds["finding"]),
+        )
+
+
+def ledger_files(run_folder: Path) -> list[Path]:
+    folder = run_folder / LEDGER_DIR
+    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+
+
+def iter_records(paths: Iterable[Path]) -> Iterator[Record]:
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                for line in handle:
+                    record = from_line(line)
+                    if record is not None:
+                        yield record
+        except OSError:
+            continue
+
+
+def read_ledger(run_folder: Path) -> Records:
+    """Every record the processes of a run wrote into ``<run_folder>/ledger/``."""
+    return Records.of(iter_records(ledger_files(run_folder)))
+
+
+def process_name(worker: str | None = None) -> str:
+    """This process's file name in the ledger: the xdist worker id, else ``main-<pid>``."""
+    return worker or f"main-{os.getpid()}"
