@@ -1,9 +1,8 @@
 """What a run was: target, API version, plan, run id, git revision, tool versions, CI build.
 
-The validation run's pytest process (the xdist controller) writes these facts into the
-allure-results folder as Allure's ``environment.xml`` and ``executor.json``, so a report built from
-those results shows them; the readiness summary reads them back. No value here is ever a secret:
-URLs lose any user-info part, and no credential is read.
+Written into the allure-results folder as Allure's ``environment.xml`` and ``executor.json`` so the
+report shows them, and shown by the readiness summary. No value here is ever a secret: URLs lose any
+user-info part, and no credential is read.
 """
 
 from __future__ import annotations
@@ -18,13 +17,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from ottimate_validation.report.redact import without_userinfo
 
 ENVIRONMENT_FILE = "environment.xml"
 EXECUTOR_FILE = "executor.json"
-
-OTTIMATE_SANDBOX_HOSTS = frozenset({"sandbox-api.ottimate.com"})
-OTTIMATE_PRODUCTION_HOSTS = frozenset({"api.ottimate.com"})
 
 # Display keys, in the order the report lists them.
 TARGET = "Target"
@@ -36,49 +33,6 @@ PLAN = "Validation plan"
 RUN_ID = "Run id"
 GIT_REVISION = "Git revision"
 CI = "CI build"
-
-
-def without_userinfo(url: str) -> str:
-    """The URL with any ``user:password@`` removed (a URL may carry credentials)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
-@dataclass(frozen=True)
-class TargetFacts:
-    kind: str  # embedded | embedded-external | sandbox | production | other
-    label: str
-    api_url: str | None = None
-    auth_url: str | None = None
-    api_version: str | None = None
-
-
-def describe_target(
-    api_url: str | None,
-    auth_url: str | None = None,
-    api_version: str | None = None,
-    *,
-    has_control_plane: bool = False,
-) -> TargetFacts:
-    """Name the target the way the report shows it."""
-    if not api_url:
-        return TargetFacts(
-            "embedded", "Embedded sandbox (local simulator, one per test worker)", api_version=api_version
-        )
-    api_url = without_userinfo(api_url)
-    auth_url = without_userinfo(auth_url) if auth_url else None
-    host = urlsplit(api_url).hostname or ""
-    if host in OTTIMATE_SANDBOX_HOSTS:
-        kind, label = "sandbox", "Ottimate sandbox"
-    elif host in OTTIMATE_PRODUCTION_HOSTS:
-        kind, label = "production", "Ottimate production"
-    elif has_control_plane:
-        kind, label = "embedded-external", "Embedded sandbox (started separately)"
-    else:
-        kind, label = "other", f"Other host ({host})"
-    return TargetFacts(kind, label, api_url, auth_url, api_version)
 
 
 def git_revision(root: Path) -> str | None:
@@ -176,6 +130,16 @@ def ci_build(env: Mapping[str, str] | None = None) -> CiBuild | None:
     return None
 
 
+@dataclass(frozen=True)
+class TargetFacts:
+    """The target as the report shows it (never a credential)."""
+
+    label: str
+    api_url: str | None = None
+    auth_url: str | None = None
+    api_version: str | None = None
+
+
 def run_facts(
     *,
     target: TargetFacts,
@@ -187,9 +151,9 @@ def run_facts(
 ) -> dict[str, str]:
     """Every fact the report's environment section shows, in display order."""
     facts: dict[str, str] = {TARGET: target.label}
-    facts[API_URL] = target.api_url or "a local URL per test worker (127.0.0.1)"
+    facts[API_URL] = without_userinfo(target.api_url) if target.api_url else "a local URL per test worker (127.0.0.1)"
     if target.auth_url:
-        facts[AUTH_URL] = target.auth_url
+        facts[AUTH_URL] = without_userinfo(target.auth_url)
     facts[API_VERSION] = (
         f"{target.api_version} (sent as X-API-Version)" if target.api_version else "latest (no X-API-Version sent)"
     )

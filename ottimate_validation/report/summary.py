@@ -1,16 +1,12 @@
-"""The readiness summary: what a partner manager reads first.
+"""The readiness summary: what a partner manager reads first, and its renderings.
 
-Built from an allure-results folder alone (so it always agrees with the report):
+``run.judge`` builds it from the run's ledger (so it counts exactly what was sent and judged):
 
-- a verdict per criterion (``verdicts``), and why a criterion is not Ready (``categories``);
-- the planned operations (``plan``) and which of them a passing test evidenced: each test carries
-  an ``operation`` label per documented operation its requests exercised;
-- requests sent to the target against the daily quota, latency p50/p95 per operation and the 429
-  answers seen, from the exchanges the report shows (``exchanges``);
-- leftovers after cleanup: "not measured" until a cleanup step writes ``leftovers.json``
-  (``{"vendors": 0, "dimensions": 2}``) into the run folder; ``read_leftovers`` picks it up.
-- the request budget, when the run had one (``--request-budget``): ``request-budget.json`` in the run
-  folder gives the limit and the requests used (``read_budget``), and the tests it skipped are named.
+- a verdict per criterion, and why a criterion is not Ready (its problems by category);
+- the planned operations and which of them a passing test evidenced;
+- requests sent to the target against the daily quota, latency p50/p95 per operation, 429 answers;
+- what the run left on the target after its clean-up;
+- the request budget, when the run had one, and the tests it skipped.
 
 It is written as ``summary.json`` and ``summary.md`` beside the report, shown at the top of the
 report (``to_html``), and printed on the console (``console_lines``).
@@ -21,31 +17,15 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ottimate_validation.budget import BUDGET_FILE
-from ottimate_validation.report.categories import CATEGORIES
-from ottimate_validation.report.environment import read_environment, read_executor
-from ottimate_validation.report.exchanges import Exchange, load_exchanges
-from ottimate_validation.report.operations import area_of_operation
-from ottimate_validation.report.plan import ValidationPlan, default_plan
-from ottimate_validation.report.verdicts import (
-    CriterionVerdict,
-    TestOutcome,
-    Verdict,
-    details,
-    load_outcomes,
-    reasons,
-    verdicts_from,
-)
+from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons
 
 DAILY_QUOTA = 10_000  # CONTRACT §4: requests a day per API key, reset at midnight UTC
-LEFTOVERS_FILE = "leftovers.json"
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 SCHEMA_VERSION = 1
@@ -55,7 +35,7 @@ FAILED = "Failed"
 EXERCISED_ONLY = "Exercised, no passing test"
 NOT_EXERCISED = "Not exercised"
 NOT_PLANNED = "Exercised, not planned"
-NOT_MEASURED = "not measured (no cleanup step reports leftovers yet)"
+NOT_MEASURED = "not measured (the run did not look for what it left)"
 # A plan file is a commitment: every operation it names must be evidenced by a passing test. One that
 # is not (never exercised, or only by tests that did not pass) keeps the criterion that judges the
 # operations themselves from being Ready; a Failed one already makes its own criterion Not ready.
@@ -387,187 +367,6 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
-
-
-def read_budget(run_dir: Path) -> dict[str, int] | None:
-    """The request budget of a run folder (``request-budget.json``: limit and requests used), if it had one."""
-    try:
-        data = json.loads((run_dir / BUDGET_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    figures = {k: data.get(k) for k in ("limit", "used")}
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in figures.values()):
-        return None
-    return {k: int(v) for k, v in figures.items() if isinstance(v, int)}
-
-
-def read_leftovers(run_dir: Path) -> dict[str, int] | None:
-    """``leftovers.json`` of a run folder (entity kind -> count left after cleanup), if written."""
-    try:
-        data = json.loads((run_dir / LEFTOVERS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    return {str(k): int(v) for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool)}
-
-
-def _first_line(text: str) -> str:
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    return line if len(line) <= _MESSAGE_CHARS else line[: _MESSAGE_CHARS - 1] + "…"
-
-
-def _operation_rows(
-    outcomes: Sequence[TestOutcome], exchanges: Sequence[Exchange], plan: ValidationPlan
-) -> tuple[list[OperationRow], int]:
-    by_operation: dict[str, list[Exchange]] = defaultdict(list)
-    other = 0
-    for exchange in exchanges:
-        key = exchange.operation
-        if key is None:
-            other += 1
-        else:
-            by_operation[key].append(exchange)
-    tests: Counter[str] = Counter()
-    failing: Counter[str] = Counter()
-    passing: set[str] = set()
-    for outcome in outcomes:
-        for key in outcome.operations:
-            tests[key] += 1
-            if outcome.status == "passed":
-                passing.add(key)
-        if outcome.status == "failed":
-            failing.update(outcome.failed_operations)
-    exercised = set(by_operation) | set(tests)
-    planned = plan.planned(exercised)
-    # With an explicit plan, what the run exercised beyond it is listed too, marked as not planned.
-    unplanned: list[str] = []
-    if plan.operations is not None:
-        unplanned = ValidationPlan(operations=tuple(exercised - set(planned))).planned(())
-    rows: list[OperationRow] = []
-    for key in [*planned, *unplanned]:
-        sent = by_operation.get(key, [])
-        timings = [x.elapsed_ms for x in sent if x.elapsed_ms is not None]
-        is_planned = key in planned
-        if not is_planned:
-            status = NOT_PLANNED
-        elif failing[key]:
-            status = FAILED
-        elif key in passing:
-            status = EVIDENCED
-        elif key in exercised:
-            status = EXERCISED_ONLY
-        else:
-            status = NOT_EXERCISED
-        rows.append(
-            OperationRow(
-                operation=key,
-                area=area_of_operation(key),
-                planned=is_planned,
-                status=status,
-                tests=tests[key],
-                failed_tests=failing[key],
-                requests=len(sent),
-                p50_ms=percentile(timings, 0.50),
-                p95_ms=percentile(timings, 0.95),
-                rate_limited=sum(1 for x in sent if x.status == 429),
-            )
-        )
-    return rows, other
-
-
-def build_summary(
-    results_dir: Path,
-    *,
-    title: str,
-    plan: ValidationPlan | None = None,
-    leftovers: Mapping[str, int] | None = None,
-    notes: Sequence[str] = (),
-    run_error: str | None = None,
-    duration_seconds: float | None = None,
-    now: datetime | None = None,
-    budget: Mapping[str, int] | None = None,
-) -> ReadinessSummary:
-    """Read an allure-results folder and summarise the run's readiness. ``duration_seconds`` is the
-    run's wall-clock time when known; else the span from the first test to the last."""
-    plan = plan or default_plan()
-    outcomes = load_outcomes(results_dir)
-    exchanges = load_exchanges(results_dir)
-    verdicts = verdicts_from(outcomes)
-    tests = Counter(o.status for o in outcomes)
-    problems = [
-        Problem(
-            category=o.category or "",
-            criterion=o.criteria[0] if o.criteria else None,
-            test=o.title,
-            message=_first_line(o.message),
-        )
-        for o in outcomes
-        if o.category
-    ]
-    order = {c.name: i for i, c in enumerate(CATEGORIES)}
-    problems.sort(key=lambda p: (order.get(p.category, len(order)), p.criterion or "", p.test))
-    operations, other = _operation_rows(outcomes, exchanges, plan)
-    if plan.operations is not None:
-        gaps = sum(1 for row in operations if row.planned and row.status in (NOT_EXERCISED, EXERCISED_ONLY))
-        verdicts = _with_plan_gaps(verdicts, gaps)
-    environment = read_environment(results_dir)
-    environment.setdefault("Validation plan", plan.name)
-    return ReadinessSummary(
-        title=title,
-        generated_at=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        environment=environment,
-        executor=read_executor(results_dir),
-        plan=plan.name,
-        verdicts=verdicts,
-        tests={status: tests[status] for status in ("passed", "failed", "broken", "skipped")},
-        problems=problems,
-        operations=operations,
-        other_requests=other,
-        requests=len(exchanges),
-        rate_limited_answers=sum(1 for x in exchanges if x.status == 429),
-        leftovers=dict(leftovers) if leftovers is not None else None,
-        duration_seconds=duration_seconds if duration_seconds is not None else _duration_of(results_dir),
-        notes=tuple(notes),
-        run_error=run_error,
-        plan_source=str(plan.source) if plan.source is not None else None,
-        explicit_plan=plan.operations is not None,
-        budget=dict(budget) if budget is not None else None,
-        budget_skipped=tuple(o.title for o in outcomes if o.budget_skipped),
-    )
-
-
-def _with_plan_gaps(verdicts: Sequence[CriterionVerdict], gaps: int) -> list[CriterionVerdict]:
-    """``PLAN_CRITERION`` is not Ready while a planned operation is not evidenced; the gap is its reason."""
-    if not gaps:
-        return list(verdicts)
-    judged: list[CriterionVerdict] = []
-    for v in verdicts:
-        if v.criterion == PLAN_CRITERION:
-            verdict = Verdict.NOT_EVIDENCED if v.verdict is Verdict.READY else v.verdict
-            v = replace(v, verdict=verdict, problems={**v.problems, PLAN_GAP: gaps})
-        judged.append(v)
-    return judged
-
-
-def _duration_of(results_dir: Path) -> float | None:
-    starts: list[int] = []
-    stops: list[int] = []
-    for path in results_dir.glob("*-result.json") if results_dir.is_dir() else ():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        if isinstance(data, dict):
-            if isinstance(data.get("start"), int):
-                starts.append(data["start"])
-            if isinstance(data.get("stop"), int):
-                stops.append(data["stop"])
-    if not starts or not stops:
-        return None
-    return max(0.0, (max(stops) - min(starts)) / 1000.0)
 
 
 def write_summary(summary: ReadinessSummary, run_dir: Path) -> tuple[Path, Path]:

@@ -226,13 +226,16 @@ class Ledger:
     with no run folder) they are only kept in memory, and ``records`` answers them.
     """
 
-    def __init__(self, folder: Path | None = None, *, process: str = "main", secrets: Secrets | None = None) -> None:
+    def __init__(
+        self, folder: Path | None = None, *, process: str = "main", secrets: Secrets | None = None, keep: bool = True
+    ) -> None:
+        """``keep=False``: without a folder, records are seen by listeners and then dropped."""
         self.process = process
         self.secrets = secrets if secrets is not None else Secrets()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._pending: list[Record] = []
-        self._kept: list[Record] | None = []  # in memory while there is no file
+        self._kept: list[Record] | None = [] if keep else None  # in memory while there is no file
         self._file: Any = None
         self._test: str | None = None
         self._lane: str | None = None
@@ -298,7 +301,6 @@ class Ledger:
             if self._file is not None:
                 self._file.close()
                 self._file = None
-                self._kept = []
 
     def exchange(
         self,

@@ -1,4 +1,4 @@
-"""Find what validation runs left on a target, and archive what the API allows.
+"""Find what validation runs left on a target.
 
 Everything a run creates is tagged (``fixtures/data.py``): its name starts with ``Test `` and carries
 the run id, ``Test Vendor - <category> - <run id> - <n>``, and its ERP id is ``TV-<run id>-<n>`` (vendors)
@@ -6,27 +6,22 @@ or ``TD-<run id>-<n>`` (dimensions). The run id is the run's label, followed by 
 pytest-xdist worker that made it. Only entities whose name starts with ``Test `` *and* whose name or
 ERP id carries such a run id are ever listed; anything else is never touched.
 
-The API has no delete or archive for vendors or dimensions (CONTRACT §18), so today ``sweep`` can
-only report what remains; an ``Archiver`` per kind plugs in when an operation exists (invoices, for
-example). ``main`` is ``ottimate-validate cleanup [--yes] [--run-id ID]``: it lists first and acts
-only with ``--yes``.
+The API has no delete or archive for vendors or dimensions (CONTRACT §18), so what a run created
+stays: the end of a run against a URL reports it (a ``Leftovers`` record), and ``ottimate-validate
+cleanup [--run-id ID]`` lists what every run left.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
 import httpx
 
-PROG = "ottimate-validate cleanup"
 PAGE_SIZE = 100
 LIST_THREADS = 4  # lists read side by side; few enough to stay far below any rate limit
 MAX_PAGES = 1000  # 100,000 entities per company and kind: far beyond any sandbox, a guard against loops
@@ -41,10 +36,7 @@ _ERP_ID = {
 _WORKER_SUFFIX = re.compile(r"-gw\d+$")
 
 #: Why an entity of a kind stays: the API offers no way to archive or delete it.
-NO_ARCHIVE_REASON = {
-    "vendor": "the API has no delete or archive for vendors (CONTRACT §18)",
-    "dimension": "the API has no delete or archive for dimensions (CONTRACT §18)",
-}
+WHY_THEY_STAY = "the API has no delete or archive for vendors or dimensions (CONTRACT §18)"
 
 
 class Getter(Protocol):
@@ -70,31 +62,6 @@ class Leftover:
     def describe(self) -> str:
         company = f" in company {self.company_id}" if self.company_id is not None else ""
         return f"{self.kind} {self.id}{company}: {self.name!r} (run {self.run_id})"
-
-
-#: Archives one leftover; answers True when the API archived (or deactivated) it.
-Archiver = Callable[[Any, Leftover], bool]
-
-#: None: the API has no such operation for the kind (NO_ARCHIVE_REASON says why).
-ARCHIVERS: dict[str, Archiver | None] = {"vendor": None, "dimension": None}
-
-
-@dataclass
-class SweepReport:
-    acted: bool
-    archived: list[Leftover] = field(default_factory=list)
-    remaining: list[tuple[Leftover, str]] = field(default_factory=list)  # with the reason it stays
-    failed: list[tuple[Leftover, str]] = field(default_factory=list)  # an archive call that went wrong
-
-    def summary(self) -> str:
-        """One sentence: what was archived and what remains, by kind."""
-        remaining = Counter(leftover.kind for leftover, _ in self.remaining)
-        parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(remaining.items())]
-        kept = ", ".join(parts) if parts else "nothing"
-        reasons = sorted({reason for _, reason in self.remaining})
-        because = f" ({'; '.join(reasons)})" if reasons else ""
-        failed = f"; {len(self.failed)} archive calls failed" if self.failed else ""
-        return f"Archived {len(self.archived)}; remaining: {kept}{because}{failed}."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,102 +181,5 @@ def _collect(
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Sweeping them
-
-
-def sweep(
-    api: Any, leftovers: Sequence[Leftover], act: bool, *, archivers: Mapping[str, Archiver | None] = ARCHIVERS
-) -> SweepReport:
-    """Archive what the API allows (only when ``act``); report what remains and why."""
-    report = SweepReport(acted=act)
-    for leftover in leftovers:
-        archive = archivers.get(leftover.kind)
-        if archive is None:
-            reason = NO_ARCHIVE_REASON.get(leftover.kind, f"the API has no archive for {leftover.kind}s")
-            report.remaining.append((leftover, reason))
-        elif not act:
-            report.remaining.append((leftover, "not archived: listed only (pass --yes to archive)"))
-        else:
-            try:
-                archived = archive(api, leftover)
-            except Exception as exc:  # one failure must not stop the sweep; it is reported instead
-                report.failed.append((leftover, f"{type(exc).__name__}: {exc}"))
-                continue
-            if archived:
-                report.archived.append(leftover)
-            else:
-                report.failed.append((leftover, "the API did not archive it"))
-    return report
-
-
-# ---------------------------------------------------------------------------------------------
-# ottimate-validate cleanup
-
-
 class CleanupError(Exception):
     """The leftovers could not be listed; one sentence for the user."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG,
-        description="List what earlier validation runs left on the target (entities named 'Test … <run id>'), "
-        "and archive what the API allows. Untagged data is never touched.",
-    )
-    parser.add_argument("--yes", action="store_true", help="act: archive what the API allows (default: only list)")
-    parser.add_argument("--run-id", default=None, metavar="ID", help="only what the run ID left (default: every run)")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None, *, out: Callable[[str], None] = print) -> int:
-    """``ottimate-validate cleanup``: 0 done (listed, or swept); 1 an archive call failed; 2 set-up error."""
-    from ottimate_validation.client import ClientConfig, OttimateClient
-    from ottimate_validation.guard import RunRefused, preflight
-
-    try:
-        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-
-    def warn(message: str) -> None:
-        print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-    try:
-        check = preflight()  # a production host is refused: nothing the suites create belongs there
-    except RunRefused as exc:
-        warn(str(exc))
-        return 2
-    if check.embedded:
-        out("Nothing to clean: without OTTIMATE_API_URL each run uses an embedded sandbox, discarded when it ends.")
-        return 0
-    assert check.api_url is not None and check.auth_url is not None and check.credentials is not None
-    config = ClientConfig(
-        api_url=check.api_url, auth_url=check.auth_url, credentials=check.credentials, api_version=check.api_version
-    )
-    with OttimateClient(config) as api:
-        try:
-            leftovers = find_leftovers(api, args.run_id)
-        except CleanupError as exc:
-            warn(str(exc))
-            return 2
-        which = f"run {args.run_id}" if args.run_id else "validation runs"
-        out(f"{entities(len(leftovers))} left on {check.api_url} by {which}:")
-        by_run = Counter(leftover.run for leftover in leftovers)
-        for run, count in sorted(by_run.items()):
-            out(f"  run {run}: {count}")
-        for leftover in leftovers:
-            out(f"  - {leftover.describe()}")
-        report = sweep(api, leftovers, act=args.yes)
-    if not args.yes:
-        out("Listed only; nothing was changed. Run again with --yes to archive what the API allows.")
-    out(report.summary())
-    for leftover, problem in report.failed:
-        warn(f"could not archive {leftover.describe()}: {problem}")
-    return 1 if report.failed else 0

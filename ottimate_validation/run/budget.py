@@ -1,41 +1,23 @@
-"""A request budget: the most HTTP requests a validation run may send to the API.
+"""A request budget: the most HTTP requests a run may send to the API (``--request-budget N``).
 
-One counter, kept in a small JSON file under a file lock (``filelock``), so every process of a run
-(pytest's controller and each xdist worker) draws on the same budget. ``BudgetTransport`` sits
-innermost in a client's transport stack, under retries and token fetching, so every attempt is
-counted, and a request that would exceed the budget is never sent: ``RequestBudgetExhausted`` is
-raised instead. The pytest side (``fixtures/budget.py``) turns that into a skip, with the reason
-``request budget of N exhausted``, for the current test and every test after it.
+One counter in the run folder, under a file lock (``filelock``), so every process of a run (the command
+line's preflight, pytest's controller, each xdist worker) draws on the same budget. ``LedgerTransport``
+takes one unit before every attempt it sends to the API (token requests and retries included; the
+embedded sandbox's control plane is not the API), and a request that would exceed the budget is never
+sent: ``RequestBudgetExhausted`` is raised instead, which the pytest plugin turns into a skip of that
+test and of every test after it. What was spent is read from the ledger, not from this counter.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from filelock import FileLock
 
 BUDGET_ENV = "OTTIMATE_REQUEST_BUDGET"
-#: Requests a run sent before pytest started (``ottimate-validate``'s own preflight), charged up front.
-SPENT_ENV = "OTTIMATE_REQUESTS_ALREADY_SENT"
-#: ``guard.preflight`` probes a target given by URL with two requests: GET /accounts, POST /oauth/token.
-PREFLIGHT_REQUESTS = 2
-#: Written into the run folder at the end of a budgeted run; the readiness summary reads it.
-BUDGET_FILE = "request-budget.json"
-
-_REASON = re.compile(r"request budget of [\d,]+ exhausted")
-
-
-def skip_reason(limit: int) -> str:
-    return f"request budget of {limit} exhausted"
-
-
-def is_budget_skip(message: str) -> bool:
-    """Whether a skip message is the budget's (``Skipped: request budget of 50 exhausted``)."""
-    return bool(_REASON.search(message))
+COUNTER_FILE = "budget.json"
 
 
 def parse_budget(value: str, source: str) -> int:
@@ -54,7 +36,7 @@ class RequestBudgetExhausted(BaseException):
     """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(skip_reason(limit))
+        super().__init__(f"request budget of {limit} exhausted")
         self.limit = limit
 
 
@@ -81,7 +63,7 @@ class RequestBudget:
     def create(cls, path: Path, limit: int, used: int = 0) -> RequestBudget:
         budget = cls(path)
         with budget._lock:
-            budget._write(BudgetState(limit=limit, used=used, refused=0))
+            budget._write(BudgetState(limit=limit, used=min(used, limit), refused=0))
         return budget
 
     def _read(self) -> BudgetState:
@@ -95,6 +77,10 @@ class RequestBudget:
     def state(self) -> BudgetState:
         with self._lock:
             return self._read()
+
+    @property
+    def limit(self) -> int:
+        return self.state().limit
 
     def exhausted(self) -> bool:
         if not self._exhausted:
@@ -113,17 +99,7 @@ class RequestBudget:
                 raise RequestBudgetExhausted(state.limit)
             self._write(BudgetState(state.limit, state.used + 1, state.refused))
 
-
-class BudgetTransport(httpx.BaseTransport):
-    """Counts every request against the budget before handing it on; refuses to send past it."""
-
-    def __init__(self, transport: httpx.BaseTransport, budget: RequestBudget) -> None:
-        self._transport = transport
-        self._budget = budget
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self._budget.take()
-        return self._transport.handle_request(request)
-
-    def close(self) -> None:
-        self._transport.close()
+    def remove(self) -> None:
+        """Delete the counter once the run is over (its figure lives in the ledger)."""
+        self.path.unlink(missing_ok=True)
+        Path(f"{self.path}.lock").unlink(missing_ok=True)

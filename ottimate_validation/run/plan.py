@@ -39,8 +39,8 @@ from ottimate_validation.report.operations import (
     IMPLIED_OPERATIONS,
     OPERATIONS,
 )
-from ottimate_validation.report.plan import DEFAULT_PLAN_NAME, ValidationPlan
 
+DEFAULT_PLAN_NAME = "Default (every documented operation the suites exercise)"
 PLAN_ENV = "OTTIMATE_PLAN"
 PLAN_FILE = "validation.toml"
 PYPROJECT = "pyproject.toml"
@@ -171,8 +171,12 @@ class LoadedPlan:
         """The plan as the report names it: its name, and the file it came from."""
         return f"{self.name} ({self.source})" if self.source else self.name
 
-    def report_plan(self) -> ValidationPlan:
-        return ValidationPlan(name=self.name, operations=self.operations, source=self.source)
+    def ordered(self, exercised: Iterable[str]) -> list[str]:
+        """The planned operations (without a plan file: those the run exercised), in the order of the
+        documented catalogue, others last."""
+        wanted = set(self.operations) if self.operations is not None else set(exercised)
+        order = {op.key: index for index, op in enumerate(OPERATIONS)}
+        return sorted(wanted, key=lambda key: (order.get(key, len(order)), key))
 
 
 DEFAULT = LoadedPlan()

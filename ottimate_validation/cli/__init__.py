@@ -1,0 +1,75 @@
+"""The command line: ``ottimate-validate`` and its subcommands. Nothing imports these modules.
+
+validate.py  ottimate-validate [options] [-- PYTEST ARGS]: run the suites, end the run
+merge.py     ottimate-validate merge RUN_DIR ...: the shards of one run as one report
+cleanup.py   ottimate-validate cleanup [--run-id ID]: what runs left on the target
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+import ottimate_validation
+from ottimate_validation.report.allure import AllureNotInstalledError, find_allure
+from ottimate_validation.run.finish import EXIT_USAGE
+
+PROG = "ottimate-validate"
+ROOT_ENV = "OTTIMATE_VALIDATION_ROOT"
+
+
+class UsageError(Exception):
+    """A mistake in the command line or the set-up; the message is one sentence for the user."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse's own behaviour (usage + message, exit 2), with a hint where to look next.
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def warner(prog: str = PROG) -> Callable[[str], None]:
+    def warn(message: str) -> None:
+        print(f"{prog}: {message}", file=sys.stderr, flush=True)
+
+    return warn
+
+
+warn = warner()
+
+
+def project_root(explicit: Path | None = None) -> Path:
+    if explicit is not None:
+        root = explicit
+    elif os.environ.get(ROOT_ENV):
+        root = Path(os.environ[ROOT_ENV])
+    else:
+        root = Path(ottimate_validation.__file__).resolve().parents[1]
+    root = root.resolve()
+    if not (root / "suites").is_dir():
+        raise UsageError(
+            f"{root} has no suites/ folder; run {PROG} from a checkout of the project "
+            f"(pip install -e .) or point {ROOT_ENV} at one."
+        )
+    return root
+
+
+def allure_for(root: Path) -> Path:
+    """The project's Allure binary, else the one installed beside this package (same checkout
+    unless the project root was overridden)."""
+    try:
+        return find_allure(root)
+    except AllureNotInstalledError as missing:
+        try:
+            return find_allure()
+        except AllureNotInstalledError:
+            raise missing from None  # names the project root, where `npm ci` belongs

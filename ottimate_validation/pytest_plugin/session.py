@@ -1,0 +1,230 @@
+"""The plugin's one ``pytest_configure``: the ``RunState`` of this process, built in one place.
+
+``pytest_configure`` (first of the plugin's hooks) decides everything before collection, in order:
+the run (``--run-dir``'s ``run.json``, else a temporary run folder), the plan, the target (a URL is
+checked, and in the controlling process probed, before any test; a refusal is one sentence and exit
+code 2), the ledger this process writes, the request budget, the Hypothesis profile. xdist workers are
+handed the controller's run folder and the control plane it found, so a run probes its target once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, NoReturn
+
+import allure
+import pytest
+
+from ottimate_validation.pytest_plugin import budget as budget_hooks
+from ottimate_validation.pytest_plugin import evidence
+from ottimate_validation.pytest_plugin.options import (
+    informational,
+    load_hypothesis_profile,
+    run_dir_option,
+    target_url_option,
+    validating,
+)
+from ottimate_validation.pytest_plugin.state import RunState, state_key, state_of
+from ottimate_validation.run import Run, RunFileError, new_run_id
+from ottimate_validation.run.budget import BUDGET_ENV, COUNTER_FILE, RequestBudget, parse_budget
+from ottimate_validation.run.http import plain_client
+from ottimate_validation.run.ledger import Exchange, Ledger, Source
+from ottimate_validation.run.plan import LoadedPlan, PlanError, resolve_plan
+from ottimate_validation.run.target import RunRefused, Target, allowed_production, probe, production_banner, resolve
+
+_RUN_DIR_INPUT = "ottimate_run_dir"
+_CONTROL_INPUT = "ottimate_control_url"
+
+
+def _stop(sentence: str) -> NoReturn:
+    pytest.exit(sentence, returncode=2)
+
+
+def _load_or_make_run(config: pytest.Config, workerinput: dict[str, Any] | None) -> tuple[Run, Path | None]:
+    """The run this process belongs to, and a temporary folder it must remove (controller only)."""
+    folder = run_dir_option(config)
+    if folder is None and workerinput is not None:
+        folder = Path(workerinput[_RUN_DIR_INPUT])
+    temporary: Path | None = None
+    if folder is None:
+        temporary = folder = Path(tempfile.mkdtemp(prefix="ottimate-run-"))
+    if (folder / "run.json").exists():
+        try:
+            run = Run.load(folder)
+        except RunFileError as exc:
+            _stop(str(exc))
+    else:
+        run = Run(id=new_run_id(), folder=folder)
+        if workerinput is None:
+            run.save()
+    given = config.getoption("run_id", None)
+    if given:
+        run = run.but(id=str(given))
+    return run, temporary
+
+
+def _plan(config: pytest.Config, run: Run) -> LoadedPlan:
+    try:
+        return resolve_plan(config.getoption("plan", None) or run.plan, config.rootpath)
+    except PlanError as exc:
+        _stop(str(exc))
+
+
+def _budget_limit(config: pytest.Config, run: Run) -> int | None:
+    import os
+
+    option = config.getoption("request_budget", None)
+    raw, source = (str(option), "--request-budget") if option is not None else (os.environ.get(BUDGET_ENV), BUDGET_ENV)
+    if raw is None or not raw.strip():
+        return run.budget
+    try:
+        return parse_budget(raw, source)
+    except ValueError as exc:
+        _stop(str(exc))
+
+
+def _remote_target(
+    config: pytest.Config, run: Run, workerinput: dict[str, Any] | None, ledger: Ledger
+) -> Target | None:
+    url = target_url_option(config)
+    if not url:
+        return None
+    allow = allowed_production(bool(config.getoption("allow_production", False)))
+    try:
+        target = resolve(api_url=url, allow_production=allow)
+    except RunRefused as exc:
+        _stop(str(exc))
+    assert target is not None
+    ledger.secrets.add(target.credentials.api_key, target.credentials.client_secret)
+    if target.scoped_credentials is not None:
+        ledger.secrets.add(target.scoped_credentials.api_key, target.scoped_credentials.client_secret)
+    if workerinput is not None:
+        return target.with_control(workerinput.get(_CONTROL_INPUT))
+    facts = run.target or {}
+    if facts.get("api_url") == target.api_url and "control_url" in facts:
+        return target.with_control(facts.get("control_url"))  # the command line probed it already
+    with plain_client(target.api_url, ledger, source=Source.PREFLIGHT, timeout=10.0) as http:
+        try:
+            return probe(target, http)
+        except RunRefused as exc:
+            _stop(str(exc))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "api_area(name): the API area a test covers, shown as the Allure feature")
+    config.addinivalue_line("markers", "docs_page(url): the documentation page a test evidences (report link)")
+    if informational(config):
+        return
+    if not validating(config):
+        # A partner's own test suite: the fixtures work, nothing is resolved, probed or written.
+        config.stash[state_key] = RunState(
+            run=Run(id=new_run_id(), folder=Path(tempfile.gettempdir())),
+            ledger=Ledger(process="partner", keep=False),
+            plan=LoadedPlan(),
+            remote=None,
+            read_only=False,
+            budget=None,
+            worker=None,
+            active=False,
+        )
+        return
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    worker = str(workerinput["workerid"]) if workerinput is not None else None
+    run, temporary = _load_or_make_run(config, workerinput)
+    plan = _plan(config, run)
+    ledger = Ledger(run.ledger_dir, process=worker or "controller")
+    remote = _remote_target(config, run, workerinput, ledger)
+    read_only = run.read_only or allowed_production(bool(config.getoption("allow_production", False)))
+    read_only = read_only or bool(remote is not None and remote.production)
+    limit = _budget_limit(config, run)
+    budget: RequestBudget | None = None
+    counter = run.folder / COUNTER_FILE
+    if limit is not None and not config.option.collectonly:
+        if workerinput is not None or counter.exists():
+            budget = RequestBudget(counter)
+        else:
+            spent = sum(1 for r in ledger_records_so_far(ledger) if isinstance(r, Exchange) and r.is_api)
+            budget = RequestBudget.create(counter, limit, used=spent)
+    config.stash[state_key] = RunState(
+        run=run.but(budget=limit, read_only=read_only),
+        ledger=ledger,
+        plan=plan,
+        remote=remote,
+        read_only=read_only,
+        budget=budget,
+        worker=worker,
+        temporary=temporary,
+    )
+    state = config.stash[state_key]
+    evidence.configure(config, state)
+    budget_hooks.configure(config, state)
+    load_hypothesis_profile(config, remote=remote is not None)
+
+
+def ledger_records_so_far(ledger: Ledger) -> list[Any]:
+    """What this process has recorded (its preflight probes), read back from its file."""
+    from ottimate_validation.run.ledger import iter_records
+
+    path = ledger.path
+    return list(iter_records([path])) if path is not None else ledger.records()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, controller side: each worker gets the run folder and the control plane found."""
+    state = node.config.stash.get(state_key, None)
+    if state is None:
+        return
+    node.workerinput[_RUN_DIR_INPUT] = str(state.run.folder)
+    node.workerinput[_CONTROL_INPUT] = state.remote.control_url if state.remote is not None else None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(state_key, None)
+    if state is None:
+        return
+    state.ledger.close()
+    if state.temporary is not None:
+        shutil.rmtree(state.temporary, ignore_errors=True)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash.get(state_key, None)
+    if state is None or not state.active:
+        return []
+    lines = production_banner(state.remote, read_only=state.read_only)
+    if state.plan.restricts:
+        lines.append(f"validation plan: {state.plan.label}, {len(state.plan.planned)} operations")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    state = config.stash.get(state_key, None)
+    if state is None or not state.active:
+        return
+    lines = production_banner(state.remote, read_only=state.read_only)
+    if lines:
+        terminalreporter.section("read-only run", sep="!", red=True, bold=True)
+        for line in lines[1:-1]:
+            terminalreporter.write_line(line, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def run_id(pytestconfig: pytest.Config) -> str:
+    """The label every entity created by this run (and this worker) carries."""
+    return state_of(pytestconfig).entity_run_id
+
+
+@pytest.fixture(autouse=True)
+def read_only_tag(request: pytest.FixtureRequest) -> None:
+    """Mark every test of a read-only run in the report, so no reader mistakes it for a full validation."""
+    state = request.config.stash.get(state_key, None)
+    if state is not None and state.read_only:
+        dynamic: Any = allure.dynamic  # allure-python's helpers are untyped
+        dynamic.tag(
+            "PRODUCTION - READ-ONLY" if state.remote is not None and state.remote.production else "READ-ONLY RUN"
+        )

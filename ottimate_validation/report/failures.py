@@ -1,0 +1,81 @@
+"""Why a check did not pass, as types: what the suites raise and the evidence reads.
+
+allure-python's rule: an ``AssertionError`` is a *failed* check, any other exception is *broken*. So a
+disagreement with the documented contract is an assertion, and an answer that only says the target
+cannot serve right now is not::
+
+    AssertionError
+    └── ContractViolation     the API answered against the contract; names the operation it judged
+    Exception
+    ├── RateLimited           a 429 outlived the client's retries (rate limit, daily quota): no verdict
+    └── SandboxUnavailable    502/503/504 after retries: the target is down or overloaded, no verdict
+
+``category_of`` files an outcome under the report's categories (``report.categories``) by the type of
+what was raised, never by parsing its message.
+"""
+
+from __future__ import annotations
+
+from ottimate_validation.report.categories import (
+    CONTRACT_VIOLATION,
+    HARNESS_ERROR,
+    RATE_LIMITED,
+    SANDBOX_UNREACHABLE,
+)
+
+
+class ContractViolation(AssertionError):
+    """The API answered against the documented contract. ``operation`` is the documented operation
+    whose answer was judged (``POST /vendors``), when the check knows it."""
+
+    def __init__(self, message: str, *, operation: str | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+
+
+class RateLimited(Exception):
+    """The target kept answering 429 (rate limit or daily quota): this proves nothing either way."""
+
+
+class SandboxUnavailable(Exception):
+    """The target answered 502, 503 or 504: it is down or overloaded, so this proves nothing."""
+
+
+_OUTAGES = frozenset({"TargetUnreachable", "SandboxUnavailable", "ConnectionError", "TimeoutError"})
+_HTTPX_OUTAGES = ("Connect", "Read", "Write", "Pool", "Network", "RemoteProtocol", "Timeout", "Transport", "Proxy")
+
+
+def _is_outage(exc: BaseException) -> bool:
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _OUTAGES:
+            return True
+        if cls.__module__.startswith("httpx") and cls.__name__.startswith(_HTTPX_OUTAGES):
+            return True
+    return False
+
+
+def category_of(status: str, exc: BaseException | None) -> str | None:
+    """The category of a test's outcome: None when it passed or was skipped."""
+    if status in ("passed", "skipped"):
+        return None
+    seen: set[int] = set()
+    current = exc
+    while current is not None and id(current) not in seen:  # an outage wrapped by a harness error is one
+        seen.add(id(current))
+        if _is_outage(current):
+            return SANDBOX_UNREACHABLE
+        if any(cls.__name__ == "RateLimited" for cls in type(current).__mro__):
+            return RATE_LIMITED
+        current = current.__cause__ or current.__context__
+    if status == "failed":
+        return CONTRACT_VIOLATION
+    return HARNESS_ERROR
+
+
+def status_of(exc: BaseException | None) -> str:
+    """allure-python's status for what a test raised: failed for an assertion, else broken."""
+    if exc is None:
+        return "passed"
+    if isinstance(exc, AssertionError) or type(exc).__name__ == "Failed":  # pytest.fail
+        return "failed"
+    return "broken"

@@ -1,0 +1,136 @@
+"""The end of a run, once: summary, report, ``latest``, pruning, console, exit code.
+
+Used by a validation run (``cli.validate``), by merge (``cli.merge``) and by the integration mode:
+whatever made the run folder, its end reads the same ledger and says the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ottimate_validation.report.allure import DEFAULT_TITLE, ReportError, generate_report
+from ottimate_validation.report.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
+from ottimate_validation.report.summary import ReadinessSummary, write_summary
+from ottimate_validation.report.verdicts import Verdict, format_verdicts
+from ottimate_validation.run import Run
+from ottimate_validation.run.folder import HISTORY_FILE, KEEP_RUNS, point_latest, prune
+from ottimate_validation.run.judge import build_summary
+from ottimate_validation.run.ledger import read_ledger
+from ottimate_validation.run.plan import LoadedPlan
+
+JUNIT_FILE = "junit.xml"
+# Shown in the report's header; the full list is in its environment section.
+HEADER_FACTS = (TARGET, API_VERSION, RUN_MODE, PLAN, RUN_ID, GIT_REVISION, "Shard", "Merged from")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How the work of a run ended, as its producer saw it."""
+
+    run_error: str | None = None  # the run did not complete: nothing is Ready
+    interrupted: bool = False
+    duration_seconds: float | None = None
+    notes: Sequence[str] = ()
+    banner: Sequence[str] = ()  # said again beside the verdicts (a read-only run)
+    after: Sequence[str] = ()  # lines said after the verdicts (pytest's exit code, …)
+    failed: bool = False  # the producer failed on its own account (a missing shard, pytest's exit code)
+
+
+@dataclass(frozen=True)
+class Finished:
+    summary: ReadinessSummary
+    report: Path | None
+    exit_code: int
+
+
+def finish(
+    run: Run,
+    plan: LoadedPlan,
+    ending: Ending,
+    *,
+    root: Path,
+    allure: Path | None,
+    say: Callable[[str], None],
+    warn: Callable[[str], None],
+    keep_runs: int = KEEP_RUNS,
+    title: str = DEFAULT_TITLE,
+) -> Finished:
+    reports_dir = run.folder.parent
+    summary = build_summary(
+        run,
+        read_ledger(run.folder),
+        plan,
+        title=title,
+        root=root,
+        notes=ending.notes,
+        run_error=ending.run_error,
+        duration_seconds=ending.duration_seconds,
+    )
+    summary_ok = True
+    try:
+        write_summary(summary, run.folder)
+    except OSError as exc:
+        summary_ok = False
+        warn(f"the summary was not written into {run.folder}: {exc.strerror or exc}")
+    report: Path | None = None
+    report_ok = True
+    if allure is not None:
+        try:
+            report = generate_report(
+                run.results_dir,
+                run.folder,
+                title=title,
+                allure=allure,
+                history_path=reports_dir / HISTORY_FILE,
+                variables={k: v for k, v in summary.environment.items() if k in HEADER_FACTS},
+                summary_html=summary.to_html(),
+            )
+        except ReportError as exc:
+            report_ok = False
+            warn(f"the report was not built: {exc}")
+    run.but(
+        finished={
+            "headline": summary.headline,
+            "ready": summary.ready,
+            "run_error": ending.run_error,
+            "interrupted": ending.interrupted,
+            "duration_seconds": ending.duration_seconds,
+        }
+    ).save()
+    warning = point_latest(reports_dir, run.folder)
+    if warning:
+        warn(warning)
+    prune(reports_dir, keep_runs, spare=run.folder)
+
+    say("")
+    if report is not None:
+        say(f"Report: {report}")
+    elif allure is None:
+        say(f"Report: skipped (--no-report); results in {run.results_dir}")
+    if summary_ok:
+        junit = f", {JUNIT_FILE}" if (run.folder / JUNIT_FILE).exists() else ""
+        say(f"Summary: {run.folder / 'summary.md'} (and summary.json{junit})")
+    say("")
+    for line in ending.banner:
+        say(line)
+    say(summary.headline)
+    for line in format_verdicts(summary.verdicts):
+        say(line)
+    say("")
+    for line in summary.console_lines():
+        say(line)
+    for line in ending.after:
+        say(line)
+
+    if ending.interrupted:
+        return Finished(summary, report, EXIT_INTERRUPTED)
+    not_ready = any(v.verdict is Verdict.NOT_READY for v in summary.verdicts)
+    failed = ending.failed or not_ready or not report_ok or not summary_ok
+    return Finished(summary, report, EXIT_FAILED if failed else EXIT_OK)
