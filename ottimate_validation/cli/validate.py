@@ -38,18 +38,9 @@ from ottimate_validation.run.finish import (
     finish,
 )
 from ottimate_validation.run.folder import KEEP_RUNS, FolderError, new_run_folder
-from ottimate_validation.run.http import plain_client
-from ottimate_validation.run.ledger import Ledger, Source, read_ledger
+from ottimate_validation.run.ledger import Ledger, read_ledger
 from ottimate_validation.run.plan import PLAN_ENV, LoadedPlan, PlanError, resolve_plan
-from ottimate_validation.run.target import (
-    ALLOW_PRODUCTION_FLAG,
-    RunRefused,
-    Target,
-    allowed_production,
-    probe,
-    production_banner,
-    resolve,
-)
+from ottimate_validation.run.target import ALLOW_PRODUCTION_FLAG, RunRefused, preflight, production_banner
 
 # Suite name -> folder under suites/, in the order of Ottimate's validation checklist.
 SUITES: dict[str, str] = {
@@ -254,18 +245,6 @@ def parse(argv: Sequence[str]) -> Request:
     )
 
 
-def _preflight(request: Request, ledger: Ledger) -> tuple[Target | None, bool]:
-    """The target (None: embedded sandboxes), checked and probed before anything is written; and
-    whether the run is read-only. RunRefused with one sentence when it must not run."""
-    allow = allowed_production(request.allow_production)
-    target = resolve(allow_production=allow)
-    if target is None:
-        return None, allow
-    with plain_client(target.api_url, ledger, source=Source.PREFLIGHT, timeout=10.0) as http:
-        target = probe(target, http)
-    return target, allow or target.production
-
-
 def _run_pytest(request: Request, run: Run) -> tuple[int, bool]:
     """Run the suites in a child pytest; return its exit code and whether the user interrupted."""
     command = [
@@ -341,7 +320,8 @@ def _main(argv: Sequence[str]) -> int:
     try:
         request = parse(argv)
         # The target is checked before anything is written: a refused run leaves no half-made folder.
-        target, read_only = _preflight(request, ledger)
+        checked = preflight(allow_production=request.allow_production, ledger=ledger)
+        target, read_only = checked.target, checked.read_only
         workers = effective_workers(request.workers, remote=target is not None)
         allure = allure_for(request.root) if request.report else None  # fail before a long run, not after
         run_id = new_run_id()

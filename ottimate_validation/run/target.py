@@ -30,6 +30,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ottimate_validation.client import ClientConfig, Credentials, build_token_request
 from ottimate_validation.client.errors import ConfigurationError, OttimateError, ProductionTargetRefused
+from ottimate_validation.run.ledger import Ledger, Source
 
 ENV_PREFIX = "OTTIMATE_"
 API_URL_ENV = f"{ENV_PREFIX}API_URL"
@@ -422,6 +423,45 @@ def _reason(exc: BaseException) -> str:
 def _sentence(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if text.endswith(".") else text + "."
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What the preflight found: the target (None: embedded sandboxes) and whether the run is read-only."""
+
+    target: Target | None
+    read_only: bool
+
+    @property
+    def embedded(self) -> bool:
+        return self.target is None
+
+    @property
+    def api_url(self) -> str | None:
+        return self.target.api_url if self.target is not None else None
+
+
+def preflight(
+    *,
+    allow_production: bool = False,
+    api_url: str | None = None,
+    ledger: Ledger | None = None,
+    network: httpx.BaseTransport | None = None,
+    timeout: float = PROBE_TIMEOUT,
+) -> Preflight:
+    """Every check, in order, before anything is written; RunRefused with one sentence otherwise.
+    The probes are recorded in ``ledger`` (source ``preflight``); ``network`` replaces the network."""
+    allow = allowed_production(allow_production)
+    target = resolve(allow_production=allow, api_url=api_url)
+    if target is None:
+        return Preflight(None, read_only=allow)
+    from ottimate_validation.run.http import plain_client  # http builds on the ledger, which is below this
+
+    with plain_client(
+        target.api_url, ledger or Ledger(), source=Source.PREFLIGHT, timeout=timeout, network=network
+    ) as http:
+        target = probe(target, http)
+    return Preflight(target, read_only=allow or target.production)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from ottimate_validation.client import ConfigurationError, Credentials, ProductionTargetRefused
-from ottimate_validation.settings import check_not_production, load_settings
+from ottimate_validation.run.target import check_not_production, load_settings
 
 
 @pytest.fixture(autouse=True)

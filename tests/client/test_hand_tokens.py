@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fixtures.clients import HandTokens
+from ottimate_validation.pytest_plugin.clients import HandTokens
 
 
 class _TokenEndpoint:

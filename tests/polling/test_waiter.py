@@ -9,8 +9,9 @@ from unittest import mock
 
 import pytest
 
-from fixtures import polling
-from fixtures.polling import BATCH_CADENCE, EXTRACTION_CADENCE, Cadence, Waiter
+from ottimate_validation.pytest_plugin import polling
+from ottimate_validation.pytest_plugin.polling import BATCH_CADENCE, EXTRACTION_CADENCE, Cadence, Waiter
+from ottimate_validation.run.ledger import Ledger, Wait
 
 
 class FakeControl:
@@ -62,7 +63,7 @@ def test_extraction_is_polled_steadily_for_its_first_minute_then_less_and_less_o
     assert list(itertools.islice(BATCH_CADENCE.gaps(), 5)) == [2.0, 3.0, 4.5, 6.75, 10.0]
 
 
-def test_the_wait_step_says_what_and_how_and_its_kind_can_be_read_back() -> None:
+def test_the_wait_step_says_what_and_how_and_the_ledger_records_the_wait() -> None:
     titles: list[str] = []
 
     @contextlib.contextmanager
@@ -70,13 +71,16 @@ def test_the_wait_step_says_what_and_how_and_its_kind_can_be_read_back() -> None
         titles.append(title)
         yield
 
-    waiter = Waiter(None, sleep=lambda s: None)
+    ledger = Ledger(process="test")
+    ledger.test = "suites/x.py::test_y"
+    answers = iter([None, None, True])
+    waiter = Waiter(None, sleep=lambda s: None, ledger=ledger)
     with mock.patch.object(polling.allure, "step", step):
-        waiter.until(lambda: True, what="batch bat_1 (3 items) has completed", cadence=BATCH_CADENCE)
+        waiter.until(lambda: next(answers), what="batch bat_1 (3 items) has completed", cadence=BATCH_CADENCE)
     assert titles == [
         "Wait until batch bat_1 (3 items) has completed (batch: polled after 2 s, then every 3-10 s, up to 5 min)"
     ]
-    assert polling.wait_kind(titles[0]) == "batch"
-    assert polling.wait_kind(polling.wait_step_title("it is done", EXTRACTION_CADENCE)) == "extraction"
-    assert polling.wait_kind("Wait until the vendor is listed") is None
-    assert polling.wait_kind("Read the batch's results") is None
+    [wait] = ledger.records()
+    assert isinstance(wait, Wait)
+    assert (wait.kind, wait.polls, wait.seconds, wait.done, wait.moved_clock) == ("batch", 3, 9.5, True, False)  # gaps of 2, 3 and 4.5 s
+    assert (wait.what, wait.test) == ("batch bat_1 (3 items) has completed", "suites/x.py::test_y")

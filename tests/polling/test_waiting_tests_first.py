@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fixtures.polling import spread_waiting_tests
+from ottimate_validation.pytest_plugin.polling import spread_waiting_tests
 
 
 @dataclass

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fixtures.target import _probe_control_plane
+from ottimate_validation.run.http import plain_client
+from ottimate_validation.run.ledger import Ledger, Source
+from ottimate_validation.run.target import _probe_control_plane
 from ottimate_validation.sandbox import EmbeddedSandbox
 
 from .conftest import Box, vendor_body
@@ -43,9 +45,10 @@ def test_every_control_path_answers_like_an_unknown_path(bare: EmbeddedSandbox, 
 
 
 def test_the_suites_find_no_control_plane_there(bare: EmbeddedSandbox) -> None:
-    assert _probe_control_plane(bare.api_url) is None
-    with EmbeddedSandbox(seed=7) as full:  # the default keeps it, so the check itself is not vacuous
-        assert _probe_control_plane(full.api_url) == f"{full.url}/_sandbox"
+    with plain_client(bare.api_url, Ledger(), source=Source.PREFLIGHT) as http:
+        assert _probe_control_plane(http, bare.api_url) is None
+        with EmbeddedSandbox(seed=7) as full:  # the default keeps it, so the check itself is not vacuous
+            assert _probe_control_plane(http, full.api_url) == f"{full.url}/_sandbox"
 
 
 def test_the_api_still_works_without_it(bare: EmbeddedSandbox) -> None:
