@@ -148,8 +148,13 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             spent = sum(1 for r in ledger_records_so_far(ledger) if isinstance(r, Exchange) and r.is_api)
             budget = RequestBudget.create(counter, limit, used=spent)
+    run = run.but(budget=limit, read_only=read_only)
+    if remote is not None and run.target != remote.facts():
+        run = run.but(target=remote.facts())
+        if workerinput is None:
+            run.save()  # a pytest run started without the command line: its run.json says what it ran against
     config.stash[state_key] = RunState(
-        run=run.but(budget=limit, read_only=read_only),
+        run=run,
         ledger=ledger,
         plan=plan,
         remote=remote,

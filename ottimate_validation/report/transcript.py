@@ -81,7 +81,10 @@ def format_exchange(
         timing = f" · {ms:.0f} ms" if ms is not None else ""
         lines.append(f"HTTP {response.status_code} {response.reason_phrase}{timing}".rstrip())
         lines += [f"{name}: {value}" for name, value in redact_headers(raw_headers(response.headers)).items()]
-        answer = redact_body(_response_bytes(response), response.headers.get("content-type", ""))
+        raw = _response_bytes(response)
+        if secrets is not None:
+            secrets.learn_from_body(raw)  # a token issued here is scrubbed from this and every later text
+        answer = redact_body(raw, response.headers.get("content-type", ""))
         if answer is not None:
             lines += ["", _body_text(answer, limit)]
     text = "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""Synthetic allure-results folders, shaped like the files allure-pytest and the evidence plugin write."""
+"""Synthetic runs: a run folder with ledger records, shaped like those the plugin writes."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import base64
 import gzip
 import json
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ottimate_validation.report.exchanges import exchange_name
+from ottimate_validation.report.operations import operation_of
+from ottimate_validation.run import Run
+from ottimate_validation.run.ledger import Check, Exchange, Ledger, Records, Source, read_ledger
 
 
 @dataclass(frozen=True)
@@ -26,16 +26,30 @@ class Sent:
 
 
 class Results:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self._clock = 1_800_000_000_000
+    """A run folder being written: ``test(...)`` records one test's exchanges and its Check."""
 
-    def _attachment(self, sent: Sent) -> dict[str, str]:
-        source = f"{uuid.uuid4()}-attachment.txt"
-        (self.folder / source).write_text(f"{sent.method} http://target{sent.path}\n", encoding="utf-8")
-        name = exchange_name(sent.method, sent.path, sent.status, sent.ms)
-        return {"name": name, "source": source, "type": "text/plain"}
+    def __init__(self, folder: Path, *, run: Run | None = None) -> None:
+        self.folder = folder
+        self.run = run or Run(id="r1", folder=folder)
+        self.run.save()
+        self.ledger = Ledger(self.run.ledger_dir, process="gw0")
+        self._clock = 1_800_000_000.0
+
+    def exchange(self, sent: Sent, test: str | None, source: str = Source.SUITE) -> None:
+        self._clock += 0.01
+        self.ledger.record(
+            Exchange(
+                at=self._clock,
+                method=sent.method,
+                path=sent.path,
+                status=sent.status,
+                ms=sent.ms,
+                operation=operation_of(sent.method, sent.path),
+                test=test,
+                source=source,
+                error=None if sent.status is not None else "ConnectError",
+            )
+        )
 
     def test(
         self,
@@ -44,50 +58,37 @@ class Results:
         epic: str | None = "Authentication",
         *,
         sent: Sequence[Sent] = (),
-        operations: Sequence[str] = (),
-        failed_operations: Sequence[str] = (),
-        message: str | None = None,
+        failed_operation: str | None = None,
+        message: str = "",
         title: str | None = None,
+        category: str | None = None,
+        budget_skipped: bool = False,
+        at: float | None = None,
     ) -> str:
-        self._clock += 1000
-        test_uuid = str(uuid.uuid4())
-        labels = [{"name": "suite", "value": "demo"}]
-        if epic:
-            labels.append({"name": "epic", "value": epic})
-        labels += [{"name": "operation", "value": op} for op in operations]
-        labels += [{"name": "failed_operation", "value": op} for op in failed_operations]
-        data: dict[str, Any] = {
-            "uuid": test_uuid,
-            "historyId": f"h-{name}",
-            "name": title or name,
-            "fullName": f"suites.demo#{name}",
-            "status": status,
-            "start": self._clock - 500,
-            "stop": self._clock,
-            "labels": labels,
-            "steps": [
-                {
-                    "name": "Send the requests",
-                    "status": status,
-                    "attachments": [self._attachment(s) for s in sent],
-                    "steps": [],
-                }
-            ],
-        }
-        if message is not None:
-            data["statusDetails"] = {"message": message, "trace": ""}
-        (self.folder / f"{test_uuid}-result.json").write_text(json.dumps(data), encoding="utf-8")
-        return test_uuid
+        nodeid = f"suites/demo.py::{name}"
+        for exchange in sent:
+            self.exchange(exchange, nodeid)
+        self._clock += 1.0
+        if category is None and status in ("failed", "broken"):
+            category = "Contract violation" if status == "failed" else "Harness error"
+        self.ledger.record(
+            Check(
+                at=at if at is not None else self._clock,
+                test=nodeid,
+                title=title or name,
+                status=status,
+                criterion=epic,
+                category=category,
+                message=message,
+                failed_operation=failed_operation,
+                seconds=0.5,
+                budget_skipped=budget_skipped,
+            )
+        )
+        return nodeid
 
-    def shared_fixture(self, children: Sequence[str], sent: Sequence[Sent]) -> None:
-        """A session fixture's container: its exchanges happened once, whoever its children are."""
-        data = {
-            "uuid": str(uuid.uuid4()),
-            "children": list(children),
-            "befores": [{"name": "org", "status": "passed", "attachments": [self._attachment(s) for s in sent]}],
-            "afters": [],
-        }
-        (self.folder / f"{data['uuid']}-container.json").write_text(json.dumps(data), encoding="utf-8")
+    def records(self) -> Records:
+        return read_ledger(self.folder)
 
 
 # --- reading a built report -------------------------------------------------------------------

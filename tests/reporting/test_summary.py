@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from ottimate_validation.client import Credentials
 from ottimate_validation.report.environment import (
     CI,
     TARGET,
+    TargetFacts,
     ci_build,
-    describe_target,
     executor_json,
     git_revision,
     read_environment,
     run_facts,
     write_environment,
 )
-from ottimate_validation.report.exchanges import exchange_name, load_exchanges, parse_exchange_name
-from ottimate_validation.report.plan import ValidationPlan
 from ottimate_validation.report.summary import (
     EVIDENCED,
     EXERCISED_ONLY,
@@ -28,62 +27,39 @@ from ottimate_validation.report.summary import (
     NOT_EXERCISED,
     NOT_MEASURED,
     NOT_PLANNED,
-    build_summary,
     percentile,
-    read_leftovers,
     write_summary,
 )
 from ottimate_validation.report.verdicts import Verdict
+from ottimate_validation.run import Run
+from ottimate_validation.run.judge import build_summary
+from ottimate_validation.run.ledger import Leftovers, read_ledger
+from ottimate_validation.run.plan import LoadedPlan
+from ottimate_validation.run.target import Target, describe_kind
 from tests.reporting.factory import Results, Sent
 
 TITLE = "Ottimate integration validation"
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 
 
-def summary_of(folder: Path, **kwargs):
-    return build_summary(folder, title=TITLE, now=NOW, **kwargs)
+def summary_of(folder: Path, plan: LoadedPlan | None = None, **kwargs):
+    run = Run.load(folder)
+    return build_summary(run, read_ledger(folder), plan or LoadedPlan(), title=TITLE, now=NOW, root=folder, **kwargs)
 
 
 # --- exchanges ------------------------------------------------------------------------------
 
 
-def test_an_exchange_name_reads_back_as_method_path_status_and_time() -> None:
-    name = exchange_name("POST", "/v1/vendors", 201, 12.4)
-
-    assert name == "POST /v1/vendors → 201 Created (12 ms)"
-    parsed = parse_exchange_name(name)
-    assert parsed is not None
-    assert (parsed.method, parsed.path, parsed.status, parsed.elapsed_ms) == ("POST", "/v1/vendors", 201, 12.0)
-    assert parsed.operation == "POST /vendors"
-
-
-def test_an_exchange_without_an_answer_or_with_an_odd_status_still_reads_back() -> None:
-    lost = parse_exchange_name(exchange_name("GET", "/v1/accounts", None, None))
-    odd = parse_exchange_name(exchange_name("GET", "/v1/accounts", 599, 3))
-
-    assert lost is not None and lost.status is None and lost.elapsed_ms is None
-    assert odd is not None and odd.status == 599
-
-
-def test_other_attachments_are_not_taken_for_exchanges() -> None:
-    assert parse_exchange_name("Reproduce the last request (curl)") is None
-    assert parse_exchange_name("stdout") is None
-
-
-def test_a_shared_fixture_exchange_counts_once_however_many_tests_used_it(tmp_path: Path) -> None:
+def test_every_recorded_attempt_is_one_request_and_control_plane_calls_are_not_requests(tmp_path: Path) -> None:
     results = Results(tmp_path)
-    a = results.test("test_a", sent=[Sent("GET", "/v1/vendors")])
-    b = results.test("test_b", sent=[Sent("GET", "/v1/vendors/1")])
-    results.shared_fixture([a, b], [Sent("POST", "/oauth/token"), Sent("GET", "/v1/accounts")])
+    results.exchange(Sent("POST", "/oauth/token"), None)  # a session fixture's token, before any test
+    results.test("test_a", sent=[Sent("GET", "/v1/vendors", 503), Sent("GET", "/v1/vendors", 200)])
+    results.exchange(Sent("POST", "/_sandbox/clock"), "suites/demo.py::test_a", source="control")
 
-    exchanges = load_exchanges(tmp_path)
+    summary = summary_of(tmp_path)
 
-    assert sorted(x.operation or "" for x in exchanges) == [
-        "GET /accounts",
-        "GET /vendors",
-        "GET /vendors/{id}",
-        "POST /oauth/token",
-    ]
+    assert summary.requests == 3, "both attempts of the retried GET count, the control plane does not"
+    assert {row.operation: row.requests for row in summary.operations} == {"POST /oauth/token": 1, "GET /vendors": 2}
 
 
 # --- verdicts, problems, operations ---------------------------------------------------------
@@ -104,6 +80,7 @@ def test_the_summary_gives_each_criterion_its_verdict_and_says_why_one_is_not_re
         "broken",
         "Data Integrity",
         message="ottimate_validation.client.errors.TargetUnreachable: Cannot reach sandbox-api.ottimate.com.",
+        category="Sandbox unreachable",
     )
 
     summary = summary_of(tmp_path)
@@ -147,10 +124,8 @@ def test_a_run_that_did_not_complete_is_never_ready(tmp_path: Path) -> None:
 
 def test_an_operation_is_evidenced_only_by_a_passing_test(tmp_path: Path) -> None:
     results = Results(tmp_path)
-    results.test("test_list", "passed", operations=["GET /vendors"], sent=[Sent("GET", "/v1/vendors")])
-    results.test(
-        "test_create", "failed", operations=["POST /vendors"], sent=[Sent("POST", "/v1/vendors", 200)], message="x"
-    )
+    results.test("test_list", "passed", sent=[Sent("GET", "/v1/vendors")])
+    results.test("test_create", "failed", sent=[Sent("POST", "/v1/vendors", 200)], message="x")
 
     rows = {row.operation: row for row in summary_of(tmp_path).operations}
 
@@ -161,12 +136,13 @@ def test_an_operation_is_evidenced_only_by_a_passing_test(tmp_path: Path) -> Non
 
 def test_an_operation_whose_answer_failed_a_check_is_failed_even_if_other_tests_pass(tmp_path: Path) -> None:
     results = Results(tmp_path)
-    results.test("test_create", "passed", operations=["POST /oauth/token", "POST /vendors"])
+    calls = [Sent("POST", "/oauth/token"), Sent("POST", "/v1/vendors", 201)]
+    results.test("test_create", "passed", sent=calls)
     results.test(
         "test_round_trip",
         "failed",
-        operations=["POST /oauth/token", "POST /vendors"],
-        failed_operations=["POST /vendors"],
+        sent=calls,
+        failed_operation="POST /vendors",
         message="AssertionError: net_terms is missing",
     )
 
@@ -178,9 +154,9 @@ def test_an_operation_whose_answer_failed_a_check_is_failed_even_if_other_tests_
 
 def test_an_explicit_plan_lists_what_was_not_exercised_and_what_was_beyond_it(tmp_path: Path) -> None:
     results = Results(tmp_path)
-    results.test("test_list", operations=["GET /vendors"], sent=[Sent("GET", "/v1/vendors")])
-    results.test("test_accounts", operations=["GET /accounts"], sent=[Sent("GET", "/v1/accounts")])
-    plan = ValidationPlan(name="Partner plan", operations=("GET /vendors", "GET /invoices"))
+    results.test("test_list", sent=[Sent("GET", "/v1/vendors")])
+    results.test("test_accounts", sent=[Sent("GET", "/v1/accounts")])
+    plan = LoadedPlan(name="Partner plan", operations=("GET /vendors", "GET /invoices"))
 
     summary = summary_of(tmp_path, plan=plan)
 
@@ -194,7 +170,7 @@ def test_requests_429s_and_latency_are_counted_per_operation_from_the_recorded_e
     results = Results(tmp_path)
     sent = [Sent("GET", "/v1/vendors", 200, float(ms)) for ms in range(1, 21)]
     sent += [Sent("GET", "/v1/vendors", 429, 1.0), Sent("GET", "/v1/no-such-route", 404, 1.0)]
-    results.test("test_list", operations=["GET /vendors"], sent=sent)
+    results.test("test_list", sent=sent)
 
     summary = summary_of(tmp_path)
 
@@ -215,25 +191,24 @@ def test_percentiles_use_the_nearest_rank(values: list[float], fraction: float, 
     assert percentile(values, fraction) == expected
 
 
-def test_leftovers_are_not_measured_until_a_cleanup_step_reports_them(tmp_path: Path) -> None:
-    Results(tmp_path / "allure-results").test("test_token")
+def test_leftovers_are_not_measured_until_the_clean_up_records_them(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    results.test("test_token")
 
-    assert read_leftovers(tmp_path) is None
-    assert summary_of(tmp_path / "allure-results").leftovers_text() == NOT_MEASURED
+    assert summary_of(tmp_path).leftovers_text() == NOT_MEASURED
 
-    (tmp_path / "leftovers.json").write_text('{"vendors": 0, "dimensions": 2, "note": "x"}', encoding="utf-8")
-    leftovers = read_leftovers(tmp_path)
-    assert leftovers == {"vendors": 0, "dimensions": 2}
-    assert summary_of(tmp_path / "allure-results", leftovers=leftovers).leftovers_text() == "2 dimensions"
+    results.ledger.record(Leftovers(at=1.0, remaining={"vendors": 0, "dimensions": 2}, created=2))
+    assert summary_of(tmp_path).leftovers == {"vendors": 0, "dimensions": 2}
+    assert summary_of(tmp_path).leftovers_text() == "2 dimensions"
 
 
 # --- renderings ---------------------------------------------------------------------------
 
 
 def test_summary_md_and_summary_json_say_the_same_as_the_console(tmp_path: Path) -> None:
-    results = Results(tmp_path / "allure-results")
-    results.test("test_token", operations=["POST /oauth/token"], sent=[Sent("POST", "/oauth/token")])
-    summary = summary_of(tmp_path / "allure-results")
+    results = Results(tmp_path)
+    results.test("test_token", sent=[Sent("POST", "/oauth/token")])
+    summary = summary_of(tmp_path)
 
     md, js = write_summary(summary, tmp_path)
 
@@ -263,13 +238,23 @@ def test_the_html_block_escapes_whatever_a_test_or_the_target_said(tmp_path: Pat
 
 
 def test_the_target_is_named_by_what_it_is() -> None:
-    assert describe_target(None).kind == "embedded"
-    assert describe_target("https://sandbox-api.ottimate.com/v1").label == "Ottimate sandbox"
-    assert describe_target("http://127.0.0.1:8080/v1", has_control_plane=True).kind == "embedded-external"
-    other = describe_target("https://user:secret@api.partner.example/v1", "https://user:secret@auth.example")
+    credentials = Credentials("k", "c", "s")
+
+    def target(url: str, **kwargs: object) -> Target:
+        return Target(api_url=url, auth_url=url.rsplit("/", 1)[0], credentials=credentials, **kwargs)  # type: ignore[arg-type]
+
+    assert describe_kind("embedded").startswith("Embedded sandbox")
+    assert target("https://sandbox-api.ottimate.com/v1").label == "Ottimate sandbox"
+    assert target("http://127.0.0.1:8080/v1", control_url="http://127.0.0.1:8080/_sandbox").kind == "embedded-external"
+    other = Target(
+        api_url="https://user:secret@api.partner.example/v1",
+        auth_url="https://user:secret@auth.example",
+        credentials=credentials,
+    )
     assert other.label == "Other host (api.partner.example)"
-    assert other.api_url == "https://api.partner.example/v1"
-    assert other.auth_url == "https://auth.example"
+    assert other.facts()["api_url"] == "https://api.partner.example/v1"
+    assert other.facts()["auth_url"] == "https://auth.example"
+    assert "secret" not in repr(other.facts())
 
 
 def test_a_github_actions_build_is_named_with_its_link() -> None:
@@ -296,7 +281,7 @@ def test_a_github_actions_build_is_named_with_its_link() -> None:
 
 def test_the_run_facts_round_trip_through_environment_xml(tmp_path: Path) -> None:
     facts = run_facts(
-        target=describe_target(None),
+        target=TargetFacts(label=describe_kind("embedded")),
         run_id="ab12cd",
         plan_name="Default",
         root=tmp_path,
