@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ottimate_validation.run.ledger import Records, read_ledger
 from ottimate_validation.sandbox import EmbeddedSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ class SuiteRun:
     skipped: dict[str, str] = field(default_factory=dict)  # test -> skip message
     passed_by_suite: dict[str, int] = field(default_factory=dict)
     stdout: str = ""  # the whole console output (``output`` keeps only its end, for messages)
+    records: Records = field(default_factory=Records)  # the run's ledger
 
 
 class _RequestCounter:
@@ -82,17 +84,21 @@ def run_suites(
     with sandbox as sb:
         sb.state.faults.set(faults)
         junit = tmp_path / f"{'-'.join(suites)}.xml"
+        run_dir = tmp_path / f"run-{'-'.join(suites)}"
         proc = subprocess.run(
             [
                 sys.executable, "-m", "pytest", *(f"suites/{suite}" for suite in suites),
                 "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:anyio",
                 "-p", "no:faker", "-q", "--no-header", f"--junitxml={junit}", "-o", "addopts=--strict-markers",
+                f"--run-dir={run_dir}",
                 *extra_args,
             ],
             cwd=ROOT, env=target_env(sb, hypothesis_profile), capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
     output = proc.stdout[-3000:] + proc.stderr[-2000:]
-    run = SuiteRun(proc.returncode, [], 0, output, requests=received.count, stdout=proc.stdout)
+    run = SuiteRun(
+        proc.returncode, [], 0, output, requests=received.count, stdout=proc.stdout, records=read_ledger(run_dir)
+    )
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
             name = f"{case.get('classname')}::{case.get('name')}"

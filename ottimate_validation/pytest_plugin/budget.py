@@ -13,15 +13,17 @@ from ottimate_validation.run.budget import RequestBudgetExhausted
 from ottimate_validation.run.ledger import BudgetSkip
 
 
+budget_skipped_key = pytest.StashKey[bool]()
+
+
 def _skip(item: pytest.Item, limit: int) -> None:
-    state = state_of(item.config)
-    if state.current is not None and not state.current.budget_skipped:
-        state.current.budget_skipped = True
-        state.ledger.record(BudgetSkip(at=time.time(), test=item.nodeid, limit=limit))
+    if not item.stash.get(budget_skipped_key, False):
+        item.stash[budget_skipped_key] = True
+        state_of(item.config).ledger.record(BudgetSkip(at=time.time(), test=item.nodeid, limit=limit))
     pytest.skip(f"request budget of {limit} exhausted")
 
 
-@pytest.hookimpl(trylast=True)  # after evidence has opened the test's traffic record
+@pytest.hookimpl(tryfirst=True)  # like a skip marker: before any fixture, whose requests would be refused too
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # Once the budget is spent no later test starts: its fixtures would want requests too.
     budget = state_of(item.config).budget

@@ -36,6 +36,7 @@ import allure_commons
 import httpx
 import pytest
 
+from ottimate_validation.pytest_plugin.budget import budget_skipped_key
 from ottimate_validation.pytest_plugin.state import RunState, TestTraffic, state_key, state_of
 from ottimate_validation.report import categories as report_categories
 from ottimate_validation.report import environment as report_environment
@@ -363,7 +364,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 "category": category_of(status, exc) if report.failed else None,
                 "message": message,
                 "failed_operation": _failed_operation(exc, current) if status == "failed" and current else None,
-                "budget_skipped": bool(current and current.budget_skipped),
+                "budget_skipped": item.stash.get(budget_skipped_key, False),
                 "criterion": criterion_of(item.path, item.config.rootpath),
                 "area": area_of(item),
                 "title": title_of(item),

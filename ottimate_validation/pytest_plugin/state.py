@@ -26,7 +26,6 @@ class TestTraffic:
     call_operations: set[str] = field(default_factory=set)
     last: Any = None  # (httpx.Request, httpx.Response | None) of the last exchange, for the reproducer
     count: int = 0
-    budget_skipped: bool = False
 
 
 @dataclass

@@ -8,24 +8,19 @@ must be reported; a criterion whose tests were skipped for the budget is not Rea
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 from pathlib import Path
 
 import httpx
 import pytest
 
-from ottimate_validation import cli
-from ottimate_validation.budget import (
-    BUDGET_ENV,
-    BudgetTransport,
-    RequestBudget,
-    RequestBudgetExhausted,
-    is_budget_skip,
-    parse_budget,
-)
-from ottimate_validation.report.summary import build_summary
-from ottimate_validation.report.verdicts import BUDGET_PROBLEM, TestOutcome, Verdict, verdicts_from
+from ottimate_validation.cli import validate as cli
+from ottimate_validation.report.verdicts import BUDGET_PROBLEM, Verdict
+from ottimate_validation.run import Run
+from ottimate_validation.run.budget import BUDGET_ENV, RequestBudget, RequestBudgetExhausted, parse_budget
+from ottimate_validation.run.judge import build_summary, verdicts_from
+from ottimate_validation.run.ledger import BudgetSkip, Check, Ledger, LedgerTransport, Records, Source
+from ottimate_validation.run.plan import LoadedPlan
 
 from ..suite_runs import run_suites
 
@@ -58,13 +53,16 @@ def test_a_request_past_the_budget_is_never_sent(tmp_path: Path) -> None:
         return httpx.Response(200)
 
     budget = RequestBudget.create(tmp_path / "budget.json", limit=2)
-    with httpx.Client(transport=BudgetTransport(httpx.MockTransport(answer), budget)) as http:
+    ledger = Ledger()
+    transport = LedgerTransport(httpx.MockTransport(answer), ledger, source=Source.SUITE, budget=budget)
+    with httpx.Client(transport=transport) as http:
         http.get("http://api.test/a")
         http.get("http://api.test/b")
         with pytest.raises(RequestBudgetExhausted, match="request budget of 2 exhausted"):
             http.get("http://api.test/c")
     assert sent == ["/a", "/b"]
     assert budget.exhausted()
+    assert [r.path for r in ledger.records()] == ["/a", "/b"], "what was refused was never sent, nor recorded"
 
 
 @pytest.mark.parametrize("text", ["0", "-5", "ten", "", "1.5"])
@@ -73,14 +71,14 @@ def test_a_budget_that_is_not_a_positive_whole_number_is_refused_in_one_sentence
         parse_budget(text, "OTTIMATE_REQUEST_BUDGET")
 
 
-def outcome(name: str, status: str, message: str = "") -> TestOutcome:
-    return TestOutcome(key=name, name=name, status=status, criteria=("Authentication",), stop=0, message=message)
+def outcome(name: str, status: str, *, budget_skipped: bool = False) -> Check:
+    criterion = "Authentication"
+    return Check(at=0.0, test=name, title=name, status=status, criterion=criterion, budget_skipped=budget_skipped)
 
 
 def test_a_criterion_with_tests_skipped_for_the_budget_is_not_ready() -> None:
-    budget_skip = outcome("b", "skipped", "Skipped: request budget of 20 exhausted")
-    by_design = outcome("c", "skipped", "Skipped: set OTTIMATE_SCOPED_CLIENT_ID to check access scoping")
-    assert budget_skip.budget_skipped and not by_design.budget_skipped
+    budget_skip = outcome("b", "skipped", budget_skipped=True)
+    by_design = outcome("c", "skipped")
     [ready] = verdicts_from([outcome("a", "passed"), by_design], criteria=("Authentication",))
     assert ready.verdict is Verdict.READY
     [spent] = verdicts_from([outcome("a", "passed"), budget_skip], criteria=("Authentication",))
@@ -96,32 +94,26 @@ def test_a_small_budget_stops_the_run_before_it_is_exceeded_and_lists_what_it_sk
     assert run.returncode == 0 and not run.failed, run.output  # it ends cleanly: nothing failed or broke
     # Counted at the sandbox: every API and auth request, the preflight's probes and refused ones included.
     assert 0 < run.requests <= budget, f"the sandbox received {run.requests} requests on a budget of {budget}"
-    skipped = {name: message for name, message in run.skipped.items() if is_budget_skip(message)}
+    assert run.records.requests == run.requests, "the ledger counts what the sandbox counted at its door"
+    skipped = {skip.test for skip in run.records.budget_skips}
     assert skipped and run.passed, f"the budget stopped nothing, or everything: {run.output}"
-    assert all(message.endswith(f"request budget of {budget} exhausted") for message in skipped.values())
-    # The console names the requests used and every test skipped for the budget.
+    assert {c.test for c in run.records.checks if c.budget_skipped} == skipped
+    assert all(run.skipped[_junit_name(test)].endswith(f"request budget of {budget} exhausted") for test in skipped)
     assert f"Requests used: {budget} of the budget of {budget}." in run.stdout
-    assert f"{len(skipped)} test(s) skipped because the budget ran out" in run.stdout
-    for name in skipped:
-        module, test = name.split("::")
-        assert f"{module.replace('.', '/')}.py::{test}" in run.stdout
+
+
+def _junit_name(nodeid: str) -> str:
+    path, _, test = nodeid.partition("::")
+    return f"{path.removesuffix('.py').replace('/', '.')}::{test}"
 
 
 def test_the_summary_names_the_budget_and_the_tests_it_skipped(tmp_path: Path) -> None:
-    results = tmp_path / "allure-results"
-    results.mkdir()
-    for i, (status, message) in enumerate([("passed", ""), ("skipped", "Skipped: request budget of 9 exhausted")]):
-        data = {
-            "name": f"Test {i}",
-            "fullName": f"suites.auth.t#t{i}",
-            "historyId": f"h{i}",
-            "status": status,
-            "statusDetails": {"message": message},
-            "labels": [{"name": "epic", "value": "Authentication"}],
-        }
-        (results / f"{i}-result.json").write_text(json.dumps(data), encoding="utf-8")
+    run = Run(id="r", folder=tmp_path, budget=9)
+    checks = [outcome("Test 0", "passed"), outcome("Test 1", "skipped", budget_skipped=True)]
+    records = Records.of([*checks, BudgetSkip(at=0.0, test="Test 1", limit=9)])
 
-    summary = build_summary(results, title="T", budget={"limit": 9, "used": 9})
+    summary = build_summary(run, records, LoadedPlan(), title="T", root=tmp_path)
+    summary = summary.__class__(**{**summary.__dict__, "budget": {"limit": 9, "used": 9}})
 
     assert summary.budget_skipped == ("Test 1",)
     assert "Request budget .... 9 of 9 requests used; it ran out and 1 test(s) were skipped" in summary.console_lines()

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation import cli
+from ottimate_validation import cli as cli_package
+from ottimate_validation.cli import validate as cli
+from ottimate_validation.run import finish
 from ottimate_validation.report.allure import AllureNotInstalledError, ReportError, find_allure, repo_root
 
 PASSING_AUTH_TEST = """
@@ -48,9 +50,9 @@ from pathlib import Path
 import allure
 
 
-def test_the_run_id_reaches_the_suites():
+def test_the_run_id_reaches_the_suites(run_id):
     allure.dynamic.epic("Data Integrity")
-    Path(os.environ["RUN_ID_SINK"]).write_text(os.environ["OTTIMATE_RUN_ID"])
+    Path(os.environ["RUN_ID_SINK"]).write_text(run_id)
 """
 
 
@@ -65,7 +67,7 @@ def allure_installed() -> bool:
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # The child pytest inherits the environment: keep the outer run's settings out of it.
-    for name in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", cli.ROOT_ENV):
+    for name in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", cli_package.ROOT_ENV):
         monkeypatch.delenv(name, raising=False)
     for name in [n for n in os.environ if n.startswith("OTTIMATE_")]:  # a developer's target, plan, budget
         monkeypatch.delenv(name)
@@ -121,7 +123,7 @@ def test_cleanup_is_a_subcommand_with_its_own_help(capsys: pytest.CaptureFixture
 
     out = capsys.readouterr().out
     assert out.startswith("usage: ottimate-validate cleanup")
-    assert "--yes" in out
+    assert "--run-id" in out
 
 
 def test_a_reports_dir_that_cannot_be_created_exits_2_with_one_sentence(
@@ -166,7 +168,7 @@ def test_a_project_without_suites_exits_2(tmp_path: Path, capsys: pytest.Capture
 def test_the_project_root_can_come_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(cli.ROOT_ENV, str(tmp_path))
+    monkeypatch.setenv(cli_package.ROOT_ENV, str(tmp_path))
 
     assert cli.main(["--no-report"]) == 2
     assert f"{tmp_path.resolve()} has no suites/ folder" in capsys.readouterr().err
@@ -190,7 +192,7 @@ def test_a_missing_allure_cli_exits_2_before_running_anything(
     def not_installed(root: Path | None = None) -> Path:
         raise AllureNotInstalledError(f"The Allure command line is not installed: run `npm ci` in {root}.")
 
-    monkeypatch.setattr(cli, "find_allure", not_installed)
+    monkeypatch.setattr(cli_package, "find_allure", not_installed)
 
     assert cli.main(["--project-root", str(project)]) == 2
     err = capsys.readouterr().err
@@ -200,7 +202,7 @@ def test_a_missing_allure_cli_exits_2_before_running_anything(
 
 @pytest.mark.skipif(not (repo_root() / "suites").is_dir(), reason="this checkout has no suites/ folder")
 def test_by_default_the_project_root_is_the_checkout_holding_the_package() -> None:
-    plan = cli._plan(["--no-report"])
+    plan = cli.parse(["--no-report"])
 
     assert plan.root == repo_root()
     assert plan.reports_dir == repo_root() / "reports"
@@ -344,8 +346,8 @@ def test_a_report_that_cannot_be_built_fails_the_run_but_still_prints_the_verdic
     def broken_report(results_dir: Path, output_dir: Path, **_: object) -> Path:
         raise ReportError("Allure failed to build the report (exit code 1):\nboom")
 
-    monkeypatch.setattr(cli, "find_allure", lambda root=None: tmp_path / "allure")
-    monkeypatch.setattr(cli, "generate_report", broken_report)
+    monkeypatch.setattr(cli_package, "find_allure", lambda root=None: tmp_path / "allure")
+    monkeypatch.setattr(finish, "generate_report", broken_report)
 
     code = cli.main(["--project-root", str(project), "-n", "0"])
 

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation import cli, merge
+from ottimate_validation.cli import merge
+from ottimate_validation.cli import validate as cli
 from ottimate_validation.report.allure import AllureNotInstalledError, find_allure
-from ottimate_validation.shards import ShardInfo, write_shard_info
+from ottimate_validation.run import Run
+from ottimate_validation.run.ledger import Check, Ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,8 +94,8 @@ def test_two_shards_merge_into_one_report_of_every_test_once(tmp_path: Path, cap
     auth = next(v for v in summary["verdicts"] if v["criterion"] == "Authentication")
     assert (auth["verdict"], auth["passed"]) == ("Ready", len(unsharded))
     assert any("shard 1/2" in note and "shard 2/2" in note for note in summary["notes"]), summary["notes"]
-    sources = json.loads((merged / merge.MERGED_FILE).read_text(encoding="utf-8"))
-    assert [s["shard"] for s in sources["sources"]] == ["1/2", "2/2"] and sources["missing_shards"] == []
+    run = Run.load(merged)
+    assert (run.kind, [s["shard"] for s in run.sources]) == ("merged", ["1/2", "2/2"])
     assert f"Authentication .......... Ready ({len(unsharded)} passed)" in out
     if not no_report:
         assert (merged / "report.html").is_file()
@@ -104,22 +106,15 @@ def test_two_shards_merge_into_one_report_of_every_test_once(tmp_path: Path, cap
 
 
 def fake_run(folder: Path, tests: list[str], *, shard: str | None = None, selection: tuple[str, ...] = ("auth",)):
-    results = folder / "allure-results"
-    results.mkdir(parents=True)
+    index_count = tuple(int(part) for part in shard.split("/")) if shard else None
+    run = Run(id=folder.name, folder=folder, shard=index_count, selection=selection)  # type: ignore[arg-type]
+    run.save()
+    (folder / "allure-results").mkdir()
+    ledger = Ledger(run.ledger_dir, process="gw0")
     for i, name in enumerate(tests):
-        data = {
-            "name": name,
-            "fullName": f"suites.auth.test_x#{name}",
-            "historyId": f"h-{name}",
-            "status": "passed",
-            "labels": [{"name": "epic", "value": "Authentication"}],
-            "start": 1000 + i,
-            "stop": 1001 + i,
-        }
-        (results / f"{folder.name}-{i}-result.json").write_text(json.dumps(data), encoding="utf-8")
-    if shard:
-        index, count = (int(part) for part in shard.split("/"))
-        write_shard_info(folder, ShardInfo(index, count, run_id=folder.name, selection=selection))
+        test = f"suites/auth/test_x.py::{name}"
+        ledger.record(Check(at=1000.0 + i, test=test, title=name, status="passed", criterion="Authentication"))
+    ledger.close()
     return folder
 
 
@@ -163,7 +158,7 @@ def test_overlapping_tests_are_refused_naming_one(tmp_path: Path, capsys):
     b = fake_run(tmp_path / "b", ["t2", "t3"], shard="2/2")
     assert merged(tmp_path, a, b) == 2
     err = refusal(capsys)
-    assert "1 test(s) ran in both" in err and "test_x#t2" in err
+    assert "1 test(s) ran in both" in err and "test_x.py::t2" in err
 
 
 def test_a_missing_shard_is_merged_but_said_and_fails(tmp_path: Path, capsys):
