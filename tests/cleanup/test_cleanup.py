@@ -3,7 +3,6 @@ never touched. Against an embedded sandbox, through the project's client."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ottimate_validation import cleanup
-from ottimate_validation.cleanup import Leftover, find_leftovers, run_id_of, sweep
+from ottimate_validation.cli import cleanup
 from ottimate_validation.client import ClientConfig, Credentials, OttimateClient
+from ottimate_validation.run.cleanup import find_leftovers, run_id_of
+from ottimate_validation.run.ledger import read_ledger
 from ottimate_validation.sandbox import EmbeddedSandbox
 
 from ..suite_runs import ROOT, target_env
@@ -106,44 +106,6 @@ def test_a_run_id_selects_that_run_across_its_workers_or_one_worker_exactly(api:
     assert find_leftovers(api, "zzz999") == []
 
 
-def leftover(kind: str = "vendor", n: int = 1) -> Leftover:
-    name, erp_id = f"Test Vendor - X - r1 - {n}", f"TV-r1-{n}"
-    return Leftover(kind=kind, id=str(n), company_id=7, name=name, erp_id=erp_id, run_id="r1")
-
-
-def test_without_an_archive_operation_everything_remains_with_the_reason() -> None:
-    report = sweep(object(), [leftover("vendor", 1), leftover("dimension", 2)], act=True)
-
-    assert report.archived == [] and report.failed == []
-    assert [reason for _, reason in report.remaining] == [
-        "the API has no delete or archive for vendors (CONTRACT §18)",
-        "the API has no delete or archive for dimensions (CONTRACT §18)",
-    ]
-    assert report.summary().startswith("Archived 0; remaining: 1 dimension, 1 vendor (")
-
-
-def test_an_archiver_is_called_only_when_acting_and_its_failures_are_reported() -> None:
-    calls: list[str] = []
-
-    def archive(api: Any, item: Leftover) -> bool:
-        calls.append(item.id)
-        if item.id == "3":
-            raise RuntimeError("503 from the API")
-        return item.id == "1"
-
-    archivers = {"vendor": archive}
-    listed = sweep(object(), [leftover(n=1)], act=False, archivers=archivers)
-    assert calls == [] and len(listed.remaining) == 1
-
-    acted = sweep(object(), [leftover(n=1), leftover(n=2), leftover(n=3)], act=True, archivers=archivers)
-    assert calls == ["1", "2", "3"]
-    assert [item.id for item in acted.archived] == ["1"]
-    assert [(item.id, problem) for item, problem in acted.failed] == [
-        ("2", "the API did not archive it"),
-        ("3", "RuntimeError: 503 from the API"),
-    ]
-
-
 # --- ottimate-validate cleanup -------------------------------------------------------------------
 
 
@@ -155,7 +117,7 @@ def pointed_at(sandbox: EmbeddedSandbox, monkeypatch: pytest.MonkeyPatch) -> Emb
     return sandbox
 
 
-def test_cleanup_lists_first_and_changes_nothing_without_yes(
+def test_cleanup_lists_what_runs_left_and_changes_nothing(
     api: OttimateClient, pointed_at: EmbeddedSandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     company = first_company(api)
@@ -167,21 +129,22 @@ def test_cleanup_lists_first_and_changes_nothing_without_yes(
     out = capsys.readouterr().out
     assert f"1 entity left on {pointed_at.api_url} by validation runs:" in out
     assert "run a1b2c3: 1" in out
-    assert "Listed only; nothing was changed. Run again with --yes" in out
+    assert "They stay: the API has no delete or archive for vendors or dimensions (CONTRACT §18)." in out
     assert len(pointed_at.state.vendors._by_id) == before
 
 
-def test_cleanup_with_yes_sweeps_and_reports_what_remains(
+def test_cleanup_narrows_to_one_run(
     api: OttimateClient, pointed_at: EmbeddedSandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_vendor(api, first_company(api), "Test Vendor - Dairy - a1b2c3-gw0 - 1", "TV-a1b2c3-gw0-1")
+    company = first_company(api)
+    make_vendor(api, company, "Test Vendor - Dairy - a1b2c3-gw0 - 1", "TV-a1b2c3-gw0-1")
+    make_vendor(api, company, "Test Vendor - Dairy - ffff00 - 1", "TV-ffff00-1")
 
-    assert cleanup.main(["--yes", "--run-id", "a1b2c3"]) == 0
+    assert cleanup.main(["--run-id", "a1b2c3"]) == 0
 
     out = capsys.readouterr().out
-    assert "by run a1b2c3:" in out
-    assert "Listed only" not in out
-    assert "Archived 0; remaining: 1 vendor (the API has no delete or archive for vendors (CONTRACT §18))." in out
+    assert "1 entity left on" in out and "by run a1b2c3:" in out
+    assert "ffff00" not in out
 
 
 def test_cleanup_without_a_target_url_has_nothing_to_clean(
@@ -202,41 +165,40 @@ def test_cleanup_refuses_production_and_bad_flags_with_exit_2(
 
     assert cleanup.main([]) == 2
     assert "Refusing to run against the production host api.ottimate.com" in capsys.readouterr().err
-    assert cleanup.main(["--force"]) == 2
-    assert "unrecognized arguments: --force" in capsys.readouterr().err
+    assert cleanup.main(["--yes"]) == 2
+    assert "unrecognized arguments: --yes" in capsys.readouterr().err
 
 
 @pytest.mark.slow
 def test_a_run_ends_by_saying_what_it_created_and_what_remains(sandbox: EmbeddedSandbox, tmp_path: Path) -> None:
     sandbox.reset()
     seeded = len(sandbox.state.vendors._by_id) + len(sandbox.state.dimensions._by_id)
-    env = {**target_env(sandbox), "OTTIMATE_RUN_ID": "c1ea2e", "OTTIMATE_RUN_DIR": str(tmp_path)}
+    env = target_env(sandbox)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "suites/core/test_vendor_bulk_upsert.py", "-p", "no:randomly",
-         "-p", "no:cacheprovider"],
+         "-p", "no:cacheprovider", "--run-id=c1ea2e", f"--run-dir={tmp_path}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     created = len(sandbox.state.vendors._by_id) + len(sandbox.state.dimensions._by_id) - seeded
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert created > 0
-    assert f"Run c1ea2e created {created} entities on {sandbox.api_url}. Archived 0; remaining: {created} vendors" in (
-        run.stdout
-    )
-    assert json.loads((tmp_path / "leftovers.json").read_text()) == {"vendors": created, "dimensions": 0}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["account-structure.json", "leftovers.json"], "no lock left"
+    assert f"Run c1ea2e left {created} entities on {sandbox.api_url} (the API has no delete" in run.stdout
+    [leftovers] = read_ledger(tmp_path).leftovers
+    assert (leftovers.remaining, leftovers.created) == ({"vendors": created, "dimensions": 0}, created)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger", "run.json"], "no side file, no lock left"
 
 
 def test_an_embedded_run_leaves_nothing_behind(tmp_path: Path) -> None:
     env = target_env_without_url()
-    env.update(OTTIMATE_RUN_ID="e0b1d2", OTTIMATE_RUN_DIR=str(tmp_path))
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "suites/core/test_account_structure.py", "-p", "no:randomly",
-         "-p", "no:cacheprovider", "-q", "-k", "shows_the_account"],
+         "-p", "no:cacheprovider", "-q", "-k", "shows_the_account", f"--run-dir={tmp_path}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    assert json.loads((tmp_path / "leftovers.json").read_text()) == {"vendors": 0, "dimensions": 0}
+    [leftovers] = read_ledger(tmp_path).leftovers
+    assert leftovers.remaining == {"vendors": 0, "dimensions": 0}
 
 
 def target_env_without_url() -> dict[str, str]:
