@@ -12,7 +12,6 @@ from ottimate_validation.pytest_plugin.state import RunState, state_key, state_o
 from ottimate_validation.run.budget import RequestBudgetExhausted
 from ottimate_validation.run.ledger import BudgetSkip
 
-
 budget_skipped_key = pytest.StashKey[bool]()
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from ottimate_validation import cli as cli_package
 from ottimate_validation.cli import validate as cli
-from ottimate_validation.run import finish
 from ottimate_validation.report.allure import AllureNotInstalledError, ReportError, find_allure, repo_root
+from ottimate_validation.run import finish
 
 PASSING_AUTH_TEST = """
 import allure

@@ -17,7 +17,7 @@ _deselected: dict[str, str] = {}
 
 def _suite_areas(items: list[pytest.Item], config: pytest.Config) -> dict[str, str]:
     # Imported late: importing a project plugin before the root conftest would stop its assert rewriting.
-    from fixtures.evidence import area_of, criterion_of
+    from ottimate_validation.pytest_plugin.evidence import area_of, criterion_of
 
     return {item.nodeid: area_of(item) for item in items if criterion_of(item.path, config.rootpath)}
 

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation import cli
+from ottimate_validation import cli as cli_package
+from ottimate_validation.cli import validate as cli
 from tests.plan.conftest import ROOT
 
 
 @pytest.fixture(autouse=True)
 def embedded_target(monkeypatch: pytest.MonkeyPatch) -> None:
     # The child pytest inherits the environment: no outer target or pytest settings.
-    for name in ("OTTIMATE_API_URL", "OTTIMATE_AUTH_URL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", cli.ROOT_ENV):
+    names = ("OTTIMATE_API_URL", "OTTIMATE_AUTH_URL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", cli_package.ROOT_ENV)
+    for name in names:
         monkeypatch.delenv(name, raising=False)
 
 

@@ -10,9 +10,9 @@ from faker import Faker
 
 from fixtures.data import Payloads
 from fixtures.erp import dimension_item, vendor_item
-from ottimate_validation import cli
-from ottimate_validation.cleanup import run_id_of
-from ottimate_validation.plan import (
+from ottimate_validation.cli import validate as cli
+from ottimate_validation.run.cleanup import run_id_of
+from ottimate_validation.run.plan import (
     MAX_ERP_RECORDS,
     ErpDimension,
     ErpVendor,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ottimate_validation.report.plan import ValidationPlan
 from ottimate_validation.report.summary import (
     EVIDENCED,
     EXERCISED_ONLY,
@@ -13,10 +12,18 @@ from ottimate_validation.report.summary import (
     NOT_PLANNED,
     PLAN_CRITERION,
     PLAN_GAP,
-    build_summary,
 )
 from ottimate_validation.report.verdicts import Verdict
+from ottimate_validation.run import Run
+from ottimate_validation.run.judge import build_summary as judge
+from ottimate_validation.run.ledger import read_ledger
+from ottimate_validation.run.plan import LoadedPlan as ValidationPlan
 from tests.reporting.factory import Results, Sent
+
+
+def build_summary(folder: Path, *, title: str, plan: ValidationPlan | None = None):
+    return judge(Run.load(folder), read_ledger(folder), plan or ValidationPlan(), title=title, root=folder)
+
 
 SOURCE = Path("/partner/validation.toml")
 PLAN = ValidationPlan(
@@ -26,19 +33,20 @@ PLAN = ValidationPlan(
 )
 
 
-def passing_core_run(folder: Path, *, with_dimensions: bool) -> None:
+def passing_core_run(folder: Path, *, with_dimensions: bool) -> Results:
     results = Results(folder)
-    results.test("test_token", epic="Authentication", operations=["POST /oauth/token"])
+    results.test("test_token", epic="Authentication", sent=[Sent("POST", "/oauth/token")])
     results.test(
         "test_vendors",
         epic="Core Functionality",
-        operations=["GET /vendors", "POST /vendors/bulk", "GET /accounts"],
-        sent=[Sent("GET", "/v1/vendors"), Sent("POST", "/v1/vendors/bulk", 201)],
+        sent=[Sent("GET", "/v1/accounts"), Sent("GET", "/v1/vendors"), Sent("POST", "/v1/vendors/bulk", 201)],
     )
+    dimensions = [Sent("GET", "/v1/dimensions")]
     if with_dimensions:
-        results.test("test_dimensions", epic="Core Functionality", operations=["GET /dimensions"])
+        results.test("test_dimensions", epic="Core Functionality", sent=dimensions)
     else:  # exercised, but only by a test that could not decide
-        results.test("test_dimensions", "broken", epic="Data Integrity", operations=["GET /dimensions"])
+        results.test("test_dimensions", "broken", epic="Data Integrity", sent=dimensions)
+    return results
 
 
 def verdict_of(summary, criterion: str):
@@ -62,8 +70,8 @@ def test_every_planned_operation_is_listed_with_whether_a_passing_test_evidenced
 
 
 def test_a_planned_operation_not_evidenced_keeps_core_functionality_from_ready(tmp_path: Path) -> None:
-    passing_core_run(tmp_path, with_dimensions=False)
-    Results(tmp_path).test("test_more", epic="Core Functionality", operations=["GET /vendors"])
+    results = passing_core_run(tmp_path, with_dimensions=False)
+    results.test("test_more", epic="Core Functionality", sent=[Sent("GET", "/v1/vendors")])
     plan = ValidationPlan(name=PLAN.name, operations=(*PLAN.operations, "GET /invoices"), source=SOURCE)
 
     summary = build_summary(tmp_path, title="t", plan=plan)

@@ -82,5 +82,6 @@ def test_the_wait_step_says_what_and_how_and_the_ledger_records_the_wait() -> No
     ]
     [wait] = ledger.records()
     assert isinstance(wait, Wait)
-    assert (wait.kind, wait.polls, wait.seconds, wait.done, wait.moved_clock) == ("batch", 3, 9.5, True, False)  # gaps of 2, 3 and 4.5 s
+    # Three polls after gaps of 2, 3 and 4.5 s.
+    assert (wait.kind, wait.polls, wait.seconds, wait.done, wait.moved_clock) == ("batch", 3, 9.5, True, False)
     assert (wait.what, wait.test) == ("batch bat_1 (3 items) has completed", "suites/x.py::test_y")

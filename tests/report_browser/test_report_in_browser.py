@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ottimate_validation.report.verdicts import load_outcomes
+from ottimate_validation.run.ledger import read_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ENV = "OTTIMATE_CHROMIUM"
@@ -116,7 +116,7 @@ def built_report(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
     run_dir = (reports / "latest").resolve()
     assert (run_dir / "report.html").is_file(), done.stdout[-3000:] + done.stderr[-2000:]
     results = run_dir / "allure-results"
-    assert any(o.status == "passed" for o in load_outcomes(results)), done.stdout[-3000:]
+    assert any(c.status == "passed" for c in read_ledger(run_dir).checks), done.stdout[-3000:]
     # A passed test whose first step attached an exchange: the test to look for in the page. (Not one
     # whose step names a URL: the report renders that as a link, so the name is not one text node.)
     for path in sorted(results.glob("*-result.json")):
