@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-import ottimate_validation
 from ottimate_validation.report.allure import AllureNotInstalledError, find_allure
 from ottimate_validation.run.finish import EXIT_USAGE
 
@@ -53,7 +52,7 @@ def project_root(explicit: Path | None = None) -> Path:
     elif os.environ.get(ROOT_ENV):
         root = Path(os.environ[ROOT_ENV])
     else:
-        root = Path(ottimate_validation.__file__).resolve().parents[1]
+        root = Path(__file__).resolve().parents[2]  # the checkout holding the package
     root = root.resolve()
     if not (root / "suites").is_dir():
         raise UsageError(

@@ -30,6 +30,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ottimate_validation.client import ClientConfig, Credentials, build_token_request
 from ottimate_validation.client.errors import ConfigurationError, OttimateError, ProductionTargetRefused
+from ottimate_validation.run.http import plain_client
 from ottimate_validation.run.ledger import Ledger, Source
 
 ENV_PREFIX = "OTTIMATE_"
@@ -455,8 +456,6 @@ def preflight(
     target = resolve(allow_production=allow, api_url=api_url)
     if target is None:
         return Preflight(None, read_only=allow)
-    from ottimate_validation.run.http import plain_client  # http builds on the ledger, which is below this
-
     with plain_client(
         target.api_url, ledger or Ledger(), source=Source.PREFLIGHT, timeout=timeout, network=network
     ) as http:
