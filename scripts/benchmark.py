@@ -5,23 +5,21 @@
     .venv/bin/python scripts/benchmark.py --quick --output /tmp/bench.json   # small sizes, seconds
     .venv/bin/python scripts/benchmark.py --skip-full-runs --skip-realistic  # only the in-process parts
 
-What one run measures, side by side (each part can be skipped):
+One function per section (``SECTIONS``; ``--skip-<section>`` leaves one out). What happened in a run is
+read from its ledger (``run.ledger``): tests from ``Check`` records, waits from ``Wait`` records,
+requests from ``Exchange`` records.
 
-- full runs: ``ottimate-validate`` against the embedded sandbox, report included, with 1 and 2 workers;
-  the requests that run sends per suite (from its Allure results, as the readiness summary counts them).
-- client overhead: the suites' ``api`` client path (OAuth2 auth, retry transport, exchange callback
-  with evidence capture written to disk) against a bare ``httpx.Client`` loop with a static bearer
-  token, the same GETs to the same in-process sandbox.
-- realistic mode: one external embedded sandbox served as the real sandbox is (network-like latency, the
-  documented rate limits of CONTRACT §4 and asynchronous timings, no control plane, so sandbox-only tests
-  are skipped and waits follow the polling cadence in real time); the suites run against it by URL with
-  several worker counts; the wall time is compared with the run's lower bound: max(longest chain of
-  dependent work: requests x latency plus the processing its waits covered, total requests / allowed rate).
-- scale: 100,000 vendors and 50,000 invoices loaded in-process, list pages and filtered lists timed over
-  HTTP (p95) against the same queries with 100 of each; memory per entity from the RSS growth.
+- full-runs: ``ottimate-validate`` against the embedded sandbox, report included, with 1 and 2 workers.
+- client: the suites' client (``run.http.api_client``, recording into a ledger file) against a bare
+  ``httpx.Client`` loop with a static bearer token, to one in-process sandbox.
+- realistic: an external embedded sandbox served as the real one is (latency, the documented limits and
+  asynchronous timings, no control plane); the suites run against it by URL with several worker counts,
+  and the wall time is compared with the run's lower bound: max(longest chain of dependent work,
+  requests / allowed rate).
+- scale: 100,000 vendors and 50,000 invoices loaded in-process, queries timed over HTTP (p95) against the
+  same queries with 100 of each; memory per entity from the RSS growth.
 
-Everything runs on loopback; report folders go to a temporary folder inside reports/ (where a real run writes
-its results; removed afterwards) and every sandbox is stopped.
+Runs write their folders into a temporary folder inside reports/ (removed afterwards).
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -41,37 +38,28 @@ import tempfile
 import threading
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from pathlib import Path
 from typing import Any
 
+import allure_commons
+import httpx
+
+from ottimate_validation.client import ClientConfig, Credentials
+from ottimate_validation.run import Run, RunFileError
+from ottimate_validation.run.http import api_client
+from ottimate_validation.run.ledger import Exchange, Ledger, Records, Wait, iter_records, ledger_files, read_ledger
+from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a file: make the project's packages importable
-    sys.path.insert(0, str(ROOT))
-
-import allure_commons  # noqa: E402
-import httpx  # noqa: E402
-
-from fixtures.polling import wait_kind  # noqa: E402
-from ottimate_validation.report.exchanges import parse_exchange_name  # noqa: E402
-from ottimate_validation.report.writer import LeanFileLogger  # noqa: E402
-from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig  # noqa: E402
-
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmark.json"
 REALISTIC_LATENCY_MS = 150
 REALISTIC_WORKERS = (2, 6, 8, 10)  # 2: one per CPU here, what "auto" would give without REMOTE_WORKERS
-# A batch's progress answer, as the evidence transcript of the waiter's last poll shows it.
-TASKS_COUNT = re.compile(rb'"tasks_count":\s*(\d+)')
-
-
-# For the in-process measurements the limits are lifted: they measure code paths, not throttling.
-def unlimited() -> SandboxConfig:
-    return SandboxConfig(rate_per_second=1e9, burst=10**9, daily_quota=10**9)
+Figures = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -80,7 +68,14 @@ class Target:
     label: str
     op: str  # "<=" or ">="
     bound: float
+    path: str  # where the value is in the figures, dotted
     unit: str = "x"
+
+    def value(self, figures: Mapping[str, Any]) -> float | None:
+        node: Any = figures
+        for part in self.path.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        return float(node) if isinstance(node, int | float) else None
 
     def met(self, value: float | None) -> bool | None:
         if value is None:
@@ -89,11 +84,26 @@ class Target:
 
 
 TARGETS = (
-    Target("full_run_2_workers_s", "full embedded run, report included, 2 workers", "<=", 60.0, " s"),
-    Target("speedup_1_to_2_workers", "speedup from 1 to 2 workers", ">=", 1.6),
-    Target("client_overhead", "client path / bare httpx loop", "<=", 1.3),
-    Target("realistic_vs_lower_bound", "realistic wall time / lower bound (best worker count)", "<=", 1.5),
-    Target("scale_p95_ratio", "p95 at 100k vendors + 50k invoices / p95 at 100 (worst query)", "<=", 2.0),
+    Target(
+        "full_run_2_workers_s",
+        "full embedded run, report included, 2 workers",
+        "<=",
+        60,
+        "full_runs.median_wall_s.2",
+        " s",
+    ),
+    Target("speedup_1_to_2_workers", "speedup from 1 to 2 workers", ">=", 1.6, "full_runs.speedup_1_to_2_workers"),
+    Target("client_overhead", "client path / bare httpx loop", "<=", 1.3, "client_overhead.ratio"),
+    Target(
+        "realistic_vs_lower_bound",
+        "realistic wall time / lower bound (best worker count)",
+        "<=",
+        1.5,
+        "realistic.best_ratio",
+    ),
+    Target(
+        "scale_p95_ratio", "p95 at 100k vendors + 50k invoices / p95 at 100 (worst query)", "<=", 2, "scale.worst_ratio"
+    ),
 )
 
 
@@ -104,25 +114,22 @@ def _say(message: str = "") -> None:
 def _percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (no interpolation: with 50 samples p95 is the 48th)."""
     ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
+    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
+
+
+def unlimited() -> SandboxConfig:
+    """For the in-process measures the limits are lifted: they measure code paths, not throttling."""
+    return SandboxConfig(rate_per_second=1e9, burst=10**9, daily_quota=10**9)
 
 
 def _clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Our environment without any OTTIMATE_/PYTEST_/HYPOTHESIS_ setting (and no .env file read)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTTIMATE_", "PYTEST_", "HYPOTHESIS_"))}
-    env["OTTIMATE_ENV_FILE"] = ""
-    env.update(extra or {})
-    return env
-
-
-def target_env(sb: EmbeddedSandbox) -> dict[str, str]:
-    """Variables of a run against ``sb`` by URL, as a partner sets them for the real sandbox."""
-    return _clean_env(sb.target_variables())
+    return {**env, "OTTIMATE_ENV_FILE": "", **(extra or {})}
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading a run's results
+# A run, and what its ledger says
 
 
 @dataclass
@@ -130,136 +137,151 @@ class RunOutcome:
     workers: int
     wall_s: float
     exit_code: int
-    run_dir: Path | None
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    pytest_s: float | None = None  # the child pytest alone, as the summary records it
+    folder: Path | None
     launched: float = 0.0  # epoch seconds
-    phases: dict[str, float] | None = None  # before the first test, tests, after the last test
-    failed_tests: list[str] = field(default_factory=list)
+    records: Records = field(default_factory=Records)
+    pytest_s: float | None = None  # the child pytest alone, as run.json records it
+
+    def phases(self) -> dict[str, float] | None:
+        """Where the wall time went: start-up (CLI, pytest, workers, collection) until the first test
+        started, the tests (each ends at its ``Check``, having taken ``seconds``), and what follows the
+        last one (summary, report)."""
+        if not self.records.checks:
+            return None
+        first = min(c.at - c.seconds for c in self.records.checks)
+        last = max(c.at for c in self.records.checks)
+        return {
+            "before_first_test": round(first - self.launched, 2),
+            "tests": round(last - first, 2),
+            "after_last_test": round(self.wall_s - (last - self.launched), 2),
+        }
 
     def as_dict(self) -> dict[str, Any]:
+        counts = Counter("failed" if c.status == "broken" else c.status for c in self.records.checks)
         return {
             "workers": self.workers,
             "wall_s": round(self.wall_s, 2),
             "pytest_s": round(self.pytest_s, 2) if self.pytest_s is not None else None,
             "exit_code": self.exit_code,
-            "passed": self.passed,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "failed_tests": self.failed_tests,
-            "phases_s": self.phases,
+            **{status: counts[status] for status in ("passed", "failed", "skipped")},
+            "failed_tests": [c.test for c in self.records.checks if c.status in ("failed", "broken")],
+            "phases_s": self.phases(),
         }
 
 
-def run_cli(workers: int, reports_dir: Path, env: Mapping[str, str], *, report: bool, timeout: float) -> RunOutcome:
-    """One ``ottimate-validate`` run in a child process; wall time measured from outside."""
+def run_cli(
+    workers: int, reports_dir: Path, env: Mapping[str, str], *, report: bool, timeout: float, args: Sequence[str] = ()
+) -> RunOutcome:
+    """One ``ottimate-validate`` run in a child process (wall time measured from outside), and its ledger."""
     command = [sys.executable, "-m", "ottimate_validation.cli", "-n", str(workers), "--reports-dir", str(reports_dir)]
-    if not report:
-        command.append("--no-report")
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    before = set(reports_dir.iterdir())
-    launched = time.time()
-    started = time.perf_counter()
+    command += [*([] if report else ["--no-report"]), *args]
+    launched, started = time.time(), time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, env=dict(env), capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - started
-    new = [p for p in reports_dir.iterdir() if p not in before and p.is_dir() and not p.is_symlink()]
-    outcome = RunOutcome(workers, wall, proc.returncode, new[0] if len(new) == 1 else None, launched=launched)
-    if outcome.run_dir is None:
-        _say(f"  (no run folder found; exit {proc.returncode})\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-        return outcome
-    junit = outcome.run_dir / "junit.xml"
-    if junit.exists():
-        for case in ET.parse(junit).getroot().iter("testcase"):
-            if case.find("failure") is not None or case.find("error") is not None:
-                outcome.failed += 1
-                outcome.failed_tests.append(f"{case.get('classname')}::{case.get('name')}")
-            elif case.find("skipped") is not None:
-                outcome.skipped += 1
-            else:
-                outcome.passed += 1
-    summary = outcome.run_dir / "summary.json"
-    if summary.exists():
-        with contextlib.suppress(ValueError, OSError):
-            outcome.pytest_s = float(json.loads(summary.read_text(encoding="utf-8"))["duration_seconds"])
-    if proc.returncode != 0:
-        _say(f"  (exit {proc.returncode}; last output below)\n{proc.stdout[-1500:]}")
+    folders = [p.parent for p in reports_dir.glob("*/run.json") if not p.parent.is_symlink()]
+    outcome = RunOutcome(workers, wall, proc.returncode, folders[0] if len(folders) == 1 else None, launched)
+    if outcome.folder is not None:
+        outcome.records = read_ledger(outcome.folder)
+        with contextlib.suppress(RunFileError):
+            outcome.pytest_s = (Run.load(outcome.folder).finished or {}).get("duration_seconds")
+    if proc.returncode != 0 or outcome.folder is None:
+        _say(f"  (exit {proc.returncode}, run folder {outcome.folder})\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
     return outcome
 
 
-def _exchanges_in(node: Any) -> Iterator[str]:
-    """Names of the HTTP exchanges attached anywhere under an Allure result or container node."""
-    if isinstance(node, dict):
-        for attachment in node.get("attachments") or ():
-            name = attachment.get("name") if isinstance(attachment, dict) else None
-            if isinstance(name, str) and parse_exchange_name(name) is not None:
-                yield name
-        for key in ("steps", "befores", "afters"):
-            for child in node.get(key) or ():
-                yield from _exchanges_in(child)
+def requests_per_suite(records: Records) -> dict[str, int]:
+    """Every API request of the run (each attempt, token calls and preflight probes included), by suite."""
+
+    def suite(test: str | None) -> str:
+        parts = (test or "").split("::")[0].split("/")
+        return parts[1] if len(parts) > 2 and parts[0] == "suites" else "outside any test" if not test else "other"
+
+    return dict(sorted(Counter(suite(x.test) for x in records.api_exchanges).items()))
 
 
-def _span_ms(nodes: Sequence[Any]) -> int:
-    return sum(int(n.get("stop", 0)) - int(n.get("start", 0)) for n in nodes if isinstance(n, dict))
+def slowest_tests(records: Records) -> list[tuple[str, float]]:
+    """Tests with the fixtures each set up, slowest first."""
+    return [(c.test, round(c.seconds, 2)) for c in sorted(records.checks, key=lambda c: -c.seconds)]
+
+
+def process_of_tests(folder: Path) -> dict[str, str]:
+    """Which process (its ledger file: gw0, gw1, …) waited in each test."""
+    files = ledger_files(folder)
+    return {r.test: path.stem for path in files for r in iter_records([path]) if isinstance(r, Wait) and r.test}
 
 
 @dataclass(frozen=True)
-class Wait:
-    """One waiter step: what kind of work it awaited, how long the sandbox needed for that work
-    (from its configuration), and how long the step took."""
+class WaitSeen:
+    """One ``Wait`` in wall time, with its polls and the time the sandbox needed for the work."""
 
     kind: str
+    test: str
+    start: float  # epoch seconds
+    waited_s: float  # until the answer of its last poll
     processing_s: float
-    waited_s: float
-    polls: int = 1
-    start_ms: int = 0  # epoch ms
-    worker: str = ""  # the Allure "thread" label of the test (or the first test of the fixture)
+    polls: tuple[str, ...] = ()  # exchange ids
+    worker: str = ""
 
     @property
     def overshoot_s(self) -> float:
-        """How long after the work was done the waiter looked again (its last poll's latency included;
-        the work started at the submit, just before the step, so this slightly overstates it)."""
+        """How long after the work was done the waiter looked again (its last poll's latency included; the
+        work started at the submit, just before the wait, so this slightly overstates it)."""
         return max(0.0, self.waited_s - self.processing_s)
 
 
-def _processing_s(kind: str, last_poll: Path | None, config: SandboxConfig) -> float:
-    """The sandbox's own time for the awaited work: extraction takes ``extraction_seconds``; a batch's
-    tasks fall due one after another, the last at ``tasks_count x batch_task_seconds`` (batch/models.py)."""
-    if kind == "extraction":
-        return config.extraction_seconds
-    if kind == "batch":
-        tasks = 1
-        if last_poll is not None and last_poll.exists():
-            match = TASKS_COUNT.search(last_poll.read_bytes())
-            tasks = int(match.group(1)) if match else 1
-        return tasks * config.batch_task_seconds
-    return 0.0
+def _polls(wait: Wait, exchanges: Sequence[Exchange]) -> list[Exchange]:
+    """The test's API exchanges from the wait's start, of the operation it polled: as many rounds as the
+    wait made, a round being one request per query (an extraction lists the uploads of each location)."""
+    later = [x for x in exchanges if x.is_api and x.at >= wait.at]
+    run = list(takewhile(lambda x: x.operation == later[0].operation, later)) if later else []
+    rounds, sent, polls = wait.polls * max(1, len({x.query for x in run})), 0, []
+    for x in run:
+        sent += (x.attempt or 1) == 1  # a retried poll is one round
+        if sent > rounds:
+            break
+        polls.append(x)
+    return polls
 
 
-def _waits_in(node: Any, results_dir: Path, config: SandboxConfig) -> Iterator[Wait]:
-    if isinstance(node, dict):
-        kind = wait_kind(str(node.get("name", ""))) if "name" in node else None
-        if kind is not None:
-            polls = [a for a in node.get("attachments") or () if isinstance(a, dict) and a.get("source")]
-            last = results_dir / str(polls[-1]["source"]) if polls else None
-            waited = (int(node.get("stop", 0)) - int(node.get("start", 0))) / 1000
-            start = int(node.get("start", 0))
-            yield Wait(kind, _processing_s(kind, last, config), max(0.0, waited), max(1, len(polls)), start)
-            return
-        for key in ("steps", "befores", "afters"):
-            for child in node.get(key) or ():
-                yield from _waits_in(child, results_dir, config)
+def waits_seen(
+    records: Records, config: SandboxConfig, tasks: Mapping[str, int], workers: Mapping[str, str]
+) -> list[WaitSeen]:
+    """``tasks``: each batch's task count (the sandbox's); a batch's tasks fall due one after another, the
+    last at ``tasks x batch_task_seconds`` (sandbox/batch/models.py). ``workers``: ``process_of_tests``."""
+    by_test, seen = records.by_test(), []
+    for wait in records.waits:
+        test = wait.test or ""
+        polls = _polls(wait, by_test.get(test, ()))
+        end = max((x.at + (x.ms or 0.0) / 1000 for x in polls), default=wait.at + wait.seconds)
+        processing = config.extraction_seconds if wait.kind == "extraction" else 0.0
+        if wait.kind == "batch":  # polled at /batch/{id}/progress
+            processing = tasks.get(polls[-1].path.split("/")[-2] if polls else "", 1) * config.batch_task_seconds
+        ids = tuple(x.id for x in polls)
+        seen.append(WaitSeen(wait.kind, test, wait.at, end - wait.at, processing, ids, workers.get(test, "")))
+    return seen
+
+
+def links(exchanges: Iterable[Exchange]) -> int:
+    """Requests one after another: those sent while another was in flight count once with it."""
+    count, end = 0, -math.inf
+    for x in sorted(exchanges, key=lambda x: x.at):
+        finish = x.at + (x.ms or 0.0) / 1000
+        if x.at >= end - 0.001:  # sent after the ones before were answered
+            count, end = count + 1, finish
+        else:
+            end = max(end, finish)
+    return count
 
 
 @dataclass(frozen=True)
 class Chain:
-    """One test's chain of dependent work: its requests and its fixtures' at the latency each, plus the
-    asynchronous processing its waits covered."""
+    """One test's chain of dependent work (the fixtures it set up included): its requests one after another
+    at the latency each (retries aside; of a wait's polls only the one after the work was done), plus the
+    processing its waits covered."""
 
     test: str
     requests: int
-    waits: tuple[Wait, ...]
+    waits: tuple[WaitSeen, ...]
     latency_ms: float
 
     @property
@@ -267,192 +289,61 @@ class Chain:
         return self.requests * self.latency_ms / 1000 + sum(w.processing_s for w in self.waits)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "test": self.test,
-            "requests": self.requests,
-            "waits": [f"{w.kind} {w.processing_s:g} s" for w in self.waits],
-            "seconds": round(self.seconds, 2),
-        }
+        waits = [f"{w.kind} {w.processing_s:g} s" for w in self.waits]
+        return {"test": self.test, "requests": self.requests, "waits": waits, "seconds": round(self.seconds, 2)}
 
 
-@dataclass
-class ResultsDigest:
-    per_suite: dict[str, int]
-    total: int
-    chain: int  # the longest chain of dependent requests found in one test with its fixtures
-    chain_test: str
-    chains: list[int]
-    slowest: list[tuple[str, float]]  # (test, seconds with its fixtures), slowest first
-    busy_ms: int  # the time of every test with its function-level fixtures, summed over workers
-    counts: dict[str, int]  # requests per test (Allure history id), its fixtures' included
-    first_ms: int  # epoch ms of the first and the last test or fixture activity
-    last_ms: int
-    # With a sandbox config: the chain of dependent work that takes longest (requests and waits), and
-    # every wait of the run (a fixture's once, however many tests share it).
-    timed_chain: Chain | None = None
-    waits: list[Wait] = field(default_factory=list)
-
-
-def digest_results(
-    results_dir: Path,
-    latency_ms: float | None = None,
-    clean_counts: Mapping[str, int] | None = None,
-    config: SandboxConfig | None = None,
-) -> ResultsDigest:
-    """Requests per suite, and per test (its own plus those of every fixture it waited for).
-
-    A test's requests with its fixtures' are one chain of dependent requests, unless some were sent
-    concurrently: with ``latency_ms`` (a run where every request takes at least that long) the chain
-    is also capped at the time the test and its fixtures took / latency, so concurrent requests do not
-    count as a chain. ``clean_counts`` (a test's requests in an undisturbed run, by Allure history id)
-    caps it too: retries forced by other workers' throttling are not the test's own chain.
-
-    With ``config`` (the sandbox's, for the processing time of each wait) and ``latency_ms``, the
-    timed chain is the test whose requests x latency plus the processing its waits covered is the
-    longest; the time spent waiting does not cap its requests."""
-    settings = config or SandboxConfig()
-    tests: dict[str, dict[str, Any]] = {}
-    all_waits: list[Wait] = []
-    for path in results_dir.glob("*-result.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        suite = next((lab["value"] for lab in data.get("labels", ()) if lab.get("name") == "parentSuite"), None)
-        full = str(data.get("fullName", ""))
-        parts = full.split(".")
-        suite = parts[1] if len(parts) > 2 and parts[0] == "suites" else (suite or "other")
-        tests[str(data["uuid"])] = {
-            "name": full,
-            "key": str(data.get("historyId") or full),
-            "start": int(data.get("start", 0)),
-            "stop": int(data.get("stop", 0)),
-            "suite": suite,
-            "own": len(list(_exchanges_in(data))),
-            "span": _span_ms([data]),
-            "fixtures": 0,
-            "fixture_span": 0,
-            "thread": next((lab["value"] for lab in data.get("labels", ()) if lab.get("name") == "thread"), ""),
-        }
-        tests[str(data["uuid"])]["waits"] = [
-            replace(w, worker=tests[str(data["uuid"])]["thread"]) for w in _waits_in(data, results_dir, settings)
-        ]
-        all_waits.extend(tests[str(data["uuid"])]["waits"])
-    per_suite: Counter[str] = Counter()
-    activity = [t[k] for t in tests.values() for k in ("start", "stop") if t[k]]
-    for test in tests.values():
-        per_suite[test["suite"]] += test["own"]
-    for path in results_dir.glob("*-container.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        fixtures = [*(data.get("befores") or ()), *(data.get("afters") or ())]
-        count = sum(len(list(_exchanges_in(f))) for f in fixtures)
-        children = [tests[c] for c in data.get("children") or () if c in tests]
-        if not children:
-            continue
-        suites = {c["suite"] for c in children}
-        per_suite[suites.pop() if len(suites) == 1 else "shared fixtures"] += count
-        span = _span_ms(fixtures)
-        fixture_waits = [
-            replace(w, worker=children[0]["thread"]) for f in fixtures for w in _waits_in(f, results_dir, settings)
-        ]
-        all_waits.extend(fixture_waits)
-        for fixture in fixtures:
-            if isinstance(fixture, dict) and fixture.get("start"):
-                activity.extend((int(fixture["start"]), int(fixture.get("stop") or fixture["start"])))
-        for child in children:
-            child["fixtures"] += count
-            child["fixture_span"] += span
-            child["waits"] = [*child["waits"], *fixture_waits]
-            if len(children) == 1:
-                child["own_fixture_span"] = child.get("own_fixture_span", 0) + span
-    chains: list[tuple[int, str]] = []
-    timed: list[Chain] = []
-    for test in tests.values():
-        requests = test["own"] + test["fixtures"]
-        if clean_counts is not None and test["key"] in clean_counts:
-            requests = min(requests, clean_counts[test["key"]])
-        if latency_ms:
-            waits: list[Wait] = test["waits"]
-            # Polls made while the work was still running overlap it: only each wait's last poll, the
-            # one after the work was done, adds to the chain; the rest is capped by the time it took.
-            outside = max(0, requests - sum(w.polls for w in waits))
-            outside_ms = test["span"] + test["fixture_span"] - sum(w.waited_s for w in waits) * 1000
-            outside = min(outside, int(max(0.0, outside_ms) // latency_ms))
-            timed.append(Chain(test["name"], outside + len(waits), tuple(waits), latency_ms))
-            requests = min(requests, int((test["span"] + test["fixture_span"]) // latency_ms))
-        chains.append((requests, test["name"]))
-    longest = max(chains, default=(0, ""))
-    spans = sorted(((t["name"], t["span"] + t.get("own_fixture_span", 0)) for t in tests.values()), key=lambda x: -x[1])
-    return ResultsDigest(
-        per_suite=dict(sorted(per_suite.items())),
-        total=sum(per_suite.values()),
-        chain=longest[0],
-        chain_test=longest[1],
-        chains=sorted((c for c, _ in chains), reverse=True),
-        slowest=[(name, round(ms / 1000, 2)) for name, ms in spans],
-        busy_ms=sum(ms for _, ms in spans),
-        counts={t["key"]: t["own"] + t["fixtures"] for t in tests.values()},
-        first_ms=min(activity, default=0),
-        last_ms=max(activity, default=0),
-        timed_chain=max(timed, key=lambda c: c.seconds, default=None) if config is not None else None,
-        waits=all_waits,
-    )
+def chains(records: Records, waits: Sequence[WaitSeen], latency_ms: float) -> list[Chain]:
+    polls = {x for w in waits for x in w.polls}
+    found = []
+    for test, exchanges in records.by_test().items():
+        own = (x for x in exchanges if x.is_api and (x.attempt or 1) == 1 and x.id not in polls)
+        mine = tuple(w for w in waits if w.test == test)
+        found.append(Chain(test, links(own) + len(mine), mine, latency_ms))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
 # 1. Full embedded runs, 1 and 2 workers
 
 
-def _phases(outcome: RunOutcome, digest: ResultsDigest) -> dict[str, float]:
-    """Where a run's wall time went: start-up (CLI, pytest, workers, collection) until the first test
-    or fixture, the tests, and what follows the last one (teardown, summary, report)."""
-    first, last = digest.first_ms / 1000, digest.last_ms / 1000
-    return {
-        "before_first_test": round(first - outcome.launched, 2),
-        "tests": round(last - first, 2),
-        "after_last_test": round(outcome.wall_s - (last - outcome.launched), 2),
-    }
-
-
-def bench_full_runs(workdir: Path, repeat: int, timeout: float) -> tuple[dict[str, Any], dict[str, int]]:
-    """The full runs' figures, and the requests each test sent (for the realistic mode's chains)."""
+def bench_full_runs(args: argparse.Namespace, workdir: Path) -> Figures:
     runs: dict[int, list[RunOutcome]] = {1: [], 2: []}
-    digests: dict[int, ResultsDigest] = {}
-    for round_ in range(repeat):
+    for round_ in range(max(1, args.repeat)):
         for workers in (2, 1):  # alternated so a slow spell of the machine hits both
-            _say(f"full run, {workers} worker(s), round {round_ + 1}/{repeat} ...")
-            outcome = run_cli(workers, workdir / f"full-{workers}-{round_}", _clean_env(), report=True, timeout=timeout)
-            if outcome.run_dir is not None:
-                digests[workers] = digest_results(outcome.run_dir / "allure-results")
-                outcome.phases = _phases(outcome, digests[workers])
-            _say(
-                f"  {outcome.wall_s:.1f} s, exit {outcome.exit_code}, {outcome.passed} passed/{outcome.failed} failed,"
-                f" phases {outcome.phases}"
+            _say(f"full run, {workers} worker(s), round {round_ + 1} ...")
+            outcome = run_cli(
+                workers, workdir / f"full-{workers}-{round_}", _clean_env(), report=True, timeout=args.timeout
             )
+            _say(f"  {outcome.as_dict()}")
             runs[workers].append(outcome)
-    median = {w: statistics.median(o.wall_s for o in runs[w]) for w in runs}
-    digest = digests.get(2)
-    figures = {
+    median = {w: statistics.median(o.wall_s for o in outs) for w, outs in runs.items()}
+    last = runs[2][-1].records
+    longest = max(chains(last, [], 0.0), key=lambda c: c.requests, default=None)
+    return {
         "runs": {str(w): [o.as_dict() for o in outs] for w, outs in runs.items()},
         "median_wall_s": {str(w): round(v, 2) for w, v in median.items()},
         "speedup_1_to_2_workers": round(median[1] / median[2], 2),
         "all_passed": all(o.exit_code == 0 for outs in runs.values() for o in outs),
-        "requests_per_suite": digest.per_suite if digest else None,
-        "requests_total": digest.total if digest else None,
-        "longest_test_chain": {"requests": digest.chain, "test": digest.chain_test} if digest else None,
-        "slowest_tests_2_workers": digest.slowest[:5] if digest else None,
-        "test_time_2_workers_s": round(digest.busy_ms / 1000, 1) if digest else None,
+        "requests_per_suite": requests_per_suite(last),
+        "requests_total": last.requests,
+        "longest_test_chain": {"requests": longest.requests, "test": longest.test} if longest else None,
+        "slowest_tests_2_workers": slowest_tests(last)[:5],
+        "test_time_2_workers_s": round(sum(c.seconds for c in last.checks), 1),
     }
-    return figures, (digest.counts if digest else {})
 
 
 # ---------------------------------------------------------------------------------------------
-# 2. Client overhead: the suites' `api` client path against a bare httpx loop
+# 2. Client overhead: the suites' client path against a bare httpx loop
 
 
 class _AttachmentsToDisk:
     """Stands in for allure-pytest's listener: every attachment goes to the file logger a real run uses."""
 
     def __init__(self, folder: Path) -> None:
-        self.logger = LeanFileLogger(folder)
-        self.count = 0
+        from ottimate_validation.report.writer import LeanFileLogger
+
+        self.logger, self.count = LeanFileLogger(folder), 0
 
     @allure_commons.hookimpl
     def attach_data(self, body: Any, name: str, attachment_type: Any, extension: Any) -> None:
@@ -460,50 +351,29 @@ class _AttachmentsToDisk:
         self.logger.report_attached_data(body, f"{uuid.uuid4()}-attachment.txt")
 
 
-@contextlib.contextmanager
-def evidence_recording(folder: Path) -> Iterator[_AttachmentsToDisk]:
-    """Turn the evidence plugin's recording on, as ``--alluredir`` does, with attachments to ``folder``."""
-    from fixtures import evidence
+def _attaching(ledger: Ledger, folder: Path) -> Ledger:
+    """``ledger`` with the evidence plugin's observer, as in a run with --alluredir: each exchange attached."""
+    from ottimate_validation.pytest_plugin.evidence import _Attacher
+    from ottimate_validation.pytest_plugin.state import RunState
+    from ottimate_validation.run.plan import LoadedPlan
 
-    sink = _AttachmentsToDisk(folder)
-    name = f"benchmark-sink-{uuid.uuid4().hex}"
-    allure_commons.plugin_manager.register(sink, name)
-    was = evidence._recording
-    evidence._recording = True
-    try:
-        yield sink
-    finally:
-        evidence._recording = was
-        allure_commons.plugin_manager.unregister(name=name)
+    state = RunState(Run("benchmark", folder), ledger, LoadedPlan(), None, read_only=False, budget=None, worker=None)
+    ledger.observers.append(_Attacher(state, recording=True))
+    return ledger
 
 
-def bench_client_overhead(requests: int, rounds: int, folder: Path) -> dict[str, Any]:
-    """``folder``: where the attachments go; on the reports' file system, as in a real run (file
-    creation costs differ a lot between file systems: 0.1 ms here, 0.5 ms in /tmp on the CI image)."""
-    from fixtures.clients import _client_for
-    from fixtures.evidence import record_exchange
-    from fixtures.target import Target as SuiteTarget
-    from ottimate_validation.client import Credentials
-
-    with EmbeddedSandbox(config=unlimited()) as sb, tempfile.TemporaryDirectory(dir=folder) as tmp:
-        user = sb.users["account"]
+def bench_client_overhead(args: argparse.Namespace, workdir: Path) -> Figures:
+    """Files go to ``workdir``, on the reports' file system as in a real run (file creation costs differ a
+    lot between file systems: 0.1 ms here, 0.5 ms in /tmp on the CI image)."""
+    requests, rounds = (60, 3) if args.quick else (100, 15)  # short interleaved rounds, best of each
+    with EmbeddedSandbox(config=unlimited()) as sb, tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        user, folder = sb.users["account"], Path(tmp)
         creds = Credentials(api_key=user.api_key, client_id=user.client_id, client_secret=user.client_secret)
-        target = SuiteTarget(
-            api_url=sb.api_url,
-            auth_url=sb.auth_url,
-            credentials=creds,
-            scoped_credentials=None,
-            embedded=False,
-            control_url=None,
-        )
+        config = ClientConfig(api_url=sb.api_url, auth_url=sb.auth_url, credentials=creds, auto_idempotency_keys=True)
         company = min(user.company_ids)
         vendor_id = next(v.id for v in sb.state.vendors.matching(user, {}, company))
         # The GETs a suite sends most: a list with a filter, one entity, the account.
-        calls: list[tuple[str, dict[str, Any] | None]] = [
-            ("/vendors", {"ottimate_company_id": company}),
-            (f"/vendors/{vendor_id}", None),
-            ("/accounts", None),
-        ]
+        calls = [("/vendors", {"ottimate_company_id": company}), (f"/vendors/{vendor_id}", None), ("/accounts", None)]
         plan = [calls[i % len(calls)] for i in range(requests)]
 
         def loop(get: Callable[..., httpx.Response]) -> float:
@@ -513,48 +383,56 @@ def bench_client_overhead(requests: int, rounds: int, folder: Path) -> dict[str,
                     raise RuntimeError(f"GET {path} failed during the benchmark")
             return time.perf_counter() - started
 
-        bare_headers = {
-            "Authorization": f"Bearer {_token(sb)}",
-            "X-Api-Key": user.api_key,
-            "Accept": "application/json",
+        ledgers = {
+            "client": Ledger(folder / "ledger", process="client"),  # as in a run: each exchange a line
+            "client_without_ledger_file": Ledger(process="memory", keep=False),  # records built, not kept
+            "client_with_attachments": _attaching(Ledger(folder / "ledger", process="attached"), folder),
         }
-        times: dict[str, list[float]] = {"bare": [], "client": [], "client_without_evidence": []}
-        with (
-            evidence_recording(Path(tmp)) as sink,
-            _client_for(target, creds, record_exchange) as api,
-            _client_for(target, creds, None) as plain_api,
-            httpx.Client(base_url=sb.api_url, headers=bare_headers, timeout=29.0) as bare,
-        ):
-            for warm in (bare.get, api.get, plain_api.get):  # connections, token, first-call costs
-                loop(warm)
-            for _ in range(rounds):  # interleaved, so drift of the machine hits all three alike
-                times["bare"].append(loop(bare.get))
-                times["client"].append(loop(api.get))
-                times["client_without_evidence"].append(loop(plain_api.get))
-            attachments = sink.count
+        sink = _AttachmentsToDisk(folder)
+        allure_commons.plugin_manager.register(sink, name := f"benchmark-sink-{uuid.uuid4().hex}")
+        headers = {"Authorization": f"Bearer {_token(sb)}", "X-Api-Key": user.api_key, "Accept": "application/json"}
+        try:
+            with (
+                httpx.Client(base_url=sb.api_url, headers=headers, timeout=29.0) as bare,
+                contextlib.ExitStack() as stack,
+            ):
+                gets = {"bare": bare.get} | {
+                    key: stack.enter_context(api_client(config, ledger)).get for key, ledger in ledgers.items()
+                }
+                times: dict[str, list[float]] = {key: [] for key in gets}
+                for get in gets.values():  # connections, token, first-call costs
+                    loop(get)
+                for _ in range(rounds):  # interleaved, so drift of the machine hits all alike
+                    for key, get in gets.items():
+                        times[key].append(loop(get))
+        finally:
+            allure_commons.plugin_manager.unregister(name=name)
+            for ledger in ledgers.values():
+                ledger.close()
+        written = sum(1 for _ in iter_records(ledger_files(folder)))
     best = {k: min(v) for k, v in times.items()}  # the least disturbed round of each
-    per_request_us = {k: round(v / requests * 1e6, 1) for k, v in best.items()}
     return {
         "requests_per_round": requests,
         "rounds": rounds,
         "best_round_s": {k: round(v, 4) for k, v in best.items()},
-        "per_request_us": per_request_us,
+        "per_request_us": {k: round(v / requests * 1e6, 1) for k, v in best.items()},
         "ratio": round(best["client"] / best["bare"], 3),
-        "ratio_without_evidence": round(best["client_without_evidence"] / best["bare"], 3),
-        "attachments_written": attachments,
+        "ratio_without_ledger_file": round(best["client_without_ledger_file"] / best["bare"], 3),
+        "ratio_with_attachments": round(best["client_with_attachments"] / best["bare"], 3),
+        "records_written": written,
+        "attachments_written": sink.count,
     }
 
 
 # ---------------------------------------------------------------------------------------------
-# 3. Realistic mode: latency and the documented rate limits
+# 3. Realistic mode: latency, the documented rate limits, waits in real time
 
 
 def _count_requests(sb: EmbeddedSandbox) -> Counter[str]:
-    """Count what reaches ``sb`` from now on: API and token requests ("api"), control-plane calls
-    ("control"). Wraps the app's request handler, before the server starts."""
+    """Count what reaches ``sb`` from now on, at its door: API and token requests ("api"), control-plane
+    calls ("control"). Wraps the app's request handler, before the server starts."""
     counts: Counter[str] = Counter()
-    lock = threading.Lock()
-    handle = sb.app.handle
+    lock, handle = threading.Lock(), sb.app.handle
 
     def counting(request: Any) -> Any:
         with lock:
@@ -565,10 +443,8 @@ def _count_requests(sb: EmbeddedSandbox) -> Counter[str]:
     return counts
 
 
-def _overshoot_by_kind(waits: Sequence[Wait]) -> dict[str, dict[str, float]]:
-    by_kind: dict[str, list[Wait]] = {}
-    for w in waits:
-        by_kind.setdefault(w.kind, []).append(w)
+def _overshoot_by_kind(waits: Sequence[WaitSeen]) -> dict[str, dict[str, float]]:
+    kinds = {kind: [w for w in waits if w.kind == kind] for kind in sorted({w.kind for w in waits})}
     return {
         kind: {
             "waits": len(ws),
@@ -577,100 +453,87 @@ def _overshoot_by_kind(waits: Sequence[Wait]) -> dict[str, dict[str, float]]:
             "overshoot_mean_s": round(statistics.mean(w.overshoot_s for w in ws), 2),
             "overshoot_max_s": round(max(w.overshoot_s for w in ws), 2),
         }
-        for kind, ws in sorted(by_kind.items())
+        for kind, ws in kinds.items()
     }
 
 
-def _wait_timeline(digest: ResultsDigest) -> dict[str, Any]:
+def _wait_timeline(waits: Sequence[WaitSeen], first: float) -> dict[str, Any]:
     """When each kind of wait started (seconds after the first test), and the waits of the worker whose
     wait ended last: waits queued one after another on one worker set the network phase."""
-    at = {
-        kind: sorted(round((w.start_ms - digest.first_ms) / 1000, 1) for w in digest.waits if w.kind == kind)
-        for kind in sorted({w.kind for w in digest.waits})
-    }
-    last = max(digest.waits, key=lambda w: w.start_ms + w.waited_s * 1000, default=None)
-    if last is None:
-        return {"starts_s": at, "last_worker_waits": []}
-    mine = sorted((w for w in digest.waits if w.worker == last.worker), key=lambda w: w.start_ms)
+    starts: dict[str, list[float]] = {}
+    for w in sorted(waits, key=lambda w: (w.kind, w.start)):
+        starts.setdefault(w.kind, []).append(round(w.start - first, 1))
+    last = max(waits, key=lambda w: w.start + w.waited_s, default=None)
+    mine = sorted((w for w in waits if last and w.worker == last.worker), key=lambda w: w.start)
+    spans = [
+        {"kind": w.kind, "from_s": round(w.start - first, 1), "to_s": round(w.start - first + w.waited_s, 1)}
+        for w in mine
+    ]
+    return {"starts_s": starts, "last_worker_waits": spans}
+
+
+def realistic_figures(
+    outcome: RunOutcome,
+    door: Mapping[str, int],
+    config: SandboxConfig,
+    tasks: Mapping[str, int],
+    workers: Mapping[str, str],
+) -> Figures:
+    """One realistic run's figures, from its ledger and the sandbox's door counter."""
+    records, sent = outcome.records, door.get("api", 0)
+    waits = waits_seen(records, config, tasks, workers)
+    chain = max(chains(records, waits, config.latency_ms), key=lambda c: c.seconds, default=None)
+    bound_chain, bound_rate = (chain.seconds if chain else 0.0), sent / config.rate_per_second
+    lower = max(bound_chain, bound_rate)
+    network = (outcome.phases() or {}).get("tests")
     return {
-        "starts_s": at,
-        "last_worker_waits": [
-            {
-                "kind": w.kind,
-                "from_s": round((w.start_ms - digest.first_ms) / 1000, 1),
-                "to_s": round((w.start_ms - digest.first_ms) / 1000 + w.waited_s, 1),
-            }
-            for w in mine
-        ],
+        **outcome.as_dict(),
+        "requests_at_sandbox": sent,
+        "requests_in_ledger": records.requests,  # one figure: equal to the door's count
+        "control_probes": door.get("control", 0),  # answered 404: how the suites learn there is no control plane
+        "longest_chain": chain.as_dict() if chain else None,
+        "network_phase_s": network,
+        "lower_bound_s": round(lower, 2),
+        "lower_bound_chain_s": round(bound_chain, 2),
+        "lower_bound_rate_s": round(bound_rate, 3),
+        "ratio": round(outcome.wall_s / lower, 2) if lower else None,
+        "network_ratio": round(network / lower, 2) if lower and network is not None else None,
+        "waits": _overshoot_by_kind(waits),
+        "wait_timeline": _wait_timeline(waits, min((c.at - c.seconds for c in records.checks), default=0.0)),
+        "slowest_tests": slowest_tests(records)[:5],
+        "test_time_s": round(sum(c.seconds for c in records.checks), 1),
+        # If every request of the run were sent one after the other, at the latency alone.
+        "serial_latency_s": round(sent * config.latency_ms / 1000, 1),
     }
 
 
-def bench_realistic(
-    workdir: Path,
-    workers_list: Sequence[int],
-    latency_ms: int,
-    timeout: float,
-    clean_counts: Mapping[str, int] | None = None,
-) -> dict[str, Any]:
-    """Runs as against the real sandbox: latency, the documented limits and asynchronous timings, and
-    no control plane, so the suites skip the sandbox-only tests and wait in real time."""
-    config = SandboxConfig(latency_ms=latency_ms)  # otherwise the documented defaults (CONTRACT §4, §13, §16)
+def realistic_run(
+    workdir: Path, workers: int, config: SandboxConfig, timeout: float, args: Sequence[str] = ()
+) -> Figures:
+    sb = EmbeddedSandbox(config=SandboxConfig(**vars(config)), control_plane=False)
+    door = _count_requests(sb)
+    with sb:
+        env = _clean_env(sb.target_variables())
+        outcome = run_cli(workers, workdir / f"realistic-{workers}", env, report=False, timeout=timeout, args=args)
+        tasks = {batch.id: len(batch.tasks) for batch in sb.state.batches._by_id.values()}
+    return realistic_figures(outcome, door, config, tasks, process_of_tests(outcome.folder) if outcome.folder else {})
+
+
+def bench_realistic(args: argparse.Namespace, workdir: Path) -> Figures:
+    """Runs as against the real sandbox: latency, the documented limits and asynchronous timings, and no
+    control plane, so the suites skip the sandbox-only tests and wait in real time."""
+    config = SandboxConfig(latency_ms=args.latency_ms)  # otherwise the documented defaults (CONTRACT §4, §13, §16)
     runs: dict[str, Any] = {}
-    for workers in workers_list:
-        _say(f"realistic run, {workers} workers, {latency_ms} ms latency, no control plane ...")
-        sb = EmbeddedSandbox(config=SandboxConfig(**vars(config)), control_plane=False)
-        counter = _count_requests(sb)
-        with sb:
-            outcome = run_cli(workers, workdir / f"realistic-{workers}", target_env(sb), report=False, timeout=timeout)
-        sent = counter["api"]
-        digest = (
-            digest_results(outcome.run_dir / "allure-results", latency_ms, clean_counts, config)
-            if outcome.run_dir is not None
-            else None
-        )
-        chain = digest.timed_chain if digest else None
-        if digest is not None:
-            outcome.phases = _phases(outcome, digest)
-        bound_chain = chain.seconds if chain else 0.0
-        bound_rate = sent / config.rate_per_second
-        lower = max(bound_chain, bound_rate)
-        network = (outcome.phases or {}).get("tests")
-        runs[str(workers)] = {
-            **outcome.as_dict(),
-            "requests_at_sandbox": sent,
-            "requests_in_results": digest.total if digest else None,
-            "control_probes": counter["control"],  # answered 404: how the suites learn there is no control plane
-            "longest_chain": chain.as_dict() if chain else None,
-            "network_phase_s": network,
-            "lower_bound_s": round(lower, 2),
-            "lower_bound_chain_s": round(bound_chain, 2),
-            "lower_bound_rate_s": round(bound_rate, 3),
-            "ratio": round(outcome.wall_s / lower, 2) if lower else None,
-            "network_ratio": round(network / lower, 2) if lower and network is not None else None,
-            "waits": _overshoot_by_kind(digest.waits) if digest else {},
-            "wait_timeline": _wait_timeline(digest) if digest else None,
-            "slowest_tests": digest.slowest[:5] if digest else None,
-            "test_time_s": round(digest.busy_ms / 1000, 1) if digest else None,
-            # If every request of the run were sent one after the other, at the latency alone.
-            "serial_latency_s": round(sent * latency_ms / 1000, 1),
-        }
-        _say(
-            f"  {outcome.wall_s:.1f} s (network phase {network} s), exit {outcome.exit_code}, {outcome.passed} "
-            f"passed/{outcome.skipped} skipped/{outcome.failed} failed, {sent} requests, lower bound {lower:.1f} s "
-            f"({chain.as_dict() if chain else '-'}), phases {outcome.phases}"
-        )
+    for workers in (int(w) for w in args.realistic_workers.split(",") if w.strip()):
+        _say(f"realistic run, {workers} workers, {config.latency_ms} ms latency, no control plane ...")
+        r = runs[str(workers)] = realistic_run(workdir, workers, config, args.timeout)
+        _say(f"  {r['wall_s']} s, exit {r['exit_code']}, {r['requests_at_sandbox']} requests, {r['lower_bound_s']} s")
     best = min((r for r in runs.values() if r["ratio"] is not None), key=lambda r: r["ratio"], default=None)
+    settings = ("latency_ms", "rate_per_second", "burst", "daily_quota", "extraction_seconds", "batch_task_seconds")
     return {
-        "latency_ms": latency_ms,
-        "rate_per_second": config.rate_per_second,
-        "burst": config.burst,
-        "daily_quota": config.daily_quota,
-        "extraction_seconds": config.extraction_seconds,
-        "batch_task_seconds": config.batch_task_seconds,
+        **{name: getattr(config, name) for name in settings},
         "runs": runs,
-        "best_workers": best["workers"] if best else None,
-        "best_ratio": best["ratio"] if best else None,
-        "best_network_ratio": best["network_ratio"] if best else None,
+        **{f"best_{key}": best[key] if best else None for key in ("workers", "ratio", "network_ratio")},
     }
 
 
@@ -678,39 +541,21 @@ def bench_realistic(
 # 4. Scale: 100k vendors and 50k invoices in the embedded sandbox
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def load_vendors(sb: EmbeddedSandbox, count: int) -> None:
     """Vendors straight into the store (no HTTP), spread over the account's companies."""
-    state = sb.state
-    companies = sorted(sb.users["account"].company_ids)
+    state, companies = sb.state, sorted(sb.users["account"].company_ids)
     with state.lock:
         for n in range(count):
-            company = companies[n % len(companies)]
-            state.vendors._insert(
-                company,
-                {
-                    "erp_vendor_id": f"BENCH-V-{n}",
-                    "erp_vendor_name": f"Test Vendor - Bench {n}",
-                    "payment_method": "ach",
-                    "net_terms": "Net 30",
-                    "city": "Springfield",
-                },
-            )
+            body = {"erp_vendor_id": f"BENCH-V-{n}", "erp_vendor_name": f"Test Vendor - Bench {n}"}
+            body |= {"payment_method": "ach", "net_terms": "Net 30", "city": "Springfield"}
+            state.vendors._insert(companies[n % len(companies)], body)
 
 
 def load_invoices(sb: EmbeddedSandbox, count: int) -> None:
     """Invoices through the backend's own create (validation, vendor match, workflow), no HTTP.
 
     Every fifth lacks its number, so it needs attention: the status filter has two populations."""
-    state = sb.state
-    user = sb.users["account"]
+    state, user = sb.state, sb.users["account"]
     locations = sorted(user.location_ids)
     with state.lock:
         for n in range(count):
@@ -727,50 +572,13 @@ def load_invoices(sb: EmbeddedSandbox, count: int) -> None:
             state.invoices.create(user, body)
 
 
-def _scale_queries(
-    sb: EmbeddedSandbox, vendors_total: int, invoices_total: int, since: str
-) -> dict[str, dict[str, Any]]:
-    user = sb.users["account"]
-    company = min(user.company_ids)
-    location = min(user.location_ids)
-    vendor_mid = max(1, (vendors_total // 2) // 100)
-    invoice_mid = max(1, (invoices_total // 2) // 100)
-    return {
-        "vendors, page 1 (limit 100)": {"path": "/vendors", "params": {"limit": 100}},
-        "vendors, middle page (limit 100)": {"path": "/vendors", "params": {"limit": 100, "page": vendor_mid}},
-        "vendors, by company": {"path": "/vendors", "params": {"ottimate_company_id": company}},
-        "vendors, by company, changed since": {
-            "path": "/vendors",
-            "params": {"ottimate_company_id": company, "last_modified_date_from_utc": since},
-        },
-        "vendor by id": {"path": "/vendors/{id}", "params": None},
-        "invoices, page 1 (limit 100)": {"path": "/invoices", "params": {"limit": 100}},
-        "invoices, middle page (limit 100)": {"path": "/invoices", "params": {"limit": 100, "page": invoice_mid}},
-        "invoices, by location": {"path": "/invoices", "params": {"ottimate_location_ids": location}},
-        "invoices, by status": {"path": "/invoices", "params": {"status": "needs-attention"}},
-        "invoices, by company, changed since": {
-            "path": "/invoices",
-            "params": {"ottimate_company_id": company, "last_modified_date_from_utc": since},
-        },
-    }
-
-
 def _token(sb: EmbeddedSandbox) -> str:
     """An access token of the account-level API user, fetched once: the bare loops send it as is."""
     user = sb.users["account"]
-    answer = httpx.post(
-        f"{sb.auth_url}/oauth/token",
-        headers={"X-Api-Key": user.api_key},
-        data={"grant_type": "client_credentials", "client_id": user.client_id, "client_secret": user.client_secret},
-    )
+    form = {"grant_type": "client_credentials", "client_id": user.client_id, "client_secret": user.client_secret}
+    answer = httpx.post(f"{sb.auth_url}/oauth/token", headers={"X-Api-Key": user.api_key}, data=form)
     answer.raise_for_status()
     return str(answer.json()["access_token"])
-
-
-def _bearer_client(sb: EmbeddedSandbox) -> httpx.Client:
-    """A bare client with a static token of the account-level API user."""
-    headers = {"Authorization": f"Bearer {_token(sb)}", "X-Api-Key": sb.users["account"].api_key}
-    return httpx.Client(base_url=sb.api_url, headers=headers, timeout=60.0)
 
 
 @dataclass
@@ -780,393 +588,378 @@ class _Loaded:
     invoices: int
     load_s: float
     rss_growth: list[int]  # RSS growth per half: invoices, invoices, vendors, vendors
-    invoices_since: str
-    vendors_since: str
+    since: dict[str, str]  # /vendors, /invoices -> a time half of them were loaded after
+
+    def queries(self) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        user = self.sb.users["account"]
+        company, location = min(user.company_ids), min(user.location_ids)
+        oldest = next(iter(self.sb.state.vendors._by_id))  # a lookup, not a scan, must find it
+        changed = {
+            kind: {"ottimate_company_id": company, "last_modified_date_from_utc": self.since[kind]}
+            for kind in self.since
+        }
+        return {
+            "vendors, page 1 (limit 100)": ("/vendors", {"limit": 100}),
+            "vendors, middle page (limit 100)": ("/vendors", {"limit": 100, "page": max(1, self.vendors // 200)}),
+            "vendors, by company": ("/vendors", {"ottimate_company_id": company}),
+            "vendors, by company, changed since": ("/vendors", changed["/vendors"]),
+            "vendor by id": (f"/vendors/{oldest}", None),
+            "invoices, page 1 (limit 100)": ("/invoices", {"limit": 100}),
+            "invoices, middle page (limit 100)": ("/invoices", {"limit": 100, "page": max(1, self.invoices // 200)}),
+            "invoices, by location": ("/invoices", {"ottimate_location_ids": location}),
+            "invoices, by status": ("/invoices", {"status": "needs-attention"}),
+            "invoices, by company, changed since": ("/invoices", changed["/invoices"]),
+        }
 
 
 def _load(sb: EmbeddedSandbox, vendors: int, invoices: int) -> _Loaded:
     """Load in halves, noting the RSS after each: equal growth per half means memory is proportionate."""
     rss: list[int] = []
 
-    def note() -> None:
+    def note() -> str:
         gc.collect()
-        rss.append(_rss_bytes())
+        with open("/proc/self/status", encoding="ascii") as status:
+            rss.append(next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:")), 0))
+        return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
     note()
     started = time.perf_counter()
-    # Invoices first: each create matches its vendor among the company's, as the API does.
-    load_invoices(sb, invoices // 2)
-    invoices_since = datetime.now(UTC).isoformat().replace("+00:00", "Z")  # half the invoices are newer
-    note()
+    load_invoices(sb, invoices // 2)  # invoices first: each create matches its vendor among the company's
+    since = {"/invoices": note()}
     load_invoices(sb, invoices - invoices // 2)
     note()
     load_vendors(sb, vendors // 2)
-    vendors_since = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    note()
+    since["/vendors"] = note()
     load_vendors(sb, vendors - vendors // 2)
     load_s = time.perf_counter() - started
     note()
-    growth = [b - a for a, b in pairwise(rss)]
-    return _Loaded(sb, vendors, invoices, load_s, growth, invoices_since, vendors_since)
+    return _Loaded(sb, vendors, invoices, load_s, [b - a for a, b in pairwise(rss)], since)
 
 
-def bench_scale(vendors: int, invoices: int, small: int, samples: int) -> dict[str, Any]:
-    """Both sizes live at once and each query alternates between them, so a busy spell of a shared
-    machine slows both alike instead of skewing the ratio."""
-    with (
-        EmbeddedSandbox(config=unlimited()) as small_sb,
-        EmbeddedSandbox(config=unlimited()) as large_sb,
-    ):
-        _say(f"scale: loading {small:,} vendors and {small:,} invoices ...")
-        loaded = {"small": _load(small_sb, small, small)}
-        _say(f"scale: loading {vendors:,} vendors and {invoices:,} invoices ...")
-        loaded["large"] = _load(large_sb, vendors, invoices)
-        timings: dict[str, dict[str, list[float]]] = {"small": {}, "large": {}}
-        counts: dict[str, dict[str, Any]] = {"small": {}, "large": {}}
-        clients = {label: _bearer_client(entry.sb) for label, entry in loaded.items()}
-        try:
-            plans = {}
-            for label, entry in loaded.items():
-                queries = _scale_queries(entry.sb, entry.vendors, entry.invoices, entry.invoices_since)
-                queries["vendors, by company, changed since"]["params"]["last_modified_date_from_utc"] = (
-                    entry.vendors_since
-                )
-                oldest = next(iter(entry.sb.state.vendors._by_id))  # a lookup, not a scan, must find it
-                queries["vendor by id"]["path"] = f"/vendors/{oldest}"
-                plans[label] = queries
-            _say(f"scale: {len(plans['large'])} queries x {samples} requests on each size ...")
-            for name in plans["large"]:
-                for i in range(samples + 3):  # three warm-up requests each
-                    for label in ("small", "large"):
-                        query = plans[label][name]
-                        started = time.perf_counter()
-                        answer = clients[label].get(query["path"], params=query["params"])
-                        elapsed = time.perf_counter() - started
-                        if answer.status_code != 200:
-                            raise RuntimeError(f"{name}: {answer.status_code} {answer.text[:200]}")
-                        if i >= 3:
-                            timings[label].setdefault(name, []).append(elapsed)
-                        counts[label][name] = answer.json().get("count")
-            # The indexes are rebuilt lazily after a change: the first filtered list after a new invoice
-            # pays for that, once per change (p50 of a few such rounds).
-            after_write: dict[str, float] = {}
-            for label, entry in loaded.items():
-                rounds = []
-                for _ in range(5):
-                    load_invoices(entry.sb, 1)
+def _time_queries(loaded: Mapping[str, _Loaded], samples: int) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+    """p50/p95 and matches of each query on each size (alternating, so a busy spell slows both alike), and the
+    first filtered invoice list after a change: the indexes are rebuilt lazily (p50 of five such rounds)."""
+    clients: dict[str, httpx.Client] = {}
+    timings: dict[str, dict[str, list[float]]] = {label: {} for label in loaded}
+    counts: dict[str, dict[str, Any]] = {label: {} for label in loaded}
+    after_write: dict[str, float] = {}
+    try:
+        for label, e in loaded.items():
+            headers = {"Authorization": f"Bearer {_token(e.sb)}", "X-Api-Key": e.sb.users["account"].api_key}
+            clients[label] = httpx.Client(base_url=e.sb.api_url, headers=headers, timeout=60.0)
+        plans = {label: entry.queries() for label, entry in loaded.items()}
+        for name in plans["large"]:
+            for i in range(samples + 3):  # three warm-up requests each
+                for label, client in clients.items():
+                    path, params = plans[label][name]
                     started = time.perf_counter()
-                    clients[label].get("/invoices", params={"status": "needs-attention"}).raise_for_status()
-                    rounds.append(time.perf_counter() - started)
-                after_write[label] = round(statistics.median(rounds) * 1000, 2)
-        finally:
-            for client in clients.values():
-                client.close()
-    sizes: dict[str, Any] = {}
-    for label, entry in loaded.items():
-        sizes[label] = {
-            "vendors": entry.vendors,
-            "invoices": entry.invoices,
-            "load_s": round(entry.load_s, 2),
-            "rss_growth_per_half_bytes": entry.rss_growth,
-            "bytes_per_invoice": round(sum(entry.rss_growth[:2]) / entry.invoices) if entry.invoices else None,
-            "bytes_per_vendor": round(sum(entry.rss_growth[2:]) / entry.vendors) if entry.vendors else None,
-            # per half, to see the growth is linear (equal halves) rather than growing faster
-            "bytes_per_invoice_by_half": [round(g / max(1, entry.invoices // 2)) for g in entry.rss_growth[:2]],
-            "bytes_per_vendor_by_half": [round(g / max(1, entry.vendors // 2)) for g in entry.rss_growth[2:]],
-            "first_invoice_list_after_a_change_ms": after_write[label],
-            "queries": {
-                name: {
-                    "p50_ms": round(statistics.median(values) * 1000, 2),
-                    "p95_ms": round(_percentile(values, 95) * 1000, 2),
-                    "count": counts[label][name],
-                }
-                for name, values in timings[label].items()
-            },
+                    answer = client.get(path, params=params)
+                    elapsed = time.perf_counter() - started
+                    if answer.status_code != 200:
+                        raise RuntimeError(f"{name}: {answer.status_code} {answer.text[:200]}")
+                    if i >= 3:
+                        timings[label].setdefault(name, []).append(elapsed)
+                    counts[label][name] = answer.json().get("count")
+        for label, entry in loaded.items():
+            rounds = []
+            for _ in range(5):
+                load_invoices(entry.sb, 1)
+                started = time.perf_counter()
+                clients[label].get("/invoices", params={"status": "needs-attention"}).raise_for_status()
+                rounds.append(time.perf_counter() - started)
+            after_write[label] = round(statistics.median(rounds) * 1000, 2)
+    finally:
+        for client in clients.values():
+            client.close()
+    queries = {
+        label: {
+            name: {
+                "p50_ms": round(statistics.median(values) * 1000, 2),
+                "p95_ms": round(_percentile(values, 95) * 1000, 2),
+                "count": counts[label][name],
+            }
+            for name, values in timings[label].items()
         }
-    ratios = {
-        name: round(sizes["large"]["queries"][name]["p95_ms"] / sizes["small"]["queries"][name]["p95_ms"], 2)
-        for name in sizes["large"]["queries"]
+        for label in loaded
     }
+    return queries, after_write
+
+
+def bench_scale(args: argparse.Namespace, workdir: Path) -> Figures:
+    vendors, invoices, samples = (2_000, 1_000, 10) if args.quick else (args.vendors, args.invoices, 50)
+    with EmbeddedSandbox(config=unlimited()) as small_sb, EmbeddedSandbox(config=unlimited()) as large_sb:
+        _say(f"scale: loading 100 vendors and 100 invoices, then {vendors:,} and {invoices:,}; {samples} samples ...")
+        loaded = {"small": _load(small_sb, 100, 100), "large": _load(large_sb, vendors, invoices)}
+        queries, after_write = _time_queries(loaded, samples)
+    sizes: dict[str, Any] = {}
+    for label, e in loaded.items():
+        per = (e.invoices, e.invoices, e.vendors, e.vendors)
+        halves = [round(g / max(1, n // 2)) for g, n in zip(e.rss_growth, per, strict=True)]
+        sizes[label] = {
+            "vendors": e.vendors,
+            "invoices": e.invoices,
+            "load_s": round(e.load_s, 2),
+            "rss_growth_per_half_bytes": e.rss_growth,
+            "bytes_per_invoice": round(sum(e.rss_growth[:2]) / e.invoices) if e.invoices else None,
+            "bytes_per_vendor": round(sum(e.rss_growth[2:]) / e.vendors) if e.vendors else None,
+            "bytes_per_invoice_by_half": halves[:2],  # equal halves: the growth is linear
+            "bytes_per_vendor_by_half": halves[2:],
+            "first_invoice_list_after_a_change_ms": after_write[label],
+            "queries": queries[label],
+        }
+    ratios = {name: round(q["p95_ms"] / queries["small"][name]["p95_ms"], 2) for name, q in queries["large"].items()}
     worst = max(ratios, key=lambda k: ratios[k])
-    return {
-        "samples": samples,
-        "sizes": sizes,
-        "p95_ratio": ratios,
-        "worst_query": worst,
-        "worst_ratio": ratios[worst],
-    }
+    return {"samples": samples, "sizes": sizes, "p95_ratio": ratios, "worst_query": worst, "worst_ratio": ratios[worst]}
 
 
 # ---------------------------------------------------------------------------------------------
-# Output
+# Output: one markdown part per section, its sentences computed from its figures (so they never go stale)
 
 
-def _machine() -> dict[str, Any]:
-    return {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+PHASES = ("before_first_test", "tests", "after_last_test")
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    return [
+        "| " + " | ".join(head) + " |",
+        "|" + " --- |" * len(head),
+        *("| " + " | ".join(map(str, r)) + " |" for r in rows),
+    ]
+
+
+def markdown_full_runs(full: Figures, machine: Mapping[str, Any]) -> list[str]:
+    head = ["Workers", "Wall (median)", "Run: wall, exit, passed/failed", "Start-up until the first test", "Tests"]
+    rows = []
+    for w, runs in full["runs"].items():
+        ph = runs[-1]["phases_s"] or {}
+        each = "; ".join(f"{r['wall_s']} s, exit {r['exit_code']}, {r['passed']}/{r['failed']}" for r in runs)
+        rows.append([w, f"{full['median_wall_s'][w]} s", each, *(f"{ph.get(k, '–')} s" for k in PHASES)])
+    out = ["## Full embedded runs (`ottimate-validate`, report included)", ""]
+    out += _table([*head, "After the last test (summary, report)"], rows)
+    out += [
+        "",
+        f"The tests themselves (with the fixtures each set up) took {full['test_time_2_workers_s']} s in all with 2 "
+        "workers; the rest of a run is start-up (interpreter, plugins, one xdist worker per process, collection) "
+        "and the summary and report, which do not shrink with more workers.",
+    ]
+    if not full["all_passed"]:
+        failed = sorted({t for runs in full["runs"].values() for r in runs for t in r["failed_tests"]})
+        out += ["", f"Full runs did not all pass; failed: {', '.join(failed) or 'see exit codes'}."]
+    phases = [full["runs"][w][0].get("phases_s") for w in ("1", "2") if full["runs"].get(w)]
+    if len(phases) == 2 and all(phases) and phases[1]["tests"]:
+        one, two = phases
+        fixed = [p["before_first_test"] + p["after_last_test"] for p in phases]
+        speedup = one["tests"] / two["tests"]
+        # (F + P) / (F + P / s) >= 1.6  <=>  P >= 0.6 F / (1 - 1.6 / s), for a fixed part F and tests speedup s.
+        needed = (
+            f"the tests would have to take {0.6 * fixed[0] / (1 - 1.6 / speedup):.0f} s with one worker at this "
+            f"tests speedup (they take {one['tests']:.1f} s)"
+            if speedup > 1.6
+            else "no length of tests would reach it at this tests speedup"
+        )
+        out += [
+            "",
+            f"Speedup: the tests themselves went {speedup:.2f}x faster with 2 workers ({one['tests']:.1f} s to "
+            f"{two['tests']:.1f} s); start-up and the report, which do not shrink, took {fixed[0]:.1f} s and "
+            f"{fixed[1]:.1f} s of the two runs. For 1.6x overall, {needed}.",
+        ]
+    out += [
+        "",
+        f"Requests one full run sends (2 workers), per suite, from its ledger: every attempt, token calls "
+        f"included (total {full['requests_total']}):",
+        "",
+        *_table(["Suite", "Requests"], full["requests_per_suite"].items()),
+    ]
+    return out
+
+
+def markdown_client(client: Figures, machine: Mapping[str, Any]) -> list[str]:
+    us, bare = client["per_request_us"], client["per_request_us"]["bare"]
+    paths = {
+        "bare": "bare `httpx.Client`, static bearer token",
+        "client": "suites' client (`run.http.api_client`: OAuth2, retries, each exchange a line of the run's ledger)",
+        "client_without_ledger_file": "same client, records built but not written",
+        "client_with_attachments": "same client, each exchange also attached to the report (as with `--alluredir`)",
     }
+    rows = [[label, us[key], round(us[key] / bare, 3)] for key, label in paths.items()]
+    return [
+        "## Client overhead",
+        "",
+        f"{client['requests_per_round']} GETs per round, best of {client['rounds']} interleaved rounds, against one "
+        "in-process embedded sandbox with the rate limits lifted.",
+        "",
+        *_table(["Path", "µs per request", "Ratio to bare"], rows),
+        "",
+        f"The client path itself (OAuth2 auth, retry transport, each exchange's redacted record) costs "
+        f"{us['client_without_ledger_file'] - bare:.0f} µs per request over the bare loop; writing the record to the "
+        f"ledger file {us['client'] - us['client_without_ledger_file']:.0f} µs; the report's attachment (transcript, "
+        f"scrubbing, one file per exchange) {us['client_with_attachments'] - us['client']:.0f} µs more. The sandbox "
+        "runs in the same process, as it does in an embedded run; the ratio moves by about ±0.1 from run to run on "
+        "a shared machine.",
+    ]
 
 
-def target_values(figures: dict[str, Any]) -> dict[str, float | None]:
-    full = figures.get("full_runs") or {}
-    return {
-        "full_run_2_workers_s": (full.get("median_wall_s") or {}).get("2"),
-        "speedup_1_to_2_workers": full.get("speedup_1_to_2_workers"),
-        "client_overhead": (figures.get("client_overhead") or {}).get("ratio"),
-        "realistic_vs_lower_bound": (figures.get("realistic") or {}).get("best_ratio"),
-        "scale_p95_ratio": (figures.get("scale") or {}).get("worst_ratio"),
+def _realistic_sentence(workers: str, r: Figures, cpus: Any) -> str:
+    overshoot = "; ".join(
+        f"{k}: {v['waits']} waits of {v['processing_s']:g} s work took {v['waited_mean_s']:g} s on average, the "
+        f"waiter looked again {v['overshoot_mean_s']:g} s after the work was done (at most {v['overshoot_max_s']:g} s)"
+        for k, v in (r.get("waits") or {}).items()
+    )
+    timeline = r.get("wait_timeline") or {"starts_s": {}, "last_worker_waits": []}
+    starts = "; ".join(f"{k} at {', '.join(f'{t:g}' for t in ts)} s" for k, ts in timeline["starts_s"].items())
+    spans = ", ".join(
+        f"{w['kind']} {w['from_s']:g}-{w['to_s']:g} s"
+        for w in timeline["last_worker_waits"]
+        if w["to_s"] - w["from_s"] >= 10
+    )
+    slowest = r["slowest_tests"][0] if r["slowest_tests"] else ("–", "–")
+    ph = r.get("phases_s") or {}
+    return (
+        f"{workers} workers: {ph.get('before_first_test', '–')} s of start-up before the first test ({workers} worker "
+        f"processes on {cpus} CPUs). The tests took {r['test_time_s']} s in all "
+        f"({r['test_time_s'] / max(1, int(workers)):.1f} s per worker); slowest: {slowest[0]} ({slowest[1]} s). "
+        f"Requests: {r['requests_at_sandbox']} at the sandbox's door, {r.get('requests_in_ledger', '–')} in the "
+        f"ledger. Cadence overshoot: {overshoot or 'no waits'}."
+        + (f" Waits started (seconds after the first test): {starts}." if starts else "")
+        + (f" The worker whose wait ended last waited {spans}." if spans else "")
+        + (f" Failed: {', '.join(r['failed_tests'])}." if r["failed_tests"] else "")
+    )
+
+
+def markdown_realistic(real: Figures, machine: Mapping[str, Any]) -> list[str]:
+    rows = []
+    for w, r in real["runs"].items():
+        ph, chain = r.get("phases_s") or {}, r.get("longest_chain") or {}
+        waits = ", ".join(chain.get("waits") or ()) or "no waits"
+        rows.append(
+            [
+                w,
+                f"{r['wall_s']} s",
+                f"{r.get('network_phase_s', '–')} s",
+                f"{ph.get('before_first_test', '–')} s / {ph.get('after_last_test', '–')} s",
+                r["exit_code"],
+                f"{r['passed']} / {r['skipped']} / {r['failed']}",
+                r["requests_at_sandbox"],
+                f"{chain.get('requests', '–')} requests + {waits}",
+                f"{r['lower_bound_s']} s",
+                r["ratio"],
+                r.get("network_ratio", "–"),
+            ]
+        )
+    head = ["Workers", "Wall (whole run)", "Network phase (first test to last)", "Start-up / after the last test"]
+    head += ["Exit", "Passed / skipped / failed", "Requests", "Longest chain", "Lower bound", "Wall / bound"]
+    named = {
+        f"{c['test']} ({c['requests']} requests + {', '.join(c['waits']) or 'no waits'} = {c['seconds']} s)"
+        for r in real["runs"].values()
+        if (c := r.get("longest_chain"))
     }
+    return [
+        "## Realistic mode",
+        "",
+        f"An external embedded sandbox served as the real sandbox is: {real['latency_ms']} ms added to every request, "
+        f"the documented limits ({real['rate_per_second']:g} requests/s, burst {real['burst']}, "
+        f"{real['daily_quota']:,} a day per key), the default asynchronous timings (extraction "
+        f"{real['extraction_seconds']:g} s, batch tasks {real['batch_task_seconds']:g} s each, one after another) and "
+        "no control plane, so the suites skip the sandbox-only tests and wait with the polling cadence in real time. "
+        "They run against it by URL (no report).",
+        "",
+        "Lower bound = max(longest chain, requests / allowed rate). A test's chain, from the run's ledger, is its "
+        "requests and those of the fixtures it set up x latency (requests sent while another was in flight count "
+        "once, retries not at all; of a wait's polls only the one after the work was done) plus the time the "
+        "sandbox needs for the work its waits covered (extraction: its set time; batch: tasks x task time).",
+        "",
+        *_table([*head, "Network phase / bound"], rows),
+        *(["", f"Slowest chain: {'; '.join(sorted(named))}."] if named else []),
+        "",
+        "The verdict above uses the whole run's wall time (start-up and teardown included), as a partner would time "
+        f"it; best network phase / bound: {real.get('best_network_ratio', '–')}.",
+        "",
+        *(f"- {_realistic_sentence(w, r, machine.get('cpus'))}" for w, r in real["runs"].items()),
+    ]
+
+
+def markdown_scale(scale: Figures, machine: Mapping[str, Any]) -> list[str]:
+    small, large = scale["sizes"]["small"], scale["sizes"]["large"]
+    rows = [
+        [name, f"{small['queries'][name]['p95_ms']} ms", f"{q['p95_ms']} ms", scale["p95_ratio"][name], q["count"]]
+        for name, q in large["queries"].items()
+    ]
+    return [
+        "## Scale of the embedded sandbox",
+        "",
+        f"p95 over {scale['samples']} requests each, over HTTP, with {small['vendors']:,} vendors + "
+        f"{small['invoices']:,} invoices and with {large['vendors']:,} + {large['invoices']:,} (loaded in-process in "
+        f"{large['load_s']} s).",
+        "",
+        *_table(["Query", "p95 small", "p95 large", "Ratio", "Matches (large)"], rows),
+        "",
+        f"Memory (RSS growth while loading): {large['bytes_per_vendor']} bytes per vendor "
+        f"({' then '.join(map(str, large['bytes_per_vendor_by_half']))} for the first and second half), "
+        f"{large['bytes_per_invoice']} bytes per invoice "
+        f"({' then '.join(map(str, large['bytes_per_invoice_by_half']))}). The invoice indexes are rebuilt lazily "
+        f"after a change: the first filtered invoice list after a new invoice took "
+        f"{large['first_invoice_list_after_a_change_ms']} ms at the large size "
+        f"({small['first_invoice_list_after_a_change_ms']} ms small).",
+    ]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # its figures' key
+    flag: str  # --skip-<flag> leaves it out
+    measure: Callable[[argparse.Namespace, Path], Figures]  # (arguments, a work folder inside reports/)
+    markdown: Callable[[Figures, Mapping[str, Any]], list[str]]  # (its figures, the machine's)
+
+
+SECTIONS = (
+    Section("full_runs", "full-runs", bench_full_runs, markdown_full_runs),
+    Section("client_overhead", "client", bench_client_overhead, markdown_client),
+    Section("realistic", "realistic", bench_realistic, markdown_realistic),
+    Section("scale", "scale", bench_scale, markdown_scale),
+)
 
 
 def _verdict(met: bool | None) -> str:
     return "not measured" if met is None else ("met" if met else "MISSED")
 
 
-def summary_lines(figures: dict[str, Any]) -> list[str]:
-    values = target_values(figures)
-    lines = [f"{'measure':<68} {'value':>10} {'target':>10}  verdict"]
-    for t in TARGETS:
-        value = values[t.key]
-        shown = "-" if value is None else f"{value:g}{t.unit}"
-        lines.append(f"{t.label:<68} {shown:>10} {t.op + ' ' + f'{t.bound:g}{t.unit}':>10}  {_verdict(t.met(value))}")
-    return lines
+def _shown(t: Target, figures: Figures, missing: str) -> str:
+    value = t.value(figures)
+    return missing if value is None else f"{value:g}{t.unit}"
 
 
-def markdown(figures: dict[str, Any]) -> str:
-    values = target_values(figures)
+def markdown(figures: Figures) -> str:
+    machine = figures["machine"]
     out = [
         "# Benchmark",
         "",
-        f"Written by `scripts/benchmark.py` on {figures['generated_at']} ({figures['machine']['cpus']} CPUs, "
-        f"Python {figures['machine']['python']}, load average at start "
-        f"{', '.join(str(x) for x in figures['machine']['load_average_at_start'])})"
+        f"Written by `scripts/benchmark.py` on {figures['generated_at']} ({machine['cpus']} CPUs, Python "
+        f"{machine['python']}, load average at start {', '.join(str(x) for x in machine['load_average_at_start'])})"
         + (", **quick mode (small sizes)**" if figures["quick"] else "")
         + ". Machine-readable figures: `benchmark.json` beside this file.",
         "",
-        "| Measure | Value | Target | Verdict |",
-        "| --- | --- | --- | --- |",
+        *_table(
+            ["Measure", "Value", "Target", "Verdict"],
+            (
+                [t.label, _shown(t, figures, "–"), f"{t.op} {t.bound:g}{t.unit}", _verdict(t.met(t.value(figures)))]
+                for t in TARGETS
+            ),
+        ),
     ]
-    for t in TARGETS:
-        value = values[t.key]
-        shown = "–" if value is None else f"{value:g}{t.unit}"
-        out.append(f"| {t.label} | {shown} | {t.op} {t.bound:g}{t.unit} | {_verdict(t.met(value))} |")
-    full = figures.get("full_runs")
-    if full:
-        out += ["", "## Full embedded runs (`ottimate-validate`, report included)", ""]
-        out += [
-            "| Workers | Wall (median) | Run: wall, exit, passed/failed | Start-up until the first test | Tests "
-            "| After the last test (teardown, summary, report) |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for w, runs in full["runs"].items():
-            detail = "; ".join(f"{r['wall_s']} s, exit {r['exit_code']}, {r['passed']}/{r['failed']}" for r in runs)
-            phases = runs[-1].get("phases_s") or {}
-            out.append(
-                f"| {w} | {full['median_wall_s'][w]} s | {detail} | {phases.get('before_first_test', '–')} s "
-                f"| {phases.get('tests', '–')} s | {phases.get('after_last_test', '–')} s |"
-            )
-        if full.get("test_time_2_workers_s") is not None:
-            out += [
-                "",
-                f"The tests themselves (with their function-level fixtures) took {full['test_time_2_workers_s']} s in "
-                "all; the rest of a run is start-up (interpreter, plugins, one xdist worker per process, collection, "
-                "session fixtures) and the summary and report, which do not shrink with more workers.",
-            ]
-        if full.get("requests_per_suite"):
-            out += ["", f"Requests one full run sends, per suite (total {full['requests_total']}):", ""]
-            out += ["| Suite | Requests |", "| --- | --- |"]
-            out += [f"| {s} | {n} |" for s, n in full["requests_per_suite"].items()]
-    client = figures.get("client_overhead")
-    if client:
-        us = client["per_request_us"]
-        out += [
-            "",
-            "## Client overhead",
-            "",
-            f"{client['requests_per_round']} GETs per round, best of {client['rounds']} interleaved rounds, against "
-            "one in-process embedded sandbox with the rate limits lifted.",
-            "",
-            "| Path | µs per request | Ratio to bare |",
-            "| --- | --- | --- |",
-            f"| bare `httpx.Client`, static bearer token | {us['bare']} | 1 |",
-            f"| suites' `api` client (auth, retries, evidence written) | {us['client']} | {client['ratio']} |",
-            f"| same client without evidence capture | {us['client_without_evidence']} | "
-            f"{client['ratio_without_evidence']} |",
-        ]
-    real = figures.get("realistic")
-    if real:
-        out += [
-            "",
-            "## Realistic mode",
-            "",
-            f"An external embedded sandbox served as the real sandbox is: {real['latency_ms']} ms added to every "
-            f"request, the documented limits ({real['rate_per_second']:g} requests/s, burst {real['burst']}, "
-            f"{real['daily_quota']:,} a day per key), the default asynchronous timings (extraction "
-            f"{real['extraction_seconds']:g} s, batch tasks {real['batch_task_seconds']:g} s each, one after "
-            "another) and no control plane, so the suites skip the sandbox-only tests and wait with the polling "
-            "cadence in real time. They run against it by URL (no report).",
-            "",
-            "Lower bound = max(longest chain, requests / allowed rate). A test's chain is its requests and its "
-            "fixtures' x latency (requests sent concurrently count once; of the polls only the one after the work "
-            "was done) plus the time the sandbox needs for the work its waits covered (extraction: its set "
-            "time; batch: tasks x task time).",
-            "",
-            "| Workers | Wall (whole run) | Network phase (first test to last) | Start-up / after the last test "
-            "| Exit | Passed / skipped / failed | Requests | Longest chain | Lower bound | Wall / bound "
-            "| Network phase / bound |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for w, r in real["runs"].items():
-            ph = r.get("phases_s") or {}
-            chain = r.get("longest_chain") or {}
-            link = f"{chain.get('requests', '–')} requests + {', '.join(chain.get('waits') or ()) or 'no waits'}"
-            out.append(
-                f"| {w} | {r['wall_s']} s | {r.get('network_phase_s', '–')} s | {ph.get('before_first_test', '–')} s "
-                f"/ {ph.get('after_last_test', '–')} s | {r['exit_code']} | {r['passed']} / {r['skipped']} / "
-                f"{r['failed']} | {r['requests_at_sandbox']} | {link} | {r['lower_bound_s']} s | {r['ratio']} "
-                f"| {r.get('network_ratio', '–')} |"
-            )
-        chains = {
-            f"{c['test']} ({c['requests']} requests + {', '.join(c['waits']) or 'no waits'} = {c['seconds']} s)"
-            for r in real["runs"].values()
-            for c in [r.get("longest_chain")]
-            if c
-        }
-        if chains:
-            out += ["", f"Slowest chain: {'; '.join(sorted(chains))}."]
-        out += [
-            "",
-            "The verdict above uses the whole run's wall time (start-up and teardown included), as a partner "
-            f"would time it; best network phase / bound: {real.get('best_network_ratio', '–')}.",
-        ]
-    scale = figures.get("scale")
-    if scale:
-        small, large = scale["sizes"]["small"], scale["sizes"]["large"]
-        out += [
-            "",
-            "## Scale of the embedded sandbox",
-            "",
-            f"p95 over {scale['samples']} requests each, over HTTP, with {small['vendors']:,} vendors + "
-            f"{small['invoices']:,} invoices and with {large['vendors']:,} + {large['invoices']:,} (loaded "
-            f"in-process in {large['load_s']} s).",
-            "",
-            "| Query | p95 small | p95 large | Ratio | Matches (large) |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        for name, ratio in scale["p95_ratio"].items():
-            out.append(
-                f"| {name} | {small['queries'][name]['p95_ms']} ms | {large['queries'][name]['p95_ms']} ms | "
-                f"{ratio} | {large['queries'][name]['count']} |"
-            )
-        out += [
-            "",
-            f"Memory (RSS growth while loading): {large['bytes_per_vendor']} bytes per vendor "
-            f"({' then '.join(map(str, large['bytes_per_vendor_by_half']))} for the first and second half), "
-            f"{large['bytes_per_invoice']} bytes per invoice "
-            f"({' then '.join(map(str, large['bytes_per_invoice_by_half']))}). The invoice indexes are rebuilt "
-            "lazily after a "
-            f"change: the first filtered invoice list after a new invoice took "
-            f"{large['first_invoice_list_after_a_change_ms']} ms at the large size "
-            f"({small['first_invoice_list_after_a_change_ms']} ms small).",
-        ]
-    if figures.get("notes"):
-        out += ["", "## Notes", "", *[f"- {n}" for n in figures["notes"]]]
+    for section in SECTIONS:
+        if figures.get(section.key):
+            out += ["", *section.markdown(figures[section.key], machine)]
     return "\n".join(out) + "\n"
-
-
-def _timeline_sentence(timeline: Mapping[str, Any] | None) -> str:
-    if not timeline:
-        return ""
-    starts = "; ".join(f"{kind} at {', '.join(f'{t:g}' for t in ts)} s" for kind, ts in timeline["starts_s"].items())
-    text = f" Waits started (seconds after the first test): {starts}." if starts else ""
-    long = [w for w in timeline["last_worker_waits"] if w["to_s"] - w["from_s"] >= 10]
-    if long:
-        spans = ", ".join(f"{w['kind']} {w['from_s']:g}-{w['to_s']:g} s" for w in long)
-        text += f" The worker whose wait ended last waited {spans}."
-    return text
-
-
-def derive_notes(figures: dict[str, Any]) -> list[str]:
-    """What the figures say, in sentences computed from them (so they never go stale)."""
-    notes: list[str] = []
-    full = figures.get("full_runs")
-    if full and not full["all_passed"]:
-        failed = sorted({t for runs in full["runs"].values() for r in runs for t in r["failed_tests"]})
-        notes.append(f"Full runs did not all pass; failed: {', '.join(failed) or 'see exit codes'}.")
-    if full and all(full["runs"].get(w) and full["runs"][w][0].get("phases_s") for w in ("1", "2")):
-        one, two = (full["runs"][w][0]["phases_s"] for w in ("1", "2"))
-        fixed = {w: p["before_first_test"] + p["after_last_test"] for w, p in (("1", one), ("2", two))}
-        tests_speedup = one["tests"] / two["tests"]
-        # (F + P) / (F + P / s) >= 1.6  <=>  P >= 0.6 F / (1 - 1.6 / s), for a fixed part F and tests speedup s.
-        needed = (
-            f"the tests would have to take {0.6 * fixed['1'] / (1 - 1.6 / tests_speedup):.0f} s with one worker "
-            f"at this tests speedup (they take {one['tests']:.1f} s)"
-            if tests_speedup > 1.6
-            else "no length of tests would reach it at this tests speedup"
-        )
-        notes.append(
-            f"Speedup: the tests themselves went {tests_speedup:.2f}x faster with 2 workers "
-            f"({one['tests']:.1f} s to {two['tests']:.1f} s); start-up and the report, which do not shrink, "
-            f"took {fixed['1']:.1f} s and {fixed['2']:.1f} s of the two runs. For 1.6x overall, {needed}."
-        )
-    client = figures.get("client_overhead")
-    if client:
-        us = client["per_request_us"]
-        path_us = us["client_without_evidence"] - us["bare"]
-        path = f"costs {path_us:.0f} µs per request over the bare loop" if path_us > 0 else "costs nothing measurable"
-        notes.append(
-            f"Client overhead: the client path itself (OAuth2 auth, retry transport, exchange callback) {path}; "
-            f"evidence capture (redacted transcript, scrubbing, one attachment file per exchange) costs "
-            f"{us['client'] - us['client_without_evidence']:.0f} µs per request. The sandbox runs in the same "
-            "process, as it does in an embedded run; the ratio moves by about ±0.1 from run to run on a shared "
-            "machine."
-        )
-    real = figures.get("realistic")
-    if real:
-        for workers, r in real["runs"].items():
-            if r["test_time_s"] is None:
-                continue
-            ph = r.get("phases_s") or {}
-            chain = r.get("longest_chain") or {}
-            waits = r.get("waits") or {}
-            overshoot = "; ".join(
-                f"{k}: {v['waits']} waits of {v['processing_s']:g} s work took {v['waited_mean_s']:g} s on average, "
-                f"the waiter looked again {v['overshoot_mean_s']:g} s after the work was done (at most "
-                f"{v['overshoot_max_s']:g} s)"
-                for k, v in waits.items()
-            )
-            notes.append(
-                f"Realistic, {workers} workers: {ph.get('before_first_test', '–')} s of start-up before the first "
-                f"test ({workers} worker processes on {figures['machine']['cpus']} CPUs), "
-                f"{r.get('network_phase_s', '–')} s from the first test to the last, "
-                f"{ph.get('after_last_test', '–')} s after it. The longest chain is {chain.get('test', '–')} "
-                f"({chain.get('requests', '–')} requests, waits: {', '.join(chain.get('waits') or ()) or 'none'}; "
-                f"{chain.get('seconds', '–')} s). The tests took {r['test_time_s']} s in all "
-                f"({r['test_time_s'] / int(workers):.1f} s per worker); slowest: {r['slowest_tests'][0][0]} "
-                f"({r['slowest_tests'][0][1]} s). Cadence overshoot: {overshoot or 'no waits'}."
-                + _timeline_sentence(r.get("wait_timeline"))
-                + (f" Failed: {', '.join(r['failed_tests'])}." if r["failed_tests"] else "")
-            )
-    return notes
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds per part (smoke test)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="figures file (JSON); .md beside it")
-    parser.add_argument("--skip-full-runs", action="store_true")
-    parser.add_argument("--skip-client", action="store_true")
-    parser.add_argument("--skip-realistic", action="store_true")
-    parser.add_argument("--skip-scale", action="store_true")
+    for section in SECTIONS:
+        parser.add_argument(f"--skip-{section.flag}", action="store_true", help=f"leave out the {section.key} section")
     parser.add_argument("--repeat", type=int, default=1, help="full runs per worker count (median taken)")
-    parser.add_argument(
-        "--realistic-workers",
-        default=",".join(map(str, REALISTIC_WORKERS)),
-        help="comma-separated worker counts for the realistic mode",
-    )
+    parser.add_argument("--realistic-workers", default=",".join(map(str, REALISTIC_WORKERS)), help="comma-separated")
     parser.add_argument("--latency-ms", type=int, default=REALISTIC_LATENCY_MS)
     parser.add_argument("--vendors", type=int, default=100_000)
     parser.add_argument("--invoices", type=int, default=50_000)
@@ -1176,44 +969,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    figures: dict[str, Any] = {
+    figures: Figures = {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": _machine(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "quick": args.quick,
-        "notes": [],
     }
-    # Inside reports/ (git-ignored): runs write their results where a user's runs would, not to /tmp.
-    reports = ROOT / "reports"
-    reports.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".benchmark-", dir=reports) as tmp:
-        workdir = Path(tmp)
-        clean_counts: dict[str, int] | None = None  # without the full runs, chains come from the realistic run
-        if not args.skip_full_runs:
-            figures["full_runs"], clean_counts = bench_full_runs(workdir, max(1, args.repeat), args.timeout)
-        if not args.skip_client:
-            _say("client overhead ...")
-            # Many short interleaved rounds, best of each: a shared machine's busy spells last seconds.
-            n, rounds = (60, 3) if args.quick else (100, 15)
-            figures["client_overhead"] = bench_client_overhead(n, rounds, workdir)
-        if not args.skip_realistic:
-            workers = [int(w) for w in args.realistic_workers.split(",") if w.strip()]
-            figures["realistic"] = bench_realistic(workdir, workers, args.latency_ms, args.timeout, clean_counts)
-        if not args.skip_scale:
-            vendors, invoices, samples = (2_000, 1_000, 10) if args.quick else (args.vendors, args.invoices, 50)
-            figures["scale"] = bench_scale(vendors, invoices, 100, samples)
-    figures["notes"] = derive_notes(figures)
+    (ROOT / "reports").mkdir(exist_ok=True)  # git-ignored: runs write their folders where a user's runs would
+    with tempfile.TemporaryDirectory(prefix=".benchmark-", dir=ROOT / "reports") as tmp:
+        for section in SECTIONS:
+            if not getattr(args, f"skip_{section.flag.replace('-', '_')}"):
+                _say(f"{section.key} ...")
+                figures[section.key] = section.measure(args, Path(tmp))
     figures["targets"] = [
         {"key": t.key, "label": t.label, "value": v, "target": f"{t.op} {t.bound:g}", "met": t.met(v)}
         for t in TARGETS
-        for v in [target_values(figures)[t.key]]
+        for v in [t.value(figures)]
     ]
     output: Path = args.output
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     output.with_suffix(".md").write_text(markdown(figures), encoding="utf-8")
-    _say()
-    for line in summary_lines(figures):
-        _say(line)
+    _say(f"\n{'measure':<68} {'value':>10} {'target':>10}  verdict")
+    for t in TARGETS:
+        bound = f"{t.op} {t.bound:g}{t.unit}"
+        _say(f"{t.label:<68} {_shown(t, figures, '-'):>10} {bound:>10}  {_verdict(t.met(t.value(figures)))}")
     _say(f"\nfigures: {output} and {output.with_suffix('.md')}")
     return 0
 

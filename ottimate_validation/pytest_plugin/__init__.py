@@ -19,14 +19,15 @@ In a partner's own test suite (no ``ottimate_suites`` ini flag, no ``--run-dir``
 the fixtures are active: ``ottimate_sandbox`` gives a fresh embedded sandbox with its credentials.
 """
 
+# Modules that others import come first, so pytest imports (and assertion-rewrites) each one itself.
 pytest_plugins = [
     "ottimate_validation.pytest_plugin.options",
+    "ottimate_validation.pytest_plugin.target",
+    "ottimate_validation.pytest_plugin.budget",
+    "ottimate_validation.pytest_plugin.evidence",
+    "ottimate_validation.pytest_plugin.polling",
+    "ottimate_validation.pytest_plugin.clients",
+    "ottimate_validation.pytest_plugin.cleanup",
     "ottimate_validation.pytest_plugin.session",
     "ottimate_validation.pytest_plugin.selection",
-    "ottimate_validation.pytest_plugin.target",
-    "ottimate_validation.pytest_plugin.clients",
-    "ottimate_validation.pytest_plugin.evidence",
-    "ottimate_validation.pytest_plugin.budget",
-    "ottimate_validation.pytest_plugin.polling",
-    "ottimate_validation.pytest_plugin.cleanup",
 ]

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,6 +152,13 @@ class OttimateSandbox:
     def client(self, credentials: Credentials | None = None) -> OttimateClient:
         """The project's API client, authenticated as the account-level user (or ``credentials``)."""
         return api_client(self.target.client_config(credentials), self.ledger)
+
+    @functools.cached_property
+    def company_id(self) -> int:
+        """The first company of the sandbox's account, found through the API as an integration would."""
+        with self.client() as api:
+            account = api.get("/accounts").json()["results"][0]["id"]
+            return int(api.get(f"/accounts/{account}/companies").json()["results"][0]["id"])
 
 
 @pytest.fixture

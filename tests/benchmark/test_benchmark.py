@@ -1,4 +1,5 @@
-"""The benchmark script's pieces at tiny sizes (so it cannot rot), and the sandbox's list indexes
+"""The benchmark script's pieces at tiny sizes (so it cannot rot): its quick mode, its readings of a run's
+ledger (on made-up records, and on one short real run), its markdown; and the sandbox's list indexes
 answering exactly what a scan of every entity answers (so the speed-up changed nothing)."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from ottimate_validation.sandbox import EmbeddedSandbox
+from ottimate_validation.run.ledger import Check, Exchange, Records, Source, Wait
+from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig
 from ottimate_validation.sandbox.accounts.models import ApiUser
 from ottimate_validation.sandbox.core import dates
 
@@ -37,37 +39,118 @@ def test_quick_run_writes_both_figure_files(bench: ModuleType, tmp_path: Path) -
     assert bench.main(argv) == 0
     figures = json.loads(output.read_text(encoding="utf-8"))
     overhead = figures["client_overhead"]
-    assert overhead["ratio"] > 0 and overhead["attachments_written"] > 0
+    assert overhead["ratio"] > 0 and overhead["ratio_with_attachments"] > 0
+    # Every GET of the recorded clients (warm-up, rounds, token calls) is a line of a ledger file.
+    sent = overhead["requests_per_round"] * (overhead["rounds"] + 1)
+    assert overhead["records_written"] >= 2 * sent and overhead["attachments_written"] >= sent
     scale = figures["scale"]
     assert set(scale["p95_ratio"]) == set(scale["sizes"]["large"]["queries"])
     assert scale["sizes"]["large"]["queries"]["invoices, page 1 (limit 100)"]["count"] == 1000
     assert [t["key"] for t in figures["targets"]] == [t.key for t in bench.TARGETS]
     text = output.with_suffix(".md").read_text(encoding="utf-8")
     assert "| client path / bare httpx loop |" in text and "## Scale of the embedded sandbox" in text
+    assert "## Full embedded runs" not in text and "## Realistic mode" not in text
 
 
-def _write(folder: Path, name: str, data: dict[str, Any]) -> None:
-    (folder / name).write_text(json.dumps(data), encoding="utf-8")
+def _x(at: float, path: str, test: str | None, **fields: Any) -> Exchange:
+    """An API exchange of 150 ms, as the ledger records it."""
+    method = fields.pop("method", "GET")
+    fields = {"ms": 150.0, "status": 200, "attempt": 1, "operation": f"{method} {path}", **fields}
+    return Exchange(at=at, method=method, path=path, test=test, id=f"gw0-{at}-{path}", **fields)
 
 
-def _exchange(path: str) -> dict[str, str]:
-    return {"name": f"GET {path} → 200 OK (150 ms)", "source": f"{path.strip('/')}-attachment.txt"}
+A, B, C = "suites/core/test_x.py::test_a", "suites/auth/test_y.py::test_b", "suites/auth/test_y.py::test_c"
 
 
-def test_results_digest_counts_per_suite_and_the_longest_chain(bench: ModuleType, tmp_path: Path) -> None:
-    a = {"uuid": "a", "fullName": "suites.core.test_x#test_a", "start": 0, "stop": 1000}
-    a["steps"] = [{"name": "s", "attachments": [_exchange("/v1/vendors"), _exchange("/v1/vendors/1")]}]
-    b = {"uuid": "b", "fullName": "suites.auth.test_y#test_b", "start": 0, "stop": 200}
-    b["attachments"] = [_exchange("/v1/accounts")] * 3  # three sent at once: 200 ms is one chain link
-    _write(tmp_path, "a-result.json", a)
-    _write(tmp_path, "b-result.json", b)
-    session = {"children": ["a", "b"], "befores": [{"start": 0, "stop": 150, "attachments": [_exchange("/o")]}]}
-    _write(tmp_path, "s-container.json", session)
-    digest = bench.digest_results(tmp_path)
-    assert digest.per_suite == {"auth": 3, "core": 2, "shared fixtures": 1}
-    assert (digest.chain, digest.chain_test) == (4, "suites.auth.test_y#test_b")
-    capped = bench.digest_results(tmp_path, latency_ms=150)
-    assert (capped.chain, capped.chain_test) == (3, "suites.core.test_x#test_a")  # 1150 ms / 150 ms = 7 > 3
+def test_a_run_outcome_its_phases_and_requests_per_suite_come_from_the_ledger(bench: ModuleType) -> None:
+    records = Records.of(
+        [
+            Check(at=110.0, test=A, title="a", status="passed", seconds=5.0),
+            Check(at=112.0, test=B, title="b", status="broken", seconds=1.0),
+            Check(at=111.0, test=C, title="c", status="skipped", seconds=0.0),
+            *(_x(106.0 + n, "/v1/vendors", A) for n in range(2)),
+            *(_x(111.0 + n / 10, "/v1/accounts", B) for n in range(3)),
+            _x(107.0, "/_sandbox/clock", A, source=Source.CONTROL),  # the control plane is not the API
+            _x(99.0, "/v1/accounts", None, source=Source.PREFLIGHT),
+        ]
+    )
+    outcome = bench.RunOutcome(workers=2, wall_s=20.0, exit_code=1, folder=None, launched=100.0, records=records)
+    assert outcome.phases() == {"before_first_test": 5.0, "tests": 7.0, "after_last_test": 8.0}
+    figures = outcome.as_dict()
+    assert (figures["passed"], figures["failed"], figures["skipped"], figures["failed_tests"]) == (1, 1, 1, [B])
+    assert bench.requests_per_suite(records) == {"auth": 3, "core": 2, "outside any test": 1}
+    assert records.requests == 6
+    assert bench.slowest_tests(records)[0] == (A, 5.0)
+
+
+def test_a_chain_is_requests_one_after_another_and_the_processing_its_waits_covered(bench: ModuleType) -> None:
+    progress = "/v1/batch/bat_1/progress"
+    uploads = "/v1/invoices/uploads"
+    records = Records.of(
+        [
+            # a: a bulk call, two GETs at once, a batch of 4 tasks waited for with 2 polls (the first throttled
+            # and retried), its results, and a GET retried once: 4 links + the last poll.
+            _x(0.0, "/v1/purchase-orders/bulk", A, method="POST", status=202),
+            _x(0.2, "/v1/vendors", A),
+            _x(0.21, "/v1/vendors/1", A),
+            Wait(at=0.4, what="batch bat_1 has completed", kind="batch", seconds=5.0, polls=2, test=A),
+            _x(2.4, progress, A, status=429),
+            _x(2.6, progress, A, attempt=2),
+            _x(5.8, progress, A),
+            _x(6.0, "/v1/batch/bat_1/results", A),
+            _x(6.2, "/v1/accounts", A, status=503),
+            _x(6.4, "/v1/accounts", A, attempt=2),
+            # b: 30 requests one after another, no waits: 4.5 s of latency, a shorter chain than a's.
+            *(_x(10.0 + n * 0.2, "/v1/vendors", B) for n in range(30)),
+            # c: an extraction of documents in two locations (one listing per location and poll), then the
+            # uploads listed again and the invoice found: 2 links + the last poll.
+            Wait(at=10.0, what="extracted", kind="extraction", seconds=10.0, polls=2, test=C),
+            *(_x(at, uploads, C, query=f"ottimate_location_id={n}") for at, n in ((15.0, 1), (15.16, 2))),
+            *(_x(at, uploads, C, query=f"ottimate_location_id={n}") for at, n in ((20.4, 1), (20.56, 2))),
+            _x(20.8, uploads, C, query="ottimate_location_id=1"),
+            _x(21.0, "/v1/invoices", C),
+        ]
+    )
+    config = SandboxConfig(latency_ms=150, extraction_seconds=10.0, batch_task_seconds=1.0)
+    waits = bench.waits_seen(records, config, {"bat_1": 4}, {A: "gw0", C: "gw1"})
+    assert [(w.kind, w.processing_s, len(w.polls), w.worker) for w in waits] == [
+        ("batch", 4.0, 3, "gw0"),
+        ("extraction", 10.0, 4, "gw1"),
+    ]
+    assert [round(w.waited_s, 2) for w in waits] == [5.55, 10.71]
+    assert [round(w.overshoot_s, 2) for w in waits] == [1.55, 0.71]
+    chains = {c.test: c for c in bench.chains(records, waits, 150)}
+    assert {t: c.requests for t, c in chains.items()} == {A: 5, B: 30, C: 3}
+    assert chains[A].seconds == pytest.approx(5 * 0.15 + 4)
+    assert chains[C].seconds == pytest.approx(3 * 0.15 + 10)
+    outcome = bench.RunOutcome(workers=2, wall_s=30.0, exit_code=0, folder=None, records=records)
+    figures = bench.realistic_figures(outcome, {"api": 45, "control": 2}, config, {"bat_1": 4}, {A: "gw0", C: "gw1"})
+    assert figures["longest_chain"] == {"test": C, "requests": 3, "waits": ["extraction 10 s"], "seconds": 10.45}
+    assert (figures["requests_in_ledger"], figures["requests_at_sandbox"], figures["control_probes"]) == (45, 45, 2)
+    assert figures["lower_bound_s"] == 10.45 and figures["ratio"] == 2.87
+    assert figures["waits"]["batch"] == {
+        "waits": 1,
+        "processing_s": 4.0,
+        "waited_mean_s": 5.55,
+        "overshoot_mean_s": 1.55,
+        "overshoot_max_s": 1.55,
+    }
+
+
+def test_a_realistic_run_is_read_from_its_ledger(bench: ModuleType, tmp_path: Path) -> None:
+    """One waiting test against a sandbox with latency and no control plane: the batch's polls found among the
+    exchanges, its work from the sandbox, and as many requests in the ledger as reached the sandbox."""
+    config = SandboxConfig(latency_ms=20, batch_task_seconds=0.5)
+    test = "suites/core/test_batch_processing.py::test_batch_progress_advances_until_the_job_completes"
+    args = ["--suite", "core", "--", "-k", "test_batch_progress_advances_until_the_job_completes"]
+    figures = bench.realistic_run(tmp_path, 0, config, 120.0, args)
+    assert (figures["exit_code"], figures["passed"], figures["failed"]) == (0, 1, 0), figures
+    assert figures["requests_in_ledger"] == figures["requests_at_sandbox"] > 0
+    batch = figures["waits"]["batch"]
+    assert batch["waits"] == 1 and batch["processing_s"] == 1.5  # three POs, 0.5 s each
+    assert 2.0 <= batch["waited_mean_s"] < 4.0  # found by the first poll, after 2 s
+    assert figures["longest_chain"]["test"] == test and figures["longest_chain"]["waits"] == ["batch 1.5 s"]
+    assert figures["phases_s"]["tests"] >= 2.0 and figures["slowest_tests"][0][0] == test
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,60 +232,7 @@ def test_list_indexes_answer_what_a_scan_of_every_entity_answers(bench: ModuleTy
                     assert len(got_v) == len(want_v) and list(got_v[5:25]) == want_v[5:25]
 
 
-def _poll(folder: Path, name: str, body: str) -> dict[str, str]:
-    (folder / f"{name}-attachment.txt").write_text(f"GET /v1/x\n\nHTTP 200 OK\n\n{body}\n", encoding="utf-8")
-    return {"name": "GET /v1/batch/bat_1/progress → 200 OK (151 ms)", "source": f"{name}-attachment.txt"}
-
-
-def test_the_lower_bound_adds_the_processing_each_wait_covered(bench: ModuleType, tmp_path: Path) -> None:
-    from fixtures.polling import BATCH_CADENCE, EXTRACTION_CADENCE, wait_step_title
-    from ottimate_validation.sandbox import SandboxConfig
-
-    # Test a: 3 requests, then a batch of 4 tasks (3 polls over 6 s), with a fixture that sends 2
-    # requests and waits 47.5 s for an extraction (4 polls).
-    batch_wait = {
-        "name": wait_step_title("batch bat_1 has completed", BATCH_CADENCE),
-        "start": 1_000,
-        "stop": 7_000,
-        "attachments": [
-            _poll(tmp_path, "p1", '{"tasks_count": 4, "status": "processing"}'),
-            _poll(tmp_path, "p2", '{"tasks_count": 4, "status": "processing"}'),
-            _poll(tmp_path, "p3", '{"tasks_count": 4, "status": "completed"}'),
-        ],
-    }
-    a = {"uuid": "a", "fullName": "suites.core.test_x#test_a", "start": 0, "stop": 10_000}
-    a["steps"] = [
-        {"name": "Send", "start": 0, "stop": 1_000, "attachments": [_exchange("/v1/batch")] * 2},
-        batch_wait,
-        {"name": "Read", "start": 7_000, "stop": 7_200, "attachments": [_exchange("/v1/batch/bat_1/results")]},
-    ]
-    extraction_wait = {
-        "name": wait_step_title("Ottimate has finished extracting 'x.pdf'", EXTRACTION_CADENCE),
-        "start": 1_000,
-        "stop": 48_500,
-        "attachments": [_exchange("/v1/invoices/uploads")] * 4,
-    }
-    upload = {"name": "uploaded", "start": 0, "stop": 50_000}
-    upload["steps"] = [{"name": "Upload", "attachments": [_exchange("/v1/invoices/upload")] * 2}, extraction_wait]
-    _write(tmp_path, "f-container.json", {"children": ["a"], "befores": [upload]})
-    # Test b: 30 requests one after another, no waits: 4.5 s of latency, a shorter chain than a's.
-    b = {"uuid": "b", "fullName": "suites.core.test_x#test_b", "start": 0, "stop": 5_000}
-    b["attachments"] = [_exchange("/v1/vendors")] * 30
-    _write(tmp_path, "a-result.json", a)
-    _write(tmp_path, "b-result.json", b)
-
-    config = SandboxConfig(latency_ms=150, extraction_seconds=30.0, batch_task_seconds=1.0)
-    digest = bench.digest_results(tmp_path, latency_ms=150, config=config)
-    chain = digest.timed_chain
-    # a: 12 requests, 7 of them polls; of those only each wait's last one adds: 5 + 2 = 7 links.
-    assert (chain.test, chain.requests) == ("suites.core.test_x#test_a", 7)
-    assert [(w.kind, w.processing_s, w.polls) for w in chain.waits] == [("batch", 4.0, 3), ("extraction", 30.0, 4)]
-    assert chain.seconds == pytest.approx(7 * 0.15 + 4 + 30)
-    assert sorted((w.kind, w.overshoot_s) for w in digest.waits) == [("batch", 2.0), ("extraction", 17.5)]
-    assert bench.digest_results(tmp_path).timed_chain is None  # without a config the full runs' digest is as before
-
-
-def test_the_realistic_section_and_notes_are_written_from_the_figures(bench: ModuleType) -> None:
+def test_the_realistic_section_is_written_from_the_figures(bench: ModuleType) -> None:
     run = {
         "workers": 4,
         "wall_s": 60.0,
@@ -213,7 +243,8 @@ def test_the_realistic_section_and_notes_are_written_from_the_figures(bench: Mod
         "failed_tests": [],
         "phases_s": {"before_first_test": 9.0, "tests": 50.0, "after_last_test": 1.0},
         "requests_at_sandbox": 900,
-        "longest_chain": {"test": "suites.core.t#x", "requests": 7, "waits": ["extraction 30 s"], "seconds": 31.05},
+        "requests_in_ledger": 900,
+        "longest_chain": {"test": "suites/core/t.py::x", "requests": 7, "waits": ["extraction 30 s"], "seconds": 31.05},
         "network_phase_s": 50.0,
         "lower_bound_s": 31.05,
         "ratio": 1.93,
@@ -227,8 +258,12 @@ def test_the_realistic_section_and_notes_are_written_from_the_figures(bench: Mod
                 "overshoot_max_s": 17.7,
             }
         },
-        "slowest_tests": [["suites.core.t#x", 48.0]],
+        "slowest_tests": [["suites/core/t.py::x", 48.0]],
         "test_time_s": 120.0,
+        "wait_timeline": {
+            "starts_s": {"extraction": [1.0, 2.0]},
+            "last_worker_waits": [{"kind": "extraction", "from_s": 2.0, "to_s": 49.6}],
+        },
     }
     figures = {
         "generated_at": "now",
@@ -247,9 +282,11 @@ def test_the_realistic_section_and_notes_are_written_from_the_figures(bench: Mod
             "best_network_ratio": 1.61,
         },
     }
-    figures["notes"] = bench.derive_notes(figures)
     text = bench.markdown(figures)
     assert "| 4 | 60.0 s | 50.0 s | 9.0 s / 1.0 s | 0 | 300 / 40 / 0 | 900 | 7 requests + extraction 30 s |" in text
     assert "| realistic wall time / lower bound (best worker count) | 1.93x |" in text
-    assert "Slowest chain: suites.core.t#x (7 requests + extraction 30 s = 31.05 s)." in text
-    assert "looked again 17.6 s after the work was done" in figures["notes"][0]
+    assert "Slowest chain: suites/core/t.py::x (7 requests + extraction 30 s = 31.05 s)." in text
+    assert "- 4 workers: 9.0 s of start-up before the first test" in text
+    assert "looked again 17.6 s after the work was done (at most 17.7 s)" in text
+    assert "The worker whose wait ended last waited extraction 2-49.6 s." in text
+    assert "## Full embedded runs" not in text and "## Client overhead" not in text
