@@ -52,13 +52,13 @@ def test_the_partner_example_fails_when_the_integration_only_ever_creates(tmp_pa
     # A naive sync that creates one by one and ignores refusals: the second run changes nothing.
     broken = broken.replace(
         'body = {"ottimate_company_id": company_id, "vendors": vendors}\n'
-        '        http.post(f"{os.environ[\'OTTIMATE_API_URL\']}/vendors/bulk", json=body, headers=headers)'
+        "        http.post(f\"{os.environ['OTTIMATE_API_URL']}/vendors/bulk\", json=body, headers=headers)"
         ".raise_for_status()",
         "for vendor in vendors:\n"
         '            body = {"ottimate_company_id": company_id, **vendor}\n'
-        '            http.post(f"{os.environ[\'OTTIMATE_API_URL\']}/vendors", json=body, headers=headers)',
+        "            http.post(f\"{os.environ['OTTIMATE_API_URL']}/vendors\", json=body, headers=headers)",
     )
-    assert "/vendors/bulk\", json" not in broken and "{os.environ['OTTIMATE_API_URL']}/vendors\"" in broken
+    assert '/vendors/bulk", json' not in broken and "{os.environ['OTTIMATE_API_URL']}/vendors\"" in broken
     (tmp_path / "my_integration.py").write_text(broken, encoding="utf-8")
 
     done = _run(tmp_path)

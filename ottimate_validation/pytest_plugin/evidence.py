@@ -41,9 +41,10 @@ from ottimate_validation.pytest_plugin.state import RunState, TestTraffic, state
 from ottimate_validation.report import categories as report_categories
 from ottimate_validation.report import environment as report_environment
 from ottimate_validation.report import writer as results_writer
+from ottimate_validation.report.criteria import CRITERION_SEVERITY, SUITE_CRITERIA
 from ottimate_validation.report.curl import curl_command
-from ottimate_validation.report.failures import ContractViolation, category_of, status_of
-from ottimate_validation.report.operations import CRITERION_SEVERITY, SUITE_CRITERIA, doc_page
+from ottimate_validation.report.failures import ContractViolation, UnexpectedAnswer, category_of, status_of
+from ottimate_validation.report.operations import doc_page, operation_of
 from ottimate_validation.report.redact import Secrets, redact_url
 from ottimate_validation.report.transcript import elapsed_ms, format_exchange, title
 from ottimate_validation.run.judge import facts_of
@@ -291,6 +292,7 @@ def configure(config: pytest.Config, state: RunState) -> None:
     """Called by the plugin's ``pytest_configure``, before allure-pytest's (which builds its file logger)."""
     recording = bool(config.option.__dict__.get("allure_report_dir"))
     state.ledger.observers.append(_Attacher(state, recording))
+    config.pluginmanager.register(_AnswerShape(), "ottimate-answer-shape")
     if recording:
         results_writer.install()
         scrubber = _ResultScrubber(state.ledger.secrets)
@@ -320,6 +322,73 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     current = state_of(item.config).current
     if current is not None:
         current.phase = "call"
+
+
+# An answer of the wrong shape shows up in the code reading it as one of these.
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def _reading_an_answer(exc: BaseException, rootdir: Path) -> bool:
+    """Whether the innermost frame of this project that raised ``exc`` is a suite's or a fixture's (code
+    reading answers), not the tool's own (``ottimate_validation``). Library frames (json, httpx) between
+    are the reading too: ``response.json()`` on a body that is not JSON."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(Path(tb.tb_frame.f_code.co_filename))
+        tb = tb.tb_next
+    for path in reversed(frames):
+        try:
+            top = path.resolve().relative_to(rootdir).parts[0]
+        except (ValueError, IndexError, OSError):
+            continue  # a library or the standard library
+        if top in ("suites", "fixtures"):
+            return True
+        if top == "ottimate_validation":
+            return False
+    return False
+
+
+def _as_contract_violation(item: pytest.Item, exc: BaseException) -> UnexpectedAnswer | None:
+    if not isinstance(exc, _SHAPE_ERRORS) or isinstance(exc, AssertionError):
+        return None
+    if criterion_of(item.path, item.config.rootpath) is None or not _reading_an_answer(exc, item.config.rootpath):
+        return None
+    current = state_of(item.config).current
+    last = current.last if current is not None else None
+    if last is None:
+        return None  # no answer was read: the suite's own mistake
+    request, response = last
+    operation = operation_of(request.method, request.url.path)
+    answered = f"{response.status_code}" if response is not None else "no answer"
+    what = f"{type(exc).__name__}: {exc}"
+    return UnexpectedAnswer(
+        f"{request.method} {request.url.path} answered {answered} with a body of unexpected shape; reading it "
+        f"raised {what}. The answer is attached to the step that received it.",
+        operation=operation,
+    )
+
+
+class _AnswerShape:
+    """A suite that cannot read an answer is a contract violation of the API, not a harness error."""
+
+    @staticmethod
+    def _convert(item: pytest.Item) -> Generator[None, None, None]:
+        try:
+            return (yield)
+        except Exception as exc:
+            violation = _as_contract_violation(item, exc)
+            if violation is None:
+                raise
+            raise violation from exc
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        return (yield from self._convert(item))
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        return (yield from self._convert(item))
 
 
 @pytest.hookimpl(tryfirst=True)

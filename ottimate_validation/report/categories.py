@@ -25,6 +25,8 @@ from typing import Any
 SANDBOX_UNREACHABLE = "Sandbox unreachable"
 RATE_LIMITED = "Rate limited"
 CONTRACT_VIOLATION = "Contract violation"
+DIFFERS_FROM_OUR_READING = "Differs from our reading of the docs"
+KNOWN_DEVIATION = "Known deviation"
 HARNESS_ERROR = "Harness error"
 
 # allure-pytest's message is pytest's ``exconly()``: the exception's qualified name, ": ", the text.
@@ -36,6 +38,8 @@ _OUTAGE_MESSAGE = (
 )
 _OUTAGE_TRACE = r"(?:^|\n)E\s+(?:[A-Za-z_][\w.]*\.)?(?:TargetUnreachable|SandboxUnavailable)\b"
 _RATE_LIMITED_MESSAGE = _QUALIFIED + r"RateLimited\b"
+_DIFFERS_MESSAGE = _QUALIFIED + r"DiffersFromOurReading\b"
+_KNOWN_MESSAGE = _QUALIFIED + r"KnownDeviation\b"
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,20 @@ CATEGORIES: tuple[Category, ...] = (
         "The target kept answering 429 after the client's retries (rate limit or daily quota). "
         "Not a verdict on the integration: run again later or ask for a higher quota.",
         (Matcher(_NOT_PASSED, message=_RATE_LIMITED_MESSAGE),),
+    ),
+    Category(
+        KNOWN_DEVIATION,
+        "A difference Ottimate confirmed and known-deviations.toml records, with who confirmed it and when. "
+        "Not a new failure.",
+        (Matcher(("failed", "skipped"), message=_KNOWN_MESSAGE),),
+        group_by_message=False,
+    ),
+    Category(
+        DIFFERS_FROM_OUR_READING,
+        "The API answered differently from a decision this project took where the documentation is silent "
+        "(sandbox/contract.py). Our reading, not the API's fault: confirm with Ottimate.",
+        (Matcher(("failed",), message=_DIFFERS_MESSAGE),),
+        group_by_message=False,
     ),
     Category(
         CONTRACT_VIOLATION,

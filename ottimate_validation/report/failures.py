@@ -6,6 +6,9 @@ cannot serve right now is not::
 
     AssertionError
     └── ContractViolation     the API answered against the contract; names the operation it judged
+        ├── UnexpectedAnswer      a suite could not read an answer (missing key, wrong type, no JSON)
+        └── DiffersFromOurReading the answer disagrees only with our decision where the docs are silent
+    KnownDeviation            a difference Ottimate confirmed (known-deviations.toml): not a new failure
     Exception
     ├── RateLimited           a 429 outlived the client's retries (rate limit, daily quota): no verdict
     └── SandboxUnavailable    502/503/504 after retries: the target is down or overloaded, no verdict
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from ottimate_validation.report.categories import (
     CONTRACT_VIOLATION,
+    DIFFERS_FROM_OUR_READING,
     HARNESS_ERROR,
     RATE_LIMITED,
     SANDBOX_UNREACHABLE,
@@ -31,6 +35,28 @@ class ContractViolation(AssertionError):
     def __init__(self, message: str, *, operation: str | None = None) -> None:
         super().__init__(message)
         self.operation = operation
+
+
+class UnexpectedAnswer(ContractViolation):
+    """An answer the checks could not read: a key missing, a value of another type, a body that is not
+    JSON. The API's shape is wrong, not the tool: reported with the answer."""
+
+
+class DiffersFromOurReading(ContractViolation):
+    """The answer disagrees with a decision this project took where the documentation is silent
+    (``sandbox/contract.py``), and with nothing the documentation says: confirm with Ottimate."""
+
+    def __init__(
+        self, message: str, *, decision: str, assumed: str, answered: str, operation: str | None = None
+    ) -> None:
+        super().__init__(message, operation=operation)
+        self.decision = decision
+        self.assumed = assumed
+        self.answered = answered
+
+
+class KnownDeviation(Exception):
+    """A difference Ottimate confirmed and ``known-deviations.toml`` records: the test is not failed."""
 
 
 class RateLimited(Exception):
@@ -68,6 +94,8 @@ def category_of(status: str, exc: BaseException | None) -> str | None:
             return RATE_LIMITED
         current = current.__cause__ or current.__context__
     if status == "failed":
+        if isinstance(exc, DiffersFromOurReading):
+            return DIFFERS_FROM_OUR_READING
         return CONTRACT_VIOLATION
     return HARNESS_ERROR
 

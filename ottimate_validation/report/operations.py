@@ -1,6 +1,5 @@
 """What the report names things by: criteria, API areas, documented operations, documentation pages.
 
-- ``SUITE_CRITERIA``: the folder under ``suites/`` -> the validation criterion it evidences (epic).
 - ``OPERATIONS``: every documented operation of the v1 API (CONTRACT §20), as method + path
   template, with its API area. ``operation_of(method, path)`` maps a request to one of them, so the
   summary can say which operations the run evidenced.
@@ -12,24 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-
-SUITE_CRITERIA: dict[str, str] = {
-    "auth": "Authentication",
-    "core": "Core Functionality",
-    "errors": "Error Handling",
-    "integrity": "Data Integrity",
-    "stability": "Integration Stability",
-}
-
-# Allure severities (blocker, critical, normal, minor, trivial). Without working authentication or
-# faithful data nothing else matters; error bodies and load behaviour matter less to go-live.
-CRITERION_SEVERITY: dict[str, str] = {
-    "Authentication": "blocker",
-    "Core Functionality": "critical",
-    "Data Integrity": "critical",
-    "Error Handling": "normal",
-    "Integration Stability": "normal",
-}
 
 DOCS = "https://docs.ottimate.com"
 API_REFERENCE = f"{DOCS}/api-reference"

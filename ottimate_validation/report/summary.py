@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons
+from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons, rests_on
 
 DAILY_QUOTA = 10_000  # CONTRACT §4: requests a day per API key, reset at midnight UTC
 SUMMARY_JSON = "summary.json"
@@ -91,24 +91,58 @@ class ReadinessSummary:
     explicit_plan: bool = False  # the plan names its operations (else: whatever the run exercised)
     budget: Mapping[str, int] | None = None  # --request-budget: {"limit": N, "used": n}; None without one
     budget_skipped: Sequence[str] = field(default_factory=tuple)  # tests skipped because it ran out
+    evidence: bool = True  # the target is Ottimate's sandbox; else the run is a rehearsal
+    target: str = "Ottimate's sandbox"  # as the headline names it
 
     # --- figures ---------------------------------------------------------------------------
 
     @property
     def ready(self) -> bool:
-        return not self.run_error and bool(self.verdicts) and all(v.verdict is Verdict.READY for v in self.verdicts)
+        """Evidence that every criterion is met: on Ottimate's sandbox, the run complete, all Ready."""
+        return (
+            self.evidence
+            and not self.run_error
+            and bool(self.verdicts)
+            and all(v.verdict is Verdict.READY for v in self.verdicts)
+        )
 
     @property
     def headline(self) -> str:
-        if self.run_error:
-            return f"Not evidenced: {self.run_error}"
+        """What the run is worth, in one line, naming the target."""
         not_ready = [v.criterion for v in self.verdicts if v.verdict is Verdict.NOT_READY]
         missing = [v.criterion for v in self.verdicts if v.verdict is Verdict.NOT_EVIDENCED]
-        if not_ready:
-            return f"Not ready: {', '.join(not_ready)}"
-        if missing:
-            return f"Not evidenced: {', '.join(missing)}"
-        return "Ready: every criterion is evidenced"
+        confirm = [v.criterion for v in self.verdicts if v.verdict is Verdict.NEEDS_CONFIRMATION]
+        if self.run_error:
+            found = f"Not evidenced: {self.run_error}"
+        elif not_ready:
+            found = f"Not ready: {', '.join(not_ready)}"
+        elif missing:
+            found = f"Not evidenced: {', '.join(missing)}"
+        elif confirm:
+            found = f"Needs confirmation: {', '.join(confirm)} (our reading of the docs differs from the API)"
+        elif self.evidence:
+            return f"Ready: every criterion is evidenced on {self.target}"
+        else:
+            return (
+                f"Rehearsal passed on {self.target}: not evidence for Ottimate; run it against your sandbox credentials"
+            )
+        if self.evidence:
+            return f"{found} — on {self.target}"
+        return f"Rehearsal on {self.target}, not evidence for Ottimate. {found}"
+
+    @property
+    def state(self) -> str:
+        """ready | rehearsal | not-ready | not-evidenced | needs-confirmation: the headline's colour."""
+        if self.ready:
+            return "ready"
+        verdicts = {v.verdict for v in self.verdicts}
+        if self.run_error or Verdict.NOT_EVIDENCED in verdicts:
+            return "not-evidenced"
+        if Verdict.NOT_READY in verdicts:
+            return "not-ready"
+        if Verdict.NEEDS_CONFIRMATION in verdicts:
+            return "needs-confirmation"
+        return "rehearsal" if not self.evidence else "not-evidenced"
 
     @property
     def planned(self) -> list[OperationRow]:
@@ -165,6 +199,7 @@ class ReadinessSummary:
         data["schema"] = SCHEMA_VERSION
         data["ready"] = self.ready
         data["headline"] = self.headline
+        data["verdict_words"] = {v.criterion: v.verdict.value for v in self.verdicts}
         data["verdicts"] = [{**asdict(v), "verdict": v.verdict.value, "details": details(v)} for v in self.verdicts]
         data["quota"] = {"requests": self.requests, "daily_limit": self.daily_quota}
         data["operations_evidenced"] = {"planned": len(self.planned), "evidenced": len(self.evidenced)}
@@ -197,9 +232,9 @@ class ReadinessSummary:
 
     def to_markdown(self) -> str:
         md: list[str] = [f"# {self.title}: readiness summary", "", f"**{self.headline}**", ""]
-        md += ["| Criterion | Verdict | Tests | Why not Ready |", "| --- | --- | --- | --- |"]
+        md += ["| Criterion | Verdict | Tests | Rests on, or what is missing |", "| --- | --- | --- | --- |"]
         for v in self.verdicts:
-            md.append(f"| {v.criterion} | **{v.verdict.value}** | {details(v)} | {reasons(v) or '–'} |")
+            md.append(f"| {v.criterion} | **{v.verdict.value}** | {details(v)} | {_basis(v)} |")
         md += [
             "",
             f"- Validation plan: {_md(self.plan_text())}",
@@ -244,7 +279,7 @@ class ReadinessSummary:
         rows = "".join(
             f"<tr><th scope='row'>{e(v.criterion)}</th>"
             f"<td><span class='ov-pill ov-{_slug(v.verdict.value)}'>{e(v.verdict.value)}</span></td>"
-            f"<td>{e(details(v))}</td><td>{e(reasons(v)) or '–'}</td></tr>"
+            f"<td>{e(details(v))}</td><td>{e(_basis(v))}</td></tr>"
             for v in self.verdicts
         )
         figures = [
@@ -295,13 +330,13 @@ class ReadinessSummary:
             else ""
         )
         notes = "".join(f"<p class='ov-note'>{e(n)}</p>" for n in self.notes)
-        state = "ready" if self.ready else _slug(self.headline.split(":", 1)[0])
+        state = self.state
         return (
             f"<section id='ottimate-readiness' aria-label='Readiness summary'><style>{_CSS}</style>"
             f"<div class='ov-head ov-{state}'><h1>{e(self.title)}: readiness summary</h1>"
             f"<p class='ov-headline'>{e(self.headline)}</p></div>"
             "<table class='ov-verdicts'><thead><tr><th>Criterion</th><th>Verdict</th><th>Tests</th>"
-            f"<th>Why not Ready</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<th>Rests on, or what is missing</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<dl class='ov-figures'>{figure_html}</dl>{problems}"
             f"<details><summary>Operations ({self.operations_text()})</summary><table><thead><tr>"
             "<th>Operation</th><th>Evidence</th><th>Tests</th><th>Failed</th><th>Requests</th><th>p50</th><th>p95</th>"
@@ -330,8 +365,13 @@ vertical-align:top}
 #ottimate-readiness .ov-ready{background:#dafbe1;color:#116329}
 #ottimate-readiness .ov-not-ready{background:#ffebe9;color:#a40e26}
 #ottimate-readiness .ov-not-evidenced{background:#fff8c5;color:#7d4e00}
+#ottimate-readiness .ov-rehearsed{background:#ddf4ff;color:#0a3069}
+#ottimate-readiness .ov-needs-confirmation{background:#fbefff;color:#6e40c9}
+#ottimate-readiness .ov-head.ov-rehearsal{border-color:#0969da}
+#ottimate-readiness .ov-head.ov-needs-confirmation{border-color:#8250df}
 #ottimate-readiness .ov-head.ov-ready,#ottimate-readiness .ov-head.ov-not-ready,
-#ottimate-readiness .ov-head.ov-not-evidenced{background:none;color:inherit}
+#ottimate-readiness .ov-head.ov-not-evidenced,#ottimate-readiness .ov-head.ov-needs-confirmation,
+#ottimate-readiness .ov-head.ov-rehearsal{background:none;color:inherit}
 #ottimate-readiness dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:8px 24px;
 margin:4px 0 12px}
 #ottimate-readiness dt{font-size:12px;color:#59636e;text-transform:uppercase;letter-spacing:.04em}
@@ -341,6 +381,12 @@ margin:4px 0 12px}
 #ottimate-readiness code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
 #ottimate-readiness .ov-note{color:#59636e;font-size:12px;margin:8px 0 0}
 """
+
+
+def _basis(v: CriterionVerdict) -> str:
+    """What a verdict rests on (``5 of 5 required checks passed``), or why it is not Ready."""
+    said = reasons(v) if (v.problems or v.missing) else rests_on(v)
+    return said or "–"
 
 
 def _slug(text: str) -> str:

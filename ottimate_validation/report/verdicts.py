@@ -3,10 +3,16 @@
 Judging (``run.judge``) reads the ledger's checks: a criterion is
 
 - "Not ready" when any of its tests failed: the API broke the documented contract;
+- "Needs confirmation" when its only failures disagree with a decision this project took where the
+  documentation is silent (``sandbox/contract.py``): our reading, not the API's fault, to confirm with
+  Ottimate;
 - "Not evidenced" when none failed but one broke (an outage, a rate limit or a harness error: the
-  test could not decide), when one was skipped because the run's request budget ran out (it was
-  meant to run), or when none of its tests ran (all skipped, or no tests at all);
-- "Ready" when at least one of its tests passed and every other one passed or was skipped.
+  test could not decide), when one was skipped because the run's request budget ran out, when a
+  required check (``criteria``) did not pass, or when none of its tests ran;
+- "Ready" when at least one of its tests passed, every other one passed or was skipped, and every
+  required check passed, on Ottimate's sandbox;
+- "Rehearsed" for the same result on a target that is not Ottimate's sandbox (the embedded sandbox,
+  our own simulator): a rehearsal is never evidence.
 """
 
 from __future__ import annotations
@@ -15,22 +21,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-# Ottimate's validation checklist, in the order the console and the report list them.
-CRITERIA: tuple[str, ...] = (
-    "Authentication",
-    "Core Functionality",
-    "Error Handling",
-    "Data Integrity",
-    "Integration Stability",
-)
-
 BUDGET_PROBLEM = "Skipped: request budget exhausted"  # the reason a criterion is not Ready (``reasons``)
 
 
 class Verdict(StrEnum):
     READY = "Ready"
     NOT_READY = "Not ready"
+    NEEDS_CONFIRMATION = "Needs confirmation"
     NOT_EVIDENCED = "Not evidenced"
+    REHEARSED = "Rehearsed"
+
+    @property
+    def passed(self) -> bool:
+        """Every check held (on Ottimate's sandbox, or in a rehearsal)."""
+        return self in (Verdict.READY, Verdict.REHEARSED)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class CriterionVerdict:
     broken: int = 0
     skipped: int = 0
     problems: Mapping[str, int] = field(default_factory=dict)  # category -> tests
+    required: int = 0  # required checks of the criterion
+    required_passed: int = 0
+    missing: tuple[str, ...] = ()  # required checks that did not pass or did not run
 
     @property
     def total(self) -> int:
@@ -63,19 +70,30 @@ def details(v: CriterionVerdict) -> str:
     return ", ".join(parts) if parts else "no tests"
 
 
+def rests_on(v: CriterionVerdict) -> str:
+    """``5 of 5 required checks passed`` (empty when the criterion declares none)."""
+    return f"{v.required_passed} of {v.required} required checks passed" if v.required else ""
+
+
 def reasons(v: CriterionVerdict) -> str:
-    """Why it is not Ready, by category: ``1 Contract violation, 2 Sandbox unreachable``."""
-    return ", ".join(f"{count} {category}" for category, count in v.problems.items())
+    """Why it is not Ready, by category and missing required check:
+    ``1 Contract violation, 2 Sandbox unreachable; missing: Sustained use stays within the limits``."""
+    said = ", ".join(f"{count} {category}" for category, count in v.problems.items())
+    if v.missing:
+        said += ("; " if said else "") + "missing: " + ", ".join(v.missing)
+    return said
 
 
 def format_verdicts(verdicts: Sequence[CriterionVerdict]) -> list[str]:
-    """Console lines such as ``Authentication ........ Ready (12 passed)``, dot-aligned; a criterion
-    that is not Ready says why: ``… Not ready (3 passed, 1 failed) — 1 Contract violation``."""
+    """Console lines such as ``Authentication ........ Ready (12 passed, 5 of 5 required checks passed)``,
+    dot-aligned; a criterion that is not Ready says why: ``… Not ready (3 passed, 1 failed) — 1 Contract
+    violation``."""
     width = max((len(v.criterion) for v in verdicts), default=0) + 3
     lines = []
     for v in verdicts:
-        line = f"{v.criterion} {'.' * (width - len(v.criterion))} {v.verdict.value} ({details(v)})"
-        if v.problems:
+        counted = ", ".join(part for part in (details(v), rests_on(v)) if part)
+        line = f"{v.criterion} {'.' * (width - len(v.criterion))} {v.verdict.value} ({counted})"
+        if v.problems or v.missing:
             line += f" — {reasons(v)}"
         lines.append(line)
     return lines

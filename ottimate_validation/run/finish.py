@@ -15,8 +15,8 @@ from ottimate_validation.report.environment import API_VERSION, GIT_REVISION, PL
 from ottimate_validation.report.summary import ReadinessSummary, write_summary
 from ottimate_validation.report.verdicts import Verdict, format_verdicts
 from ottimate_validation.run import Run
-from ottimate_validation.run.folder import HISTORY_FILE, KEEP_RUNS, point_latest, prune
-from ottimate_validation.run.judge import build_summary
+from ottimate_validation.run.folder import KEEP_RUNS, history_file, point_latest, prune
+from ottimate_validation.run.judge import build_summary, is_evidence, target_phrase
 from ottimate_validation.run.ledger import read_ledger
 from ottimate_validation.run.plan import LoadedPlan
 
@@ -63,6 +63,8 @@ def finish(
     title: str = DEFAULT_TITLE,
 ) -> Finished:
     reports_dir = run.folder.parent
+    if not is_evidence(run):
+        title = f"{title} — REHEARSAL on {target_phrase(run)} (not evidence)"
     summary = build_summary(
         run,
         read_ledger(run.folder),
@@ -88,7 +90,7 @@ def finish(
                 run.folder,
                 title=title,
                 allure=allure,
-                history_path=reports_dir / HISTORY_FILE,
+                history_path=reports_dir / history_file(run),
                 variables={k: v for k, v in summary.environment.items() if k in HEADER_FACTS},
                 summary_html=summary.to_html(),
             )

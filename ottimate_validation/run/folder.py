@@ -14,13 +14,25 @@ import re
 import shutil
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from ottimate_validation.run import RUN_FILE
+from ottimate_validation.run import RUN_FILE, Run
 
 LATEST_LINK = "latest"
 HISTORY_FILE = "history.jsonl"
 KEEP_RUNS = 20  # run folders kept by default; each holds a 2-3 MB report and its results
 _RUN_FOLDER = re.compile(r"^\d{8}-\d{6}-[A-Za-z0-9]+$")
+
+
+def history_file(run: Run) -> str:
+    """The history a run's report shares with earlier runs against the same target: trends compare
+    like with like, so a rehearsal never sits in the trend of real-sandbox runs."""
+    target = run.target or {}
+    if not run.target:
+        return HISTORY_FILE.replace(".jsonl", "-embedded.jsonl")
+    host = urlsplit(str(target.get("api_url") or "")).netloc or "unknown"
+    key = re.sub(r"[^A-Za-z0-9.-]+", "-", f"{target.get('kind', 'other')}-{host}").strip("-")
+    return HISTORY_FILE.replace(".jsonl", f"-{key}.jsonl")
 
 
 class FolderError(Exception):

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ottimate_validation.report import environment
-from ottimate_validation.report.categories import CATEGORIES
+from ottimate_validation.report.categories import CATEGORIES, DIFFERS_FROM_OUR_READING
+from ottimate_validation.report.criteria import CRITERIA, REQUIRED_CHECKS_FILE, Required, RequiredCheck, load_required
 from ottimate_validation.report.operations import area_of_operation
 from ottimate_validation.report.summary import (
     EVIDENCED,
@@ -30,7 +32,7 @@ from ottimate_validation.report.summary import (
     ReadinessSummary,
     percentile,
 )
-from ottimate_validation.report.verdicts import BUDGET_PROBLEM, CRITERIA, CriterionVerdict, Verdict
+from ottimate_validation.report.verdicts import BUDGET_PROBLEM, CriterionVerdict, Verdict
 from ottimate_validation.run import Run
 from ottimate_validation.run.ledger import Check, Exchange, Records
 from ottimate_validation.run.plan import LoadedPlan
@@ -49,8 +51,19 @@ def final_checks(checks: Iterable[Check]) -> list[Check]:
     return sorted(latest.values(), key=lambda c: c.test)
 
 
-def verdicts_from(checks: Iterable[Check], criteria: Sequence[str] = CRITERIA) -> list[CriterionVerdict]:
-    """One verdict per criterion, in the order of ``criteria``; tests of no criterion are not judged."""
+def verdicts_from(
+    checks: Iterable[Check],
+    criteria: Sequence[str] = CRITERIA,
+    *,
+    evidence: bool = True,
+    required: Required | None = None,
+) -> list[CriterionVerdict]:
+    """One verdict per criterion, in the order of ``criteria``; tests of no criterion are not judged.
+
+    ``evidence``: the target is Ottimate's sandbox (else a passing criterion is only "Rehearsed");
+    ``required``: each criterion's required checks (``suites/required-checks.toml``); a run that was
+    asked for less, such as one suite or ``-k``, still names what it lacks."""
+    checks = list(checks)
     counts: dict[str, Counter[str]] = {c: Counter() for c in criteria}
     problems: dict[str, Counter[str]] = {c: Counter() for c in criteria}
     for check in checks:
@@ -64,12 +77,17 @@ def verdicts_from(checks: Iterable[Check], criteria: Sequence[str] = CRITERIA) -
     verdicts: list[CriterionVerdict] = []
     for criterion in criteria:
         c = counts[criterion]
-        if c["failed"]:
+        needed = (required or {}).get(criterion, ())
+        missing = tuple(check.name for check in needed if not _held(check, checks))
+        failed_for_real = c["failed"] - problems[criterion][DIFFERS_FROM_OUR_READING]
+        if failed_for_real:
             verdict = Verdict.NOT_READY
-        elif c["broken"] or not c["passed"] or problems[criterion][BUDGET_PROBLEM]:
+        elif c["broken"] or not c["passed"] or problems[criterion][BUDGET_PROBLEM] or missing:
             verdict = Verdict.NOT_EVIDENCED
+        elif c["failed"]:
+            verdict = Verdict.NEEDS_CONFIRMATION
         else:
-            verdict = Verdict.READY
+            verdict = Verdict.READY if evidence else Verdict.REHEARSED
         verdicts.append(
             CriterionVerdict(
                 criterion=criterion,
@@ -79,9 +97,18 @@ def verdicts_from(checks: Iterable[Check], criteria: Sequence[str] = CRITERIA) -
                 broken=c["broken"],
                 skipped=c["skipped"],
                 problems=dict(sorted(problems[criterion].items())),
+                required=len(needed),
+                required_passed=len(needed) - len(missing),
+                missing=missing,
             )
         )
     return verdicts
+
+
+def _held(required: RequiredCheck, checks: Sequence[Check]) -> bool:
+    """A required check holds when it ran and every case of it passed."""
+    mine = [c for c in checks if required.covers(c.test)]
+    return bool(mine) and all(c.status == "passed" for c in mine)
 
 
 def operations_by_test(exchanges: Iterable[Exchange]) -> dict[str, set[str]]:
@@ -193,11 +220,16 @@ def build_summary(
     duration_seconds: float | None = None,
     now: datetime | None = None,
     facts: Mapping[str, str] | None = None,
+    required: Required | None = None,
 ) -> ReadinessSummary:
-    """The readiness summary of a run, from its ledger."""
+    """The readiness summary of a run, from its ledger. ``required``: each criterion's required checks
+    (default: the project's ``suites/required-checks.toml`` under ``root``)."""
     checks = final_checks(records.checks)
     exchanges = records.api_exchanges
-    verdicts = verdicts_from(checks)
+    if required is None:
+        required = load_required(root / "suites" / REQUIRED_CHECKS_FILE)
+    evidence = is_evidence(run)
+    verdicts = verdicts_from(checks, evidence=evidence, required=required)
     tests = Counter(c.status for c in checks)
     problems = [
         Problem(category=c.category, criterion=c.criterion, test=c.title, message=first_line(c.message))
@@ -240,7 +272,28 @@ def build_summary(
         explicit_plan=plan.restricts,
         budget={"limit": run.budget, "used": len(exchanges)} if run.budget is not None else None,
         budget_skipped=tuple(c.title for c in checks if c.budget_skipped),
+        evidence=evidence,
+        target=target_phrase(run),
     )
+
+
+def is_evidence(run: Run) -> bool:
+    """Only a run against Ottimate's sandbox is evidence; anything else is a rehearsal."""
+    return bool(run.target) and (run.target or {}).get("kind") == "sandbox"
+
+
+def target_phrase(run: Run) -> str:
+    """The target as a headline names it: ``Ottimate's sandbox (sandbox-api.ottimate.com)``."""
+    target = run.target or {}
+    kind = str(target.get("kind", "embedded")) if run.target else "embedded"
+    host = urlsplit(str(target.get("api_url") or "")).netloc
+    if kind == "sandbox":
+        return f"Ottimate's sandbox ({host})"
+    if kind in ("embedded", "embedded-external"):
+        return "the embedded sandbox"
+    if kind == "production":
+        return f"Ottimate production ({host}, read-only)"
+    return f"{host}, which is not Ottimate's sandbox"
 
 
 def _with_plan_gaps(verdicts: Sequence[CriterionVerdict], gaps: int) -> list[CriterionVerdict]:

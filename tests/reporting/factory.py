@@ -14,6 +14,16 @@ from ottimate_validation.report.operations import operation_of
 from ottimate_validation.run import Run
 from ottimate_validation.run.ledger import Check, Exchange, Ledger, Records, Source, read_ledger
 
+#: Ottimate's sandbox as ``run.json`` describes it: a run against it is evidence.
+SANDBOX = {
+    "kind": "sandbox",
+    "api_url": "https://sandbox-api.ottimate.com/v1",
+    "auth_url": "https://sandbox-auth.ottimate.com",
+    "api_version": None,
+    "control_url": None,
+    "production": False,
+}
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -30,7 +40,7 @@ class Results:
 
     def __init__(self, folder: Path, *, run: Run | None = None) -> None:
         self.folder = folder
-        self.run = run or Run(id="r1", folder=folder)
+        self.run = run or Run(id="r1", folder=folder, target=SANDBOX)
         self.run.save()
         self.ledger = Ledger(self.run.ledger_dir, process="gw0")
         self._clock = 1_800_000_000.0

@@ -12,7 +12,9 @@ import pytest
 from ottimate_validation.report.categories import (
     CATEGORIES,
     CONTRACT_VIOLATION,
+    DIFFERS_FROM_OUR_READING,
     HARNESS_ERROR,
+    KNOWN_DEVIATION,
     RATE_LIMITED,
     SANDBOX_UNREACHABLE,
     allure_categories,
@@ -97,10 +99,17 @@ def test_an_outage_raised_deep_in_a_traceback_is_still_an_outage() -> None:
     assert categorize("broken", "RuntimeError: wrapped", trace) == SANDBOX_UNREACHABLE
 
 
-def test_the_four_categories_come_in_the_order_allure_matches_them() -> None:
+def test_the_categories_come_in_the_order_allure_matches_them() -> None:
     names = [c.name for c in CATEGORIES]
 
-    assert names == [SANDBOX_UNREACHABLE, RATE_LIMITED, CONTRACT_VIOLATION, HARNESS_ERROR]
+    assert names == [
+        SANDBOX_UNREACHABLE,
+        RATE_LIMITED,
+        KNOWN_DEVIATION,
+        DIFFERS_FROM_OUR_READING,
+        CONTRACT_VIOLATION,
+        HARNESS_ERROR,
+    ]
     assert [rule["name"] for rule in allure_categories()] == names
 
 

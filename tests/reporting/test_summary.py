@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ottimate_validation.client import Credentials
+from ottimate_validation.report.criteria import RequiredCheck
 from ottimate_validation.report.environment import (
     CI,
     TARGET,
@@ -89,7 +90,7 @@ def test_the_summary_gives_each_criterion_its_verdict_and_says_why_one_is_not_re
     assert verdicts["Authentication"] is Verdict.READY
     assert verdicts["Core Functionality"] is Verdict.NOT_READY
     assert verdicts["Data Integrity"] is Verdict.NOT_EVIDENCED
-    assert summary.headline == "Not ready: Core Functionality"
+    assert summary.headline == "Not ready: Core Functionality — on Ottimate's sandbox (sandbox-api.ottimate.com)"
     assert not summary.ready
     assert [(p.category, p.test) for p in summary.problems] == [
         ("Sandbox unreachable", "test_replay"),
@@ -107,7 +108,7 @@ def test_every_criterion_ready_makes_the_run_ready(tmp_path: Path) -> None:
     summary = summary_of(tmp_path)
 
     assert summary.ready
-    assert summary.headline == "Ready: every criterion is evidenced"
+    assert summary.headline == "Ready: every criterion is evidenced on Ottimate's sandbox (sandbox-api.ottimate.com)"
 
 
 def test_a_run_that_did_not_complete_is_never_ready(tmp_path: Path) -> None:
@@ -119,7 +120,7 @@ def test_a_run_that_did_not_complete_is_never_ready(tmp_path: Path) -> None:
     summary = summary_of(tmp_path, run_error="the run was interrupted, so these verdicts are partial")
 
     assert not summary.ready
-    assert summary.headline == "Not evidenced: the run was interrupted, so these verdicts are partial"
+    assert summary.headline.startswith("Not evidenced: the run was interrupted, so these verdicts are partial — on")
 
 
 def test_an_operation_is_evidenced_only_by_a_passing_test(tmp_path: Path) -> None:
@@ -295,3 +296,44 @@ def test_the_run_facts_round_trip_through_environment_xml(tmp_path: Path) -> Non
     assert facts[TARGET].startswith("Embedded sandbox")
     assert facts[CI] == "none (local run)"
     assert git_revision(tmp_path) is None, "a folder outside git has no revision"
+
+
+def test_a_run_on_the_embedded_sandbox_is_a_rehearsal_never_ready(tmp_path: Path) -> None:
+    results = Results(tmp_path, run=Run(id="r1", folder=tmp_path))  # no target URL: embedded sandboxes
+    for criterion in ("Authentication", "Core Functionality", "Error Handling", "Data Integrity"):
+        results.test(f"test_{criterion}", "passed", criterion)
+    results.test("test_load", "passed", "Integration Stability")
+
+    summary = summary_of(tmp_path)
+
+    assert not summary.ready and summary.state == "rehearsal"
+    assert summary.headline == (
+        "Rehearsal passed on the embedded sandbox: not evidence for Ottimate; run it against your sandbox credentials"
+    )
+    assert {v.verdict for v in summary.verdicts} == {Verdict.REHEARSED}
+    data = json.loads(summary.to_json())
+    assert (data["ready"], data["evidence"], data["target"]) == (False, False, "the embedded sandbox")
+    assert "Rehearsed" in summary.to_markdown() and "Ready" not in summary.to_markdown().split("## Run")[0]
+
+
+def test_a_host_that_is_not_ottimates_sandbox_is_a_rehearsal_too(tmp_path: Path) -> None:
+    other = {"kind": "other", "api_url": "https://staging.partner.example/v1"}
+    results = Results(tmp_path, run=Run(id="r1", folder=tmp_path, target=other))
+    results.test("test_token", "failed", "Authentication")
+
+    summary = summary_of(tmp_path)
+
+    assert summary.headline.startswith("Rehearsal on staging.partner.example, which is not Ottimate's sandbox")
+    assert "Not ready: Authentication" in summary.headline
+
+
+def test_the_summary_names_missing_required_checks(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    results.test("test_token", "passed", "Authentication")
+    required = {"Authentication": (RequiredCheck("One token serves many calls", ("suites/demo.py::test_reuse",)),)}
+
+    summary = summary_of(tmp_path, required=required)
+
+    [auth] = [v for v in summary.verdicts if v.criterion == "Authentication"]
+    assert auth.verdict is Verdict.NOT_EVIDENCED and auth.missing == ("One token serves many calls",)
+    assert "missing: One token serves many calls" in summary.to_markdown()

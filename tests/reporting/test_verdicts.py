@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ottimate_validation.report.verdicts import CRITERIA, CriterionVerdict, Verdict, format_verdicts
+from ottimate_validation.report.criteria import CRITERIA, RequiredCheck
+from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, format_verdicts
 from ottimate_validation.run.judge import final_checks, verdicts_from
 from ottimate_validation.run.ledger import read_ledger
 from tests.reporting.factory import Results
@@ -191,4 +192,67 @@ def test_the_console_lines_name_the_criterion_verdict_and_counts_aligned_on_dots
 
 @pytest.mark.parametrize("verdict", list(Verdict))
 def test_each_verdict_reads_as_the_checklist_words(verdict: Verdict) -> None:
-    assert str(verdict) in {"Ready", "Not ready", "Not evidenced"}
+    assert str(verdict) in {"Ready", "Not ready", "Not evidenced", "Needs confirmation", "Rehearsed"}
+
+
+# --- required checks, rehearsals, our reading -------------------------------------------------------
+
+TOKEN = RequiredCheck("A client-credentials token is issued", ("suites/demo.py::test_token",))
+REUSE = RequiredCheck("One token serves many calls", ("suites/demo.py::test_reuse",))
+
+
+def test_ready_says_what_it_rests_on(results: Results) -> None:
+    write_result(results, "test_token[auth host]", "passed")
+    write_result(results, "test_token[api host]", "passed")
+    write_result(results, "test_reuse", "passed")
+
+    [v] = verdicts_from(
+        read_ledger(results.folder).checks, ("Authentication",), required={"Authentication": (TOKEN, REUSE)}
+    )
+
+    assert v.verdict is Verdict.READY and (v.required, v.required_passed, v.missing) == (2, 2, ())
+    assert format_verdicts([v]) == ["Authentication ... Ready (3 passed, 2 of 2 required checks passed)"]
+
+
+@pytest.mark.parametrize("status", ["skipped", "not run"])
+def test_a_required_check_that_did_not_pass_leaves_the_criterion_not_evidenced_naming_it(
+    results: Results, status: str
+) -> None:
+    write_result(results, "test_token", "passed")
+    write_result(results, "test_other", "passed")
+    if status != "not run":
+        write_result(results, "test_reuse", status)
+
+    [v] = verdicts_from(
+        read_ledger(results.folder).checks, ("Authentication",), required={"Authentication": (TOKEN, REUSE)}
+    )
+
+    assert v.verdict is Verdict.NOT_EVIDENCED
+    assert v.missing == ("One token serves many calls",)
+    assert format_verdicts([v])[0].endswith("— missing: One token serves many calls")
+
+
+def test_one_failed_case_of_a_required_check_is_not_a_pass(results: Results) -> None:
+    write_result(results, "test_token[auth host]", "passed")
+    write_result(results, "test_token[api host]", "skipped")
+
+    [v] = verdicts_from(read_ledger(results.folder).checks, ("Authentication",), required={"Authentication": (TOKEN,)})
+
+    assert v.verdict is Verdict.NOT_EVIDENCED and v.missing == (TOKEN.name,)
+
+
+def test_a_rehearsal_is_never_ready(results: Results) -> None:
+    write_result(results, "test_token", "passed")
+
+    [v] = verdicts_from(read_ledger(results.folder).checks, ("Authentication",), evidence=False)
+
+    assert v.verdict is Verdict.REHEARSED and v.verdict.passed
+
+
+def test_a_failure_that_only_differs_from_our_reading_needs_confirmation(results: Results) -> None:
+    write_result(results, "test_token", "passed")
+    write_result(results, "test_error_names_the_field", "failed", category="Differs from our reading of the docs")
+
+    assert verdict_of(results).verdict is Verdict.NEEDS_CONFIRMATION
+    write_result(results, "test_status", "failed")
+    assert verdict_of(results).verdict is Verdict.NOT_READY, "a real contract violation still decides"
