@@ -2,7 +2,8 @@
 
 The child reaches the sandbox over HTTP only, through the same ``OTTIMATE_*`` variables a partner sets
 for the real sandbox (so it has no control plane in-process); the parent switches faults or variations
-on through the sandbox object before the run starts. Shared by ``tests/fault_detection`` (a fault on:
+on through the sandbox object before the run starts. The sandbox is the child's alone (``--own-sandbox``),
+so its tests may use its control plane. Shared by ``tests/fault_detection`` (a fault on:
 the owning suite must fail) and ``tests/robustness`` (a variation on: the suites must pass).
 """
 
@@ -90,7 +91,7 @@ def run_suites(
                 sys.executable, "-m", "pytest", *(f"suites/{suite}" for suite in suites),
                 "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:anyio",
                 "-p", "no:faker", "-q", "--no-header", f"--junitxml={junit}", "-o", "addopts=--strict-markers",
-                f"--run-dir={run_dir}",
+                f"--run-dir={run_dir}", "--own-sandbox",
                 *extra_args,
             ],
             cwd=ROOT, env=target_env(sb, hypothesis_profile), capture_output=True, text=True, timeout=timeout,

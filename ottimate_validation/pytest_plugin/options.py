@@ -73,6 +73,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Allow a production host, and run only the tests marked readonly (against any target).",
     )
     group.addoption(
+        "--own-sandbox",
+        action="store_true",
+        dest="own_sandbox",
+        default=False,
+        help="The target given by URL is an embedded sandbox started for this run alone: its control plane "
+        "(clock, faults, limits) may be used when the run has one process. Without it, a sandbox served by "
+        "URL is treated as shared.",
+    )
+    group.addoption(
         "--plan",
         dest="plan",
         default=None,

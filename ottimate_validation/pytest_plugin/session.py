@@ -100,16 +100,30 @@ def _remote_target(
     ledger.secrets.add(target.credentials.api_key, target.credentials.client_secret)
     if target.scoped_credentials is not None:
         ledger.secrets.add(target.scoped_credentials.api_key, target.scoped_credentials.client_secret)
+    # A sandbox of the run's own is still shared by its xdist workers: one moving the clock or lowering a
+    # limit would fail a test running beside it, so its control plane is used only by a single process.
+    own = bool(config.getoption("own_sandbox", False)) and _processes(config, workerinput) <= 1
     if workerinput is not None:
-        return target.with_control(workerinput.get(_CONTROL_INPUT))
+        return target.with_control(workerinput.get(_CONTROL_INPUT), own=own)
     facts = run.target or {}
     if facts.get("api_url") == target.api_url and "control_url" in facts:
-        return target.with_control(facts.get("control_url"))  # the command line probed it already
+        return target.with_control(facts.get("control_url"), own=own)  # the command line probed it already
     with plain_client(target.api_url, ledger, source=Source.PREFLIGHT, timeout=10.0) as http:
         try:
-            return probe(target, http)
+            probed = probe(target, http)
         except RunRefused as exc:
             _stop(str(exc))
+    return probed.with_control(probed.control_url, own=own)
+
+
+def _processes(config: pytest.Config, workerinput: dict[str, Any] | None) -> int:
+    """How many processes run the tests (xdist workers, or this one)."""
+    if workerinput is not None:
+        return int(workerinput.get("workercount", 1))
+    wanted = config.getoption("numprocesses", None)
+    if wanted in (None, 0, "0"):
+        return 1
+    return int(wanted) if str(wanted).isdigit() else 2  # "auto", "logical": one per CPU
 
 
 @pytest.hookimpl(tryfirst=True)

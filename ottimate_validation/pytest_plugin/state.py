@@ -48,7 +48,7 @@ class RunState:
 
     @property
     def has_control_plane(self) -> bool:
-        return self.remote is None or self.remote.control_url is not None
+        return self.remote is None or self.remote.control is not None
 
     @property
     def entity_run_id(self) -> str:

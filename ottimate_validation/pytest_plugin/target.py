@@ -29,9 +29,18 @@ def has_control_plane(config: pytest.Config) -> bool:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("sandbox_only") and not has_control_plane(item.config):
-        remote = state_of(item.config).remote
-        where = remote.api_url if remote else "this target"
-        pytest.skip(f"needs the embedded sandbox's control plane (clock, faults, config), which {where} does not have")
+        pytest.skip(no_control_plane(state_of(item.config).remote))
+
+
+def no_control_plane(remote: Target | None) -> str:
+    """Why a test that changes the sandbox's clock, faults or limits does not run here."""
+    if remote is not None and remote.control_url is not None:
+        return (
+            f"changes the sandbox's clock, faults or limits, and {remote.api_url} is shared (by other runs, or by "
+            "this run's parallel workers), which it would fail; it runs on the embedded sandbox of a default run"
+        )
+    where = remote.api_url if remote else "this target"
+    return f"needs the embedded sandbox's control plane (clock, faults, config), which {where} does not have"
 
 
 def credentials_of(user: Any) -> Credentials:
@@ -114,9 +123,9 @@ class SandboxControl:
 @pytest.fixture
 def sandbox(target: Target, pytestconfig: pytest.Config) -> Iterator[SandboxControl]:
     """Control plane of the embedded sandbox; faults and config are restored after the test."""
-    if target.control_url is None:
-        pytest.skip(f"needs the embedded sandbox's control plane, which {target.api_url} does not have")
-    control = SandboxControl(target.control_url, state_of(pytestconfig).ledger)
+    if target.control is None:
+        pytest.skip(no_control_plane(target))
+    control = SandboxControl(target.control, state_of(pytestconfig).ledger)
     config_before = control.config()
     faults_before = list(control.faults().get("enabled", []))
     try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
@@ -203,6 +203,20 @@ class Target:
     #: The embedded sandbox's control plane (``{origin}/_sandbox``), on any target that has one.
     control_url: str | None = None
     production: bool = False
+    #: The sandbox is this run's alone (started for it): its clock, faults and limits may be changed.
+    #: A sandbox served for several runs (``ottimate-sandbox serve``) never is: one run changing them
+    #: would fail the others.
+    own: bool = False
+
+    @property
+    def simulator(self) -> bool:
+        """The target is our embedded sandbox (it has a control plane), not Ottimate's."""
+        return self.embedded or self.control_url is not None
+
+    @property
+    def control(self) -> str | None:
+        """The control plane this run may use: only a sandbox of its own."""
+        return self.control_url if (self.embedded or self.own) else None
 
     @property
     def origin(self) -> str:
@@ -243,17 +257,8 @@ class Target:
             **options,
         )
 
-    def with_control(self, control_url: str | None) -> Target:
-        return Target(
-            api_url=self.api_url,
-            auth_url=self.auth_url,
-            credentials=self.credentials,
-            scoped_credentials=self.scoped_credentials,
-            api_version=self.api_version,
-            embedded=self.embedded,
-            control_url=control_url,
-            production=self.production,
-        )
+    def with_control(self, control_url: str | None, *, own: bool | None = None) -> Target:
+        return replace(self, control_url=control_url, own=self.own if own is None else own)
 
     def facts(self) -> dict[str, Any]:
         """What a run folder may keep of the target: no credential."""

@@ -65,7 +65,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 @pytest.mark.waits
 @allure.story("Sustained use by several workers sharing one token stays within the limits")
 def test_sustained_use_stays_within_the_limits(target, fresh_api, fresh_api_log, company):
-    profile = SUSTAINED_REHEARSAL if target.control_url is not None else SUSTAINED
+    profile = SUSTAINED_REHEARSAL if target.simulator else SUSTAINED
     total = profile.requests
     gap = profile.workers / profile.rate  # each worker's pace
     sent = iter(range(total))

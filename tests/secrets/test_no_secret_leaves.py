@@ -100,7 +100,8 @@ def test_a_run_with_failures_writes_and_prints_no_api_key_client_secret_or_token
         env = {**target_env(sb), "OTTIMATE_VALIDATION_ROOT": str(ROOT)}
         env.pop("PYTEST_ADDOPTS", None)
         run = subprocess.run(
-            [sys.executable, "-m", "ottimate_validation.cli", "--reports-dir", str(tmp_path / "reports"), "-n", "2"],
+            [sys.executable, "-m", "ottimate_validation.cli", "--reports-dir", str(tmp_path / "reports"), "-n", "2",
+                 "--", "--own-sandbox"],
             cwd=tmp_path, env=env, capture_output=True, timeout=900,
         )  # fmt: skip
         issued += list(tokens._tokens)
