@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ottimate_validation.cli import PROG, Parser, UsageError, allure_for, project_root, say, warn
+from ottimate_validation.cli.progress import Progress
 from ottimate_validation.report.allure import ReportError
 from ottimate_validation.run import Run, new_run_id
 from ottimate_validation.run.budget import BUDGET_ENV, COUNTER_FILE, RequestBudget, parse_budget
@@ -38,6 +39,7 @@ from ottimate_validation.run.finish import (
     finish,
 )
 from ottimate_validation.run.folder import KEEP_RUNS, FolderError, new_run_folder
+from ottimate_validation.run.judge import target_phrase
 from ottimate_validation.run.ledger import Ledger, read_ledger
 from ottimate_validation.run.plan import PLAN_ENV, LoadedPlan, PlanError, resolve_plan
 from ottimate_validation.run.target import ALLOW_PRODUCTION_FLAG, RunRefused, preflight, production_banner
@@ -54,6 +56,7 @@ SUITES: dict[str, str] = {
 # not on the CPU (docs/benchmark.md measures the choice).
 REMOTE_WORKERS = 8
 KEEP_ENV = "OTTIMATE_KEEP_RUNS"
+PYTEST_LOG = "pytest.log"  # pytest's own output: tracebacks stay there and in the report, not on the console
 _PYTEST_EXIT_MEANING = {
     1: "some tests failed",
     2: "the run was interrupted",
@@ -286,16 +289,21 @@ def _run_pytest(request: Request, run: Run) -> tuple[int, bool]:
         # __pycache__ out of the tree", so the cache goes to one ignored folder.
         env.setdefault("PYTHONPYCACHEPREFIX", str(request.root / ".cache" / "pycache"))
     interrupted = False
-    proc = subprocess.Popen(command, cwd=request.root, env=env)
-    while True:
-        try:
-            return proc.wait(), interrupted
-        except KeyboardInterrupt:
-            # Ctrl-C reached pytest too (same process group); let it finish writing its results so
-            # the report still shows what ran. A second Ctrl-C stops it outright.
-            if interrupted:
-                proc.kill()
-            interrupted = True
+    log = run.folder / PYTEST_LOG
+    with open(log, "w", encoding="utf-8") as output, Progress(run, say) as progress:
+        proc = subprocess.Popen(command, cwd=request.root, env=env, stdout=output, stderr=subprocess.STDOUT)
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:
+                # Ctrl-C reached pytest too (same process group); let it finish writing its results so
+                # the report still shows what ran. A second Ctrl-C stops it outright.
+                if interrupted:
+                    proc.kill()
+                interrupted = True
+        progress.final()
+    return code, interrupted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -357,6 +365,7 @@ def _main(argv: Sequence[str]) -> int:
         say(line)
     if run.shard is not None:
         say(f"Shard {run.shard_label}: `{PROG} merge` joins it with the other shards' run folders")
+    say(f"Running the suites against {target_phrase(run)}; pytest's output goes to {run.folder / PYTEST_LOG}")
     started = time.monotonic()
     pytest_code, interrupted = _run_pytest(request, run)
     duration = time.monotonic() - started

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,7 +31,7 @@ from ottimate_validation.pytest_plugin.state import RunState, state_key, state_o
 from ottimate_validation.run import Run, RunFileError, new_run_id
 from ottimate_validation.run.budget import BUDGET_ENV, COUNTER_FILE, RequestBudget, parse_budget
 from ottimate_validation.run.http import plain_client
-from ottimate_validation.run.ledger import Exchange, Ledger, Source
+from ottimate_validation.run.ledger import Collected, Exchange, Ledger, Source
 from ottimate_validation.run.plan import LoadedPlan, PlanError, resolve_plan
 from ottimate_validation.run.target import RunRefused, Target, allowed_production, probe, production_banner, resolve
 
@@ -209,6 +210,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state.ledger.close()
     if state.temporary is not None:
         shutil.rmtree(state.temporary, ignore_errors=True)
+
+
+def _collected(config: pytest.Config, tests: int) -> None:
+    state = config.stash.get(state_key, None)
+    if state is not None and state.active and state.controller and not state.collected:
+        state.collected = True
+        state.ledger.record(Collected(at=time.time(), tests=tests))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput") and session.config.pluginmanager.has_plugin("dsession") is False:
+        _collected(session.config, len(session.items))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """pytest-xdist, controller side: every worker collects the same tests; the first one says how many."""
+    _collected(node.config, len(ids))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

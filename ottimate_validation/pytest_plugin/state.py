@@ -41,6 +41,7 @@ class RunState:
     active: bool = True  # a validation run; False in a partner's own test suite (fixtures only)
     current: TestTraffic | None = None
     token_url: str | None = None  # the last token URL used, for reproducers
+    collected: bool = False  # the controller has recorded how many tests were selected
 
     @property
     def controller(self) -> bool:

@@ -43,6 +43,22 @@ class Ending:
     failed: bool = False  # the producer failed on its own account (a missing shard, pytest's exit code)
 
 
+CONSOLE_PROBLEMS = 10  # failed checks named on the console; the summary and the report name them all
+
+
+def problem_lines(summary: ReadinessSummary) -> list[str]:
+    """The checks that did not pass, one short line each (the report has the answers and tracebacks)."""
+    if not summary.problems:
+        return []
+    lines = [f"Did not pass ({len(summary.problems)}):"]
+    for problem in summary.problems[:CONSOLE_PROBLEMS]:
+        where = f"{problem.criterion}, " if problem.criterion else ""
+        lines.append(f"  - {problem.category} ({where}{problem.test}): {problem.message}"[:240])
+    if len(summary.problems) > CONSOLE_PROBLEMS:
+        lines.append(f"  … and {len(summary.problems) - CONSOLE_PROBLEMS} more in summary.md and the report")
+    return lines
+
+
 @dataclass(frozen=True)
 class Finished:
     summary: ReadinessSummary
@@ -84,6 +100,7 @@ def finish(
     report: Path | None = None
     report_ok = True
     if allure is not None:
+        say("Building the report…")
         try:
             report = generate_report(
                 run.results_dir,
@@ -111,6 +128,14 @@ def finish(
         warn(warning)
     prune(reports_dir, keep_runs, spare=run.folder)
 
+    # The verdicts come last, where a reader's eye lands; the details before them, tracebacks in the log.
+    say("")
+    for line in summary.console_lines():
+        say(line)
+    for line in problem_lines(summary):
+        say(line)
+    for line in ending.after:
+        say(line)
     say("")
     if report is not None:
         say(f"Report: {report}")
@@ -124,11 +149,6 @@ def finish(
         say(line)
     say(summary.headline)
     for line in format_verdicts(summary.verdicts):
-        say(line)
-    say("")
-    for line in summary.console_lines():
-        say(line)
-    for line in ending.after:
         say(line)
 
     if ending.interrupted:

@@ -13,6 +13,7 @@ Records (``type`` on disk)::
     Leftovers  "leftovers" what a run created and could not remove, per kind
     Check      "check"     the outcome of one test, its criterion, category and the operations it used
     Finding    "finding"   the outcome of one integration rule in one pass, citing exchanges
+    Collected  "collected" how many tests the run selected (for progress and "not run")
 
 ``LedgerTransport`` is the one place traffic is observed: the innermost layer of every HTTP stack the
 run builds (``run.http``), under retries and the OAuth2 flow, so each attempt is one ``Exchange``.
@@ -113,7 +114,7 @@ class Wait:
     seconds: float  # waited (sandbox seconds when the clock was moved)
     polls: int
     moved_clock: bool = False
-    done: bool = True  # False: the deadline passed
+    done: bool | None = True  # False: the deadline passed; None: the wait has just begun
     test: str | None = None
 
 
@@ -173,8 +174,21 @@ class Finding:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-Record = Exchange | Wait | BudgetSkip | Leftovers | Check | Finding
-RECORD_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in (Exchange, Wait, BudgetSkip, Leftovers, Check, Finding)}
+@dataclass(frozen=True, kw_only=True)
+class Collected:
+    """The tests the run selected, written once by the controlling process after collection."""
+
+    type: ClassVar[str] = "collected"
+
+    at: float
+    tests: int
+    deselected: int = 0
+
+
+Record = Exchange | Wait | BudgetSkip | Leftovers | Check | Finding | Collected
+RECORD_TYPES: dict[str, type[Any]] = {
+    cls.type: cls for cls in (Exchange, Wait, BudgetSkip, Leftovers, Check, Finding, Collected)
+}
 
 
 def to_line(record: Record) -> bytes:
@@ -498,6 +512,7 @@ class Records:
     leftovers: tuple[Leftovers, ...] = ()
     checks: tuple[Check, ...] = ()
     findings: tuple[Finding, ...] = ()
+    collected: tuple[Collected, ...] = ()
 
     @property
     def api_exchanges(self) -> tuple[Exchange, ...]:
@@ -529,6 +544,7 @@ class Records:
             leftovers=tuple(kinds["leftovers"]),
             checks=tuple(kinds["check"]),
             findings=tuple(kinds["finding"]),
+            collected=tuple(kinds["collected"]),
         )
 
 
@@ -547,6 +563,33 @@ def iter_records(paths: Iterable[Path]) -> Iterator[Record]:
                         yield record
         except OSError:
             continue
+
+
+class LedgerTail:
+    """Follows a run's ledger while its processes write it: ``new()`` answers the records appended
+    since the last call (whole lines only; a line being written is read next time)."""
+
+    def __init__(self, run_folder: Path) -> None:
+        self._folder = run_folder / LEDGER_DIR
+        self._offsets: dict[Path, int] = {}
+
+    def new(self) -> list[Record]:
+        found: list[Record] = []
+        for path in sorted(self._folder.glob("*.jsonl")) if self._folder.is_dir() else ():
+            offset = self._offsets.get(path, 0)
+            try:
+                with open(path, "rb") as handle:
+                    handle.seek(offset)
+                    chunk = handle.read()
+            except OSError:
+                continue
+            complete = chunk.rfind(b"\n") + 1
+            for line in chunk[:complete].splitlines():
+                record = from_line(line)
+                if record is not None:
+                    found.append(record)
+            self._offsets[path] = offset + complete
+        return found
 
 
 def read_ledger(run_folder: Path) -> Records:

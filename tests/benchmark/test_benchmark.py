@@ -93,6 +93,7 @@ def test_a_chain_is_requests_one_after_another_and_the_processing_its_waits_cove
             _x(0.0, "/v1/purchase-orders/bulk", A, method="POST", status=202),
             _x(0.2, "/v1/vendors", A),
             _x(0.21, "/v1/vendors/1", A),
+            Wait(at=0.4, what="batch bat_1 has completed", kind="batch", seconds=0.0, polls=0, test=A, done=None),
             Wait(at=0.4, what="batch bat_1 has completed", kind="batch", seconds=5.0, polls=2, test=A),
             _x(2.4, progress, A, status=429),
             _x(2.6, progress, A, attempt=2),

@@ -229,16 +229,18 @@ def test_a_passing_run_builds_the_report_points_latest_at_it_and_exits_0(
     assert (run / "report.html").is_file()
     assert list((run / "allure-results").glob("*-result.json"))
     assert f"Report: {run / 'report.html'}" in out
-    assert "Authentication .......... Ready (1 passed)" in out
+    assert "Authentication .......... Rehearsed (1 passed)" in out
     assert "Core Functionality ...... Not evidenced (no tests)" in out
     assert "Integration Stability ... Not evidenced (no tests)" in out
     # The summary beside the report says the same, and the run feeds the shared history.
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-    assert summary["verdicts"][0] == {**summary["verdicts"][0], "criterion": "Authentication", "verdict": "Ready"}
-    assert summary["headline"] in out
-    assert "| Authentication | **Ready** | 1 passed | – |" in (run / "summary.md").read_text(encoding="utf-8")
+    assert summary["verdicts"][0] == {**summary["verdicts"][0], "criterion": "Authentication", "verdict": "Rehearsed"}
+    assert summary["headline"] in out and summary["headline"].startswith("Rehearsal on the embedded sandbox")
+    assert out.rstrip().endswith("Integration Stability ... Not evidenced (no tests)"), "the verdicts come last"
+    assert "| Authentication | **Rehearsed** | 1 passed | – |" in (run / "summary.md").read_text(encoding="utf-8")
     assert "test_a_token_is_issued" in (run / "junit.xml").read_text(encoding="utf-8")
-    assert len((reports / "history.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    # Rehearsals keep a history of their own: trends never mix them with runs against Ottimate's sandbox.
+    assert len((reports / "history-embedded.jsonl").read_text(encoding="utf-8").splitlines()) == 1
     assert "ottimate-readiness" in (run / "report.html").read_text(encoding="utf-8")
 
 
@@ -260,7 +262,7 @@ def test_a_failing_test_makes_the_run_exit_1_with_its_criterion_not_ready(
     out = capfd.readouterr().out
     assert code == 1
     assert "Not ready: Core Functionality" in out
-    assert "Authentication .......... Ready (1 passed)" in out
+    assert "Authentication .......... Rehearsed (1 passed)" in out
     assert "Core Functionality ...... Not ready (1 failed) — 1 Contract violation" in out
     # An outage proves nothing either way: not evidenced, and said why.
     assert "Data Integrity .......... Not evidenced (1 broken) — 1 Sandbox unreachable" in out
@@ -315,7 +317,7 @@ def test_only_the_chosen_suites_run_and_they_see_the_run_id(
     run_id = sink.read_text()
     assert run.name.endswith(f"-{run_id}")
     assert f"Run {run_id}" in out
-    assert "Data Integrity .......... Ready (1 passed)" in out
+    assert "Data Integrity .......... Rehearsed (1 passed)" in out
     assert "Core Functionality ...... Not evidenced (no tests)" in out
 
 
@@ -354,7 +356,7 @@ def test_a_report_that_cannot_be_built_fails_the_run_but_still_prints_the_verdic
     captured = capfd.readouterr()
     assert code == 1
     assert "the report was not built: Allure failed" in captured.err
-    assert "Authentication .......... Ready (1 passed)" in captured.out
+    assert "Authentication .......... Rehearsed (1 passed)" in captured.out
     assert (project / "reports" / "latest").is_symlink()
 
 

@@ -80,7 +80,8 @@ def test_the_wait_step_says_what_and_how_and_the_ledger_records_the_wait() -> No
     assert titles == [
         "Wait until batch bat_1 (3 items) has completed (batch: polled after 2 s, then every 3-10 s, up to 5 min)"
     ]
-    [wait] = ledger.records()
+    begun, wait = ledger.records()
+    assert isinstance(begun, Wait) and begun.done is None, "a wait is recorded when it begins, for progress"
     assert isinstance(wait, Wait)
     # Three polls after gaps of 2, 3 and 4.5 s.
     assert (wait.kind, wait.polls, wait.seconds, wait.done, wait.moved_clock) == ("batch", 3, 9.5, True, False)
