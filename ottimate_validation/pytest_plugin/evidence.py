@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import re
 import time
@@ -398,6 +399,17 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         current.phase = "teardown"
 
 
+def _report_id(item: pytest.Item) -> str:
+    """The id Allure 3 gives this test's result in the report: the md5 of allure-pytest's result uuid."""
+    listener = item.config.pluginmanager.get_plugin("allure_listener")
+    cache = getattr(listener, "_cache", None)
+    try:
+        uuid = cache.get(item.nodeid) if cache is not None else None
+    except Exception:  # allure-pytest's cache is not a public interface; without it there is no link
+        return ""
+    return hashlib.md5(str(uuid).encode()).hexdigest() if uuid else ""
+
+
 def _failed_operation(exc: BaseException | None, current: TestTraffic) -> str | None:
     """The operation a failed check is about: named by the check, else the only one the test called."""
     if isinstance(exc, ContractViolation) and exc.operation:
@@ -437,6 +449,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 "criterion": criterion_of(item.path, item.config.rootpath),
                 "area": area_of(item),
                 "title": title_of(item),
+                "report_id": _report_id(item),
             },
         )
     )
@@ -539,6 +552,7 @@ class _CheckWriter:
                 seconds=sum(duration for _, _, duration in phases),
                 budget_skipped=any(o.get("budget_skipped") for _, o, _ in phases),
                 history_key=report.nodeid,
+                report_id=str(first.get("report_id") or ""),
             )
         )
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ottimate_validation.report.criteria import CRITERIA_DEFINED
 from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons, rests_on
 
 DAILY_QUOTA = 10_000  # CONTRACT §4: requests a day per API key, reset at midnight UTC
@@ -42,6 +43,22 @@ NOT_MEASURED = "not measured (the run did not look for what it left)"
 PLAN_CRITERION = "Core Functionality"
 PLAN_GAP = "Planned operation(s) not evidenced"
 _MESSAGE_CHARS = 300
+#: For the partner manager reading the first screen.
+HOW_TO_READ = (
+    "The headline says what the run is worth. Only a run against Ottimate's sandbox, with your sandbox "
+    "credentials, can be Ready; a rehearsal on the embedded sandbox (this project's own simulator) shows the "
+    "set-up works, and is never evidence for Ottimate.",
+    "Ready: every check of the criterion passed, including the checks it cannot be judged without (counted "
+    "as 'required checks passed').",
+    "Not ready: the API answered against Ottimate's documented contract; each such check is listed with what "
+    "it expected and what it got.",
+    "Not evidenced: a check could not decide (the sandbox was unreachable or rate limited, or the tool itself "
+    "failed), or a required check did not run. Run it again; it is not a verdict on the integration.",
+    "Needs confirmation: the API differs from this project's reading of the docs where they are silent; "
+    "confirm with Ottimate, then record the answer in known-deviations.toml.",
+    "Below the summary: every test with each request and answer it made (credentials are never shown), "
+    "grouped by criterion; 'Categories' groups the tests that did not pass by why.",
+)
 _OPEN_PROBLEMS = 10  # the report's list of tests that did not pass starts folded beyond this
 _CONSOLE_SKIPS = 20  # tests skipped for the budget named on the console; summary.md names them all
 
@@ -66,6 +83,7 @@ class Problem:
     criterion: str | None
     test: str
     message: str
+    report_id: str = ""  # the test's result in the report (``#/<id>``), when known
 
 
 @dataclass(frozen=True)
@@ -230,6 +248,17 @@ class ReadinessSummary:
             lines.append("Problems .......... " + ", ".join(f"{n} {c}" for c, n in by_category.items()))
         return lines
 
+    def checked_text(self) -> list[tuple[str, str]]:
+        """Per criterion, what its tests checked, against what and with which data, in plain words."""
+        run_id = self.environment.get("Run id", "")
+        data = f"data this run created, named 'Test Vendor - … - {run_id} - …'" if run_id else "data this run created"
+        where = f"Checked against {self.target}, with {data}."
+        return [
+            (c.name, f"{c.checked} {where}")
+            for c in CRITERIA_DEFINED
+            if any(v.criterion == c.name for v in self.verdicts)
+        ]
+
     def to_markdown(self) -> str:
         md: list[str] = [f"# {self.title}: readiness summary", "", f"**{self.headline}**", ""]
         md += ["| Criterion | Verdict | Tests | Rests on, or what is missing |", "| --- | --- | --- | --- |"]
@@ -249,6 +278,10 @@ class ReadinessSummary:
             md.append(f"- **Planned operations not evidenced**: {_md(self.gaps_text())}")
         if self.duration_seconds is not None:
             md.append(f"- Duration: {_duration(self.duration_seconds)}")
+        md += ["", "## What each criterion checked", ""]
+        md += [f"- **{name}**: {_md(text)}" for name, text in self.checked_text()]
+        md += ["", "## How to read this report", ""]
+        md += [f"- {_md(line)}" for line in HOW_TO_READ]
         md += ["", "## Run", "", "| | |", "| --- | --- |"]
         md += [f"| {_md(k)} | {_md(v)} |" for k, v in self.environment.items()]
         if self.problems:
@@ -303,7 +336,7 @@ class ReadinessSummary:
             for r in self.operations
         )
         problem_rows = "".join(
-            f"<tr><td>{e(p.category)}</td><td>{e(p.criterion or '–')}</td><td>{e(p.test)}</td>"
+            f"<tr><td>{e(p.category)}</td><td>{e(p.criterion or '–')}</td><td>{_linked(p)}</td>"
             f"<td>{e(p.message)}</td></tr>"
             for p in self.problems
         )
@@ -330,6 +363,8 @@ class ReadinessSummary:
             else ""
         )
         notes = "".join(f"<p class='ov-note'>{e(n)}</p>" for n in self.notes)
+        checked_html = "".join(f"<div><dt>{e(name)}</dt><dd>{e(text)}</dd></div>" for name, text in self.checked_text())
+        how_html = "".join(f"<li>{e(line)}</li>" for line in HOW_TO_READ)
         state = self.state
         return (
             f"<section id='ottimate-readiness' aria-label='Readiness summary'><style>{_CSS}</style>"
@@ -338,6 +373,9 @@ class ReadinessSummary:
             "<table class='ov-verdicts'><thead><tr><th>Criterion</th><th>Verdict</th><th>Tests</th>"
             f"<th>Rests on, or what is missing</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<dl class='ov-figures'>{figure_html}</dl>{problems}"
+            "<details><summary>What each criterion checked</summary>"
+            f"<dl class='ov-checked'>{checked_html}</dl></details>"
+            f"<details><summary>How to read this report</summary><ul>{how_html}</ul></details>"
             f"<details><summary>Operations ({self.operations_text()})</summary><table><thead><tr>"
             "<th>Operation</th><th>Evidence</th><th>Tests</th><th>Failed</th><th>Requests</th><th>p50</th><th>p95</th>"
             f"<th>429s</th></tr></thead><tbody>{op_rows}</tbody></table>{other}</details>"
@@ -379,8 +417,17 @@ margin:4px 0 12px}
 #ottimate-readiness details{margin:6px 0}
 #ottimate-readiness summary{cursor:pointer;font-weight:600;padding:4px 0}
 #ottimate-readiness code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
+#ottimate-readiness dl.ov-checked{display:block}
+#ottimate-readiness dl.ov-checked div{margin:6px 0}
+#ottimate-readiness dl.ov-checked dd{font-weight:400}
 #ottimate-readiness .ov-note{color:#59636e;font-size:12px;margin:8px 0 0}
 """
+
+
+def _linked(problem: Problem) -> str:
+    """The test's title, linked to its result in the report below when its id is known."""
+    title = html.escape(problem.test)
+    return f"<a href='#/{html.escape(problem.report_id)}'>{title}</a>" if problem.report_id else title
 
 
 def _basis(v: CriterionVerdict) -> str:

@@ -232,7 +232,13 @@ def build_summary(
     verdicts = verdicts_from(checks, evidence=evidence, required=required)
     tests = Counter(c.status for c in checks)
     problems = [
-        Problem(category=c.category, criterion=c.criterion, test=c.title, message=first_line(c.message))
+        Problem(
+            category=c.category,
+            criterion=c.criterion,
+            test=c.title,
+            message=first_line(c.message),
+            report_id=c.report_id,
+        )
         for c in checks
         if c.category
     ]

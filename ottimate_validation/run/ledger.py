@@ -155,6 +155,7 @@ class Check:
     seconds: float = 0.0
     budget_skipped: bool = False
     history_key: str = ""  # Allure's historyId, to match the report's result
+    report_id: str = ""  # the test's result in the single-file report (``#/<id>``)
 
 
 @dataclass(frozen=True, kw_only=True)
