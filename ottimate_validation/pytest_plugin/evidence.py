@@ -44,7 +44,13 @@ from ottimate_validation.report import environment as report_environment
 from ottimate_validation.report import writer as results_writer
 from ottimate_validation.report.criteria import CRITERION_SEVERITY, SUITE_CRITERIA
 from ottimate_validation.report.curl import curl_command
-from ottimate_validation.report.failures import ContractViolation, UnexpectedAnswer, category_of, status_of
+from ottimate_validation.report.failures import (
+    ContractViolation,
+    KnownDeviation,
+    UnexpectedAnswer,
+    category_of,
+    status_of,
+)
 from ottimate_validation.report.operations import doc_page, operation_of
 from ottimate_validation.report.redact import Secrets, redact_url
 from ottimate_validation.report.transcript import elapsed_ms, format_exchange, title
@@ -430,6 +436,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         _scrub_report(report, secrets)
     current = state.current
     exc = call.excinfo.value if call.excinfo is not None else None
+    decision = getattr(exc, "decision", None) if exc is not None else None
+    known = state.deviations.match(item.nodeid, decision) if report.failed and exc is not None else None
+    if known is not None and exc is not None:
+        # Filed as a known deviation: Allure reads the message from the exception, so it is the one replaced.
+        exc = KnownDeviation(f"Known deviation: {known.note}. The check said: {type(exc).__name__}: {exc}")
+        call.excinfo = pytest.ExceptionInfo.from_exception(exc)
     skipped = report.skipped
     status = "skipped" if skipped else ("passed" if report.passed else status_of(exc))
     message = ""
@@ -446,6 +458,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 "message": message,
                 "failed_operation": _failed_operation(exc, current) if status == "failed" and current else None,
                 "budget_skipped": item.stash.get(budget_skipped_key, False),
+                "decision": decision if report.failed else None,
                 "criterion": criterion_of(item.path, item.config.rootpath),
                 "area": area_of(item),
                 "title": title_of(item),
@@ -553,6 +566,7 @@ class _CheckWriter:
                 budget_skipped=any(o.get("budget_skipped") for _, o, _ in phases),
                 history_key=report.nodeid,
                 report_id=str(first.get("report_id") or ""),
+                decision=combined.get("decision"),
             )
         )
 

@@ -90,6 +90,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "if present, else every operation). Only the tests of the planned operations run.",
     )
     group.addoption(
+        "--known-deviations",
+        dest="known_deviations",
+        default=None,
+        metavar="FILE",
+        help="Differences Ottimate confirmed (default: OTTIMATE_KNOWN_DEVIATIONS, else known-deviations.toml in the "
+        "project root); a matching failure is filed as a known deviation, not a new failure.",
+    )
+    group.addoption(
         "--request-budget",
         dest="request_budget",
         default=None,

@@ -28,7 +28,7 @@ from ottimate_validation.pytest_plugin.options import (
     validating,
 )
 from ottimate_validation.pytest_plugin.state import RunState, state_key, state_of
-from ottimate_validation.run import Run, RunFileError, new_run_id
+from ottimate_validation.run import Run, RunFileError, deviations, new_run_id
 from ottimate_validation.run.budget import BUDGET_ENV, COUNTER_FILE, RequestBudget, parse_budget
 from ottimate_validation.run.http import plain_client
 from ottimate_validation.run.ledger import Collected, Exchange, Ledger, Source
@@ -179,6 +179,10 @@ def pytest_configure(config: pytest.Config) -> None:
         temporary=temporary,
     )
     state = config.stash[state_key]
+    try:
+        state.deviations = deviations.load(deviations.find(config.getoption("known_deviations", None), config.rootpath))
+    except deviations.DeviationsError as exc:
+        _stop(str(exc))
     evidence.configure(config, state)
     budget_hooks.configure(config, state)
     load_hypothesis_profile(config, remote=remote is not None)

@@ -10,6 +10,7 @@ import pytest
 
 from ottimate_validation.run import Run
 from ottimate_validation.run.budget import RequestBudget
+from ottimate_validation.run.deviations import KnownDeviations
 from ottimate_validation.run.ledger import Ledger
 from ottimate_validation.run.plan import LoadedPlan
 from ottimate_validation.run.target import Target
@@ -42,6 +43,7 @@ class RunState:
     current: TestTraffic | None = None
     token_url: str | None = None  # the last token URL used, for reproducers
     collected: bool = False  # the controller has recorded how many tests were selected
+    deviations: KnownDeviations = field(default_factory=KnownDeviations)
 
     @property
     def controller(self) -> bool:

@@ -8,7 +8,7 @@ cannot serve right now is not::
     └── ContractViolation     the API answered against the contract; names the operation it judged
         ├── UnexpectedAnswer      a suite could not read an answer (missing key, wrong type, no JSON)
         └── DiffersFromOurReading the answer disagrees only with our decision where the docs are silent
-    KnownDeviation            a difference Ottimate confirmed (known-deviations.toml): not a new failure
+    └── KnownDeviation        a difference Ottimate confirmed (known-deviations.toml): not a new failure
     Exception
     ├── RateLimited           a 429 outlived the client's retries (rate limit, daily quota): no verdict
     └── SandboxUnavailable    502/503/504 after retries: the target is down or overloaded, no verdict
@@ -23,6 +23,7 @@ from ottimate_validation.report.categories import (
     CONTRACT_VIOLATION,
     DIFFERS_FROM_OUR_READING,
     HARNESS_ERROR,
+    KNOWN_DEVIATION,
     RATE_LIMITED,
     SANDBOX_UNREACHABLE,
 )
@@ -55,8 +56,8 @@ class DiffersFromOurReading(ContractViolation):
         self.answered = answered
 
 
-class KnownDeviation(Exception):
-    """A difference Ottimate confirmed and ``known-deviations.toml`` records: the test is not failed."""
+class KnownDeviation(AssertionError):
+    """A difference Ottimate confirmed and ``known-deviations.toml`` records: not a new failure."""
 
 
 class RateLimited(Exception):
@@ -94,6 +95,8 @@ def category_of(status: str, exc: BaseException | None) -> str | None:
             return RATE_LIMITED
         current = current.__cause__ or current.__context__
     if status == "failed":
+        if isinstance(exc, KnownDeviation):
+            return KNOWN_DEVIATION
         if isinstance(exc, DiffersFromOurReading):
             return DIFFERS_FROM_OUR_READING
         return CONTRACT_VIOLATION

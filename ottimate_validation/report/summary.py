@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ottimate_validation.report.categories import KNOWN_DEVIATION
 from ottimate_validation.report.criteria import CRITERIA_DEFINED
 from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons, rests_on
 
@@ -111,6 +112,16 @@ class ReadinessSummary:
     budget_skipped: Sequence[str] = field(default_factory=tuple)  # tests skipped because it ran out
     evidence: bool = True  # the target is Ottimate's sandbox; else the run is a rehearsal
     target: str = "Ottimate's sandbox"  # as the headline names it
+    stale_deviations: Sequence[str] = field(default_factory=tuple)  # known-deviations.toml entries seen no more
+
+    @property
+    def new_problems(self) -> list[Problem]:
+        """What did not pass, known deviations aside: what a nightly run reports."""
+        return [p for p in self.problems if p.category != KNOWN_DEVIATION]
+
+    @property
+    def known(self) -> list[Problem]:
+        return [p for p in self.problems if p.category == KNOWN_DEVIATION]
 
     # --- figures ---------------------------------------------------------------------------
 
@@ -246,6 +257,11 @@ class ReadinessSummary:
         by_category = Counter(p.category for p in self.problems)
         if by_category:
             lines.append("Problems .......... " + ", ".join(f"{n} {c}" for c, n in by_category.items()))
+        if self.stale_deviations:
+            lines.append(
+                "Deviations ........ no longer seen, remove from known-deviations.toml: "
+                + "; ".join(self.stale_deviations)
+            )
         return lines
 
     def checked_text(self) -> list[tuple[str, str]]:
@@ -276,6 +292,11 @@ class ReadinessSummary:
             md.append(f"- Request budget: {self.budget_text()}")
         if self.plan_gaps:
             md.append(f"- **Planned operations not evidenced**: {_md(self.gaps_text())}")
+        if self.stale_deviations:
+            md.append(
+                "- Known deviations no longer seen (remove them from known-deviations.toml): "
+                + _md("; ".join(self.stale_deviations))
+            )
         if self.duration_seconds is not None:
             md.append(f"- Duration: {_duration(self.duration_seconds)}")
         md += ["", "## What each criterion checked", ""]

@@ -14,7 +14,7 @@ from ottimate_validation.report.allure import DEFAULT_TITLE, ReportError, genera
 from ottimate_validation.report.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
 from ottimate_validation.report.summary import ReadinessSummary, write_summary
 from ottimate_validation.report.verdicts import Verdict, format_verdicts
-from ottimate_validation.run import Run
+from ottimate_validation.run import Run, deviations
 from ottimate_validation.run.folder import KEEP_RUNS, history_file, point_latest, prune
 from ottimate_validation.run.judge import build_summary, is_evidence, target_phrase
 from ottimate_validation.run.ledger import read_ledger
@@ -47,15 +47,18 @@ CONSOLE_PROBLEMS = 10  # failed checks named on the console; the summary and the
 
 
 def problem_lines(summary: ReadinessSummary) -> list[str]:
-    """The checks that did not pass, one short line each (the report has the answers and tracebacks)."""
-    if not summary.problems:
-        return []
-    lines = [f"Did not pass ({len(summary.problems)}):"]
-    for problem in summary.problems[:CONSOLE_PROBLEMS]:
+    """The checks that did not pass, one short line each (the report has the answers and tracebacks);
+    known deviations are counted, not listed: a nightly run shows only what is new."""
+    problems = summary.new_problems
+    lines = [f"Known deviations: {len(summary.known)} (confirmed by Ottimate; see summary.md)"] if summary.known else []
+    if not problems:
+        return lines
+    lines.append(f"Did not pass ({len(problems)}):")
+    for problem in problems[:CONSOLE_PROBLEMS]:
         where = f"{problem.criterion}, " if problem.criterion else ""
         lines.append(f"  - {problem.category} ({where}{problem.test}): {problem.message}"[:240])
-    if len(summary.problems) > CONSOLE_PROBLEMS:
-        lines.append(f"  … and {len(summary.problems) - CONSOLE_PROBLEMS} more in summary.md and the report")
+    if len(problems) > CONSOLE_PROBLEMS:
+        lines.append(f"  … and {len(problems) - CONSOLE_PROBLEMS} more in summary.md and the report")
     return lines
 
 
@@ -81,12 +84,18 @@ def finish(
     reports_dir = run.folder.parent
     if not is_evidence(run):
         title = f"{title} — REHEARSAL on {target_phrase(run)} (not evidence)"
+    try:
+        known = deviations.load(deviations.find(None, root))
+    except deviations.DeviationsError as exc:
+        warn(str(exc))
+        known = deviations.KnownDeviations()
     summary = build_summary(
         run,
         read_ledger(run.folder),
         plan,
         title=title,
         root=root,
+        deviations=known,
         notes=ending.notes,
         run_error=ending.run_error,
         duration_seconds=ending.duration_seconds,

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ottimate_validation.report import environment
-from ottimate_validation.report.categories import CATEGORIES, DIFFERS_FROM_OUR_READING
+from ottimate_validation.report.categories import CATEGORIES, DIFFERS_FROM_OUR_READING, KNOWN_DEVIATION
 from ottimate_validation.report.criteria import CRITERIA, REQUIRED_CHECKS_FILE, Required, RequiredCheck, load_required
 from ottimate_validation.report.operations import area_of_operation
 from ottimate_validation.report.summary import (
@@ -34,6 +34,7 @@ from ottimate_validation.report.summary import (
 )
 from ottimate_validation.report.verdicts import BUDGET_PROBLEM, CriterionVerdict, Verdict
 from ottimate_validation.run import Run
+from ottimate_validation.run.deviations import KnownDeviations
 from ottimate_validation.run.ledger import Check, Exchange, Records
 from ottimate_validation.run.plan import LoadedPlan
 from ottimate_validation.run.target import describe_kind
@@ -79,12 +80,13 @@ def verdicts_from(
         c = counts[criterion]
         needed = (required or {}).get(criterion, ())
         missing = tuple(check.name for check in needed if not _held(check, checks))
-        failed_for_real = c["failed"] - problems[criterion][DIFFERS_FROM_OUR_READING]
-        if failed_for_real:
+        differs = problems[criterion][DIFFERS_FROM_OUR_READING]
+        known = problems[criterion][KNOWN_DEVIATION]
+        if c["failed"] - differs - known:
             verdict = Verdict.NOT_READY
         elif c["broken"] or not c["passed"] or problems[criterion][BUDGET_PROBLEM] or missing:
             verdict = Verdict.NOT_EVIDENCED
-        elif c["failed"]:
+        elif differs:
             verdict = Verdict.NEEDS_CONFIRMATION
         else:
             verdict = Verdict.READY if evidence else Verdict.REHEARSED
@@ -106,9 +108,9 @@ def verdicts_from(
 
 
 def _held(required: RequiredCheck, checks: Sequence[Check]) -> bool:
-    """A required check holds when it ran and every case of it passed."""
+    """A required check holds when it ran and every case of it passed (or deviates as Ottimate confirmed)."""
     mine = [c for c in checks if required.covers(c.test)]
-    return bool(mine) and all(c.status == "passed" for c in mine)
+    return bool(mine) and all(c.status == "passed" or c.category == KNOWN_DEVIATION for c in mine)
 
 
 def operations_by_test(exchanges: Iterable[Exchange]) -> dict[str, set[str]]:
@@ -221,6 +223,7 @@ def build_summary(
     now: datetime | None = None,
     facts: Mapping[str, str] | None = None,
     required: Required | None = None,
+    deviations: KnownDeviations | None = None,
 ) -> ReadinessSummary:
     """The readiness summary of a run, from its ledger. ``required``: each criterion's required checks
     (default: the project's ``suites/required-checks.toml`` under ``root``)."""
@@ -242,6 +245,7 @@ def build_summary(
         for c in checks
         if c.category
     ]
+    stale = (deviations or KnownDeviations()).stale((c.test, c.status, c.decision) for c in checks)
     order = {c.name: i for i, c in enumerate(CATEGORIES)}
     problems.sort(key=lambda p: (order.get(p.category, len(order)), p.criterion or "", p.test))
     operations, other = operation_rows(checks, records.exchanges, plan)
@@ -280,6 +284,7 @@ def build_summary(
         budget_skipped=tuple(c.title for c in checks if c.budget_skipped),
         evidence=evidence,
         target=target_phrase(run),
+        stale_deviations=tuple(d.key for d in stale),
     )
 
 

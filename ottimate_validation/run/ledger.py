@@ -156,6 +156,7 @@ class Check:
     budget_skipped: bool = False
     history_key: str = ""  # Allure's historyId, to match the report's result
     report_id: str = ""  # the test's result in the single-file report (``#/<id>``)
+    decision: str | None = None  # the decision a failed check disagreed with (DiffersFromOurReading)
 
 
 @dataclass(frozen=True, kw_only=True)
