@@ -90,6 +90,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "if present, else every operation). Only the tests of the planned operations run.",
     )
     group.addoption(
+        "--record-shapes",
+        action="store_true",
+        dest="record_shapes",
+        default=False,
+        help="Record the shape of every answer (field names and types, never values) in the ledger, as a run "
+        "against a real sandbox always does: the reference `ottimate-validate drift` compares with.",
+    )
+    group.addoption(
         "--known-deviations",
         dest="known_deviations",
         default=None,

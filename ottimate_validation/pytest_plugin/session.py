@@ -152,6 +152,8 @@ def pytest_configure(config: pytest.Config) -> None:
     plan = _plan(config, run)
     ledger = Ledger(run.ledger_dir, process=worker or "controller")
     remote = _remote_target(config, run, workerinput, ledger)
+    # What the real sandbox answered, in shape: the first contact's drift report compares it with ours.
+    ledger.keep_shapes = bool(config.getoption("record_shapes", False)) or (remote is not None and not remote.simulator)
     read_only = run.read_only or allowed_production(bool(config.getoption("allow_production", False)))
     read_only = read_only or bool(remote is not None and remote.production)
     limit = _budget_limit(config, run)

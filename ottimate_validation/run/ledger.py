@@ -93,6 +93,10 @@ class Exchange:
     lane: str | None = None  # integration: the pass (clean, fault, repeat)
     fault: str | None = None  # integration: the fault injected instead of (or after) forwarding
     worker: int | None = None  # integration: the connection the request came on
+    #: The answer's shape (field names and types, never values), recorded when the ledger keeps shapes
+    #: (a run against a real sandbox, or a drift reference): what ``ottimate-validate drift`` compares.
+    shape: Any = None
+    response_header_names: Sequence[str] = ()  # recorded with the shape
 
     @property
     def answered(self) -> bool:
@@ -257,6 +261,7 @@ class Ledger:
         self._lane: str | None = None
         self.observers: list[Observer] = []
         self.listeners: list[Callable[[Record], None]] = []
+        self.keep_shapes = False  # record each answer's shape (for ``ottimate-validate drift``)
         if folder is not None:
             self.attach(folder)
 
@@ -342,6 +347,7 @@ class Ledger:
             test=self._test,
             lane=self._lane,
             keep_bodies=keep_bodies,
+            keep_shapes=self.keep_shapes,
             id=self.next_id(),
             **extra,
         )
@@ -362,9 +368,11 @@ def describe(
     secrets: Secrets,
     error: BaseException | None = None,
     keep_bodies: bool = False,
+    keep_shapes: bool = False,
     **extra: Any,
 ) -> Exchange:
-    """The redacted record of one httpx exchange (bodies only when ``keep_bodies``)."""
+    """The redacted record of one httpx exchange (bodies only when ``keep_bodies``, shapes when
+    ``keep_shapes``)."""
     raw_path = request.url.raw_path.decode("ascii", "replace")
     path, _, query = raw_path.partition("?")
     content = _request_bytes(request)
@@ -402,8 +410,44 @@ def describe(
             _bounded(answer, response.headers.get("content-type", "")) if keep_bodies and response is not None else None
         ),
         secrets_in_url=tuple(secrets.found_in(url_text)),
+        shape=answer_shape(answer, response.headers.get("content-type", "")) if keep_shapes and response else None,
+        response_header_names=(
+            tuple(sorted({name.lower() for name in response.headers})) if keep_shapes and response else ()
+        ),
         **extra,
     )
+
+
+SHAPE_DEPTH = 5
+
+
+def shape_of(value: Any, depth: int = 0) -> Any:
+    """The shape of a JSON value: objects keep their keys with the shapes of their values, lists the shape
+    of their first item, everything else its type's name. No value survives: it is safe to keep."""
+    if isinstance(value, dict):
+        if depth >= SHAPE_DEPTH:
+            return "object"
+        return {str(key): shape_of(item, depth + 1) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [shape_of(value[0], depth + 1)] if value and depth < SHAPE_DEPTH else []
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string"
+
+
+def answer_shape(raw: bytes, content_type: str) -> Any:
+    if "json" not in content_type.lower() or not raw:
+        return f"<{content_type.split(';')[0].strip() or 'no content type'}>" if raw else None
+    try:
+        return shape_of(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        return "<not JSON>"
 
 
 def _issued_token(raw: bytes) -> str | None:
