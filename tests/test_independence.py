@@ -5,7 +5,8 @@
   The one allowed crossing: the pytest plugin *starts* ``EmbeddedSandbox`` (its public entry).
 - Import directions inside the package (docs/architecture.md): the sandbox imports nothing else of the
   project; the client nothing but itself; the report nothing but itself; the run the client and the
-  report; the command line the run and the report; nothing imports the command line.
+  report; the command line the run and the report (and the sandbox, which it serves and rehearses on);
+  nothing imports the command line.
 - No import cycle among the package's modules (imports at run time; ``TYPE_CHECKING`` ones aside).
 """
 
@@ -98,7 +99,7 @@ ALLOWED: dict[str, set[str]] = {
     "run": {"client", "report"},
     "pytest_plugin": {"run", "client", "report", "sandbox"},
     "integration": {"run", "client", "report", "sandbox"},
-    "cli": {"run", "report", "client", "integration"},
+    "cli": {"run", "report", "client", "integration", "sandbox"},
 }
 
 

@@ -316,6 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ottimate_validation.cli import merge
 
         return merge.main(args[1:])
+    if args[:1] == ["drift"]:
+        from ottimate_validation.cli import drift
+
+        return drift.main(args[1:])
     try:
         return _main(args)
     except KeyboardInterrupt:

@@ -126,6 +126,25 @@ class Decision:
     contract: str  # the section of CONTRACT.md that leaves it open
     chosen: str
 
+    @property
+    def id(self) -> str:
+        """The decision's name, as checks, overrides files and known deviations cite it."""
+        return re.sub(r"[^a-z0-9]+", "-", self.topic.lower()).strip("-")
+
+    def touches(self, operation: str, aspect: str, name: str) -> bool:
+        """Whether a difference in ``aspect`` (status, field, type, header) ``name`` of ``operation``
+        (``GET /vendors/{id}``) may be this decision's: it names the thing and the operation's resource."""
+        text = f"{self.topic} {self.chosen}".lower()
+        resource = operation.split(" ", 1)[-1].strip("/").split("/")[0].rstrip("s").replace("-", " ")
+        thing = name.rsplit(".", 1)[-1].removesuffix("[]").lower()
+        named = f"`{thing}`" in text or (aspect in ("status", "header") and thing in text)
+        return named and (resource in text or "every" in text or "all " in text)
+
+
+def decisions_touching(operation: str, aspect: str, name: str) -> list[str]:
+    """The names of the decisions a difference may come from (the drift report names them)."""
+    return [d.id for d in DECISIONS if d.touches(operation, aspect, name)]
+
 
 DECISIONS: Final[tuple[Decision, ...]] = (
     Decision(

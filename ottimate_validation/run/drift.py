@@ -1,0 +1,155 @@
+"""Drift: where the API a run met answers differently, in shape, from the embedded sandbox.
+
+A run against a real sandbox records the shape of every answer (``ledger.shape_of``: statuses, field
+names and types, header names; never values). Compared with a reference run against the embedded
+sandbox (the same suites, so the same requests), every difference is listed per documented operation,
+with the decisions (``sandbox/contract.py``) it touches, so a partner can correct our reading: record
+a known deviation, or feed the embedded sandbox an overrides file (``--decisions``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ottimate_validation.run.ledger import Exchange, Records
+
+#: Headers every server sets its own way; their presence says nothing about the contract.
+ORDINARY_HEADERS = frozenset(
+    {"date", "server", "content-length", "connection", "keep-alive", "transfer-encoding", "vary", "via", "etag"}
+)
+
+#: (operation, aspect, name) -> the decisions it touches. Aspects: status, field, type, header.
+DecisionIndex = Callable[[str, str, str], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Difference:
+    operation: str
+    aspect: str  # status | field | type | header
+    name: str  # the status code, the field's path (``vendor.net_terms``), or the header
+    observed: str  # what the API met answered
+    reference: str  # what the embedded sandbox answered
+    decisions: tuple[str, ...] = ()
+
+    def sentence(self) -> str:
+        touched = f" (decision: {', '.join(self.decisions)})" if self.decisions else ""
+        return f"{self.operation}: {self.aspect} {self.name}: the API {self.observed}; ours {self.reference}{touched}"
+
+
+@dataclass
+class _Seen:
+    statuses: set[int] = field(default_factory=set)
+    fields: dict[int, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    headers: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def flatten(shape: Any, prefix: str = "") -> dict[str, str]:
+    """``{"vendor": {"id": "integer"}}`` -> ``{"vendor": "object", "vendor.id": "integer"}``."""
+    flat: dict[str, str] = {}
+    if isinstance(shape, dict):
+        for key, value in shape.items():
+            path = f"{prefix}.{key}" if prefix else key
+            flat[path] = "object" if isinstance(value, dict) else ("list" if isinstance(value, list) else str(value))
+            flat.update(flatten(value, path))
+    elif isinstance(shape, list) and shape:
+        flat.update(flatten(shape[0], f"{prefix}[]"))
+    return flat
+
+
+def _seen(exchanges: Iterable[Exchange]) -> dict[str, _Seen]:
+    found: dict[str, _Seen] = defaultdict(_Seen)
+    for x in exchanges:
+        if not x.is_api or x.operation is None or x.status is None:
+            continue
+        seen = found[x.operation]
+        seen.statuses.add(x.status)
+        for path, kind in flatten(x.shape).items():
+            seen.fields[x.status][path].add(kind)
+        seen.headers[x.status].update(h for h in x.response_header_names if h not in ORDINARY_HEADERS)
+    return found
+
+
+def compare(observed: Records, reference: Records, decisions: DecisionIndex | None = None) -> list[Difference]:
+    """Every difference in shape between two runs, for the operations both exercised."""
+    index = decisions or (lambda operation, aspect, name: ())
+    theirs, ours = _seen(observed.exchanges), _seen(reference.exchanges)
+    found: list[Difference] = []
+
+    def add(operation: str, aspect: str, name: str, observed_text: str, reference_text: str) -> None:
+        found.append(
+            Difference(operation, aspect, name, observed_text, reference_text, tuple(index(operation, aspect, name)))
+        )
+
+    for operation in sorted(set(theirs) & set(ours)):
+        t, o = theirs[operation], ours[operation]
+        for status in sorted(t.statuses - o.statuses):
+            add(operation, "status", str(status), f"answered {status}", f"never did ({_codes(o.statuses)})")
+        for status in sorted(o.statuses - t.statuses):
+            add(operation, "status", str(status), f"never answered {status} ({_codes(t.statuses)})", "did")
+        for status in sorted(t.statuses & o.statuses):
+            tf, of = t.fields[status], o.fields[status]
+            for path in sorted(set(of) - set(tf)):
+                add(operation, "field", path, f"leaves it out of its {status}", f"sends it ({_kinds(of[path])})")
+            for path in sorted(set(tf) - set(of)):
+                add(operation, "field", path, f"sends it in its {status} ({_kinds(tf[path])})", "does not")
+            for path in sorted(set(tf) & set(of)):
+                if tf[path] - {"null"} and of[path] - {"null"} and not (tf[path] & of[path]):
+                    add(operation, "type", path, f"sends {_kinds(tf[path])}", f"sends {_kinds(of[path])}")
+            for header in sorted(o.headers[status] - t.headers[status]):
+                add(operation, "header", header, f"leaves it out of its {status}", "sends it")
+            for header in sorted(t.headers[status] - o.headers[status]):
+                add(operation, "header", header, f"sends it in its {status}", "does not")
+    return found
+
+
+def _codes(statuses: set[int]) -> str:
+    return ", ".join(map(str, sorted(statuses))) or "no answer"
+
+
+def _kinds(kinds: set[str]) -> str:
+    return " or ".join(sorted(kinds))
+
+
+def recorded_shapes(records: Records) -> int:
+    return sum(1 for x in records.exchanges if x.shape is not None)
+
+
+def as_markdown(differences: Sequence[Difference], *, observed: str, reference: str) -> str:
+    lines = [
+        "# Drift: the API met, in shape, against the embedded sandbox",
+        "",
+        f"- Observed: {observed}",
+        f"- Reference: {reference}",
+        f"- Differences: {len(differences)}",
+        "",
+    ]
+    by_operation: Mapping[str, list[Difference]] = _group(differences)
+    for operation, items in by_operation.items():
+        lines += [
+            f"## `{operation}`",
+            "",
+            "| Aspect | Name | The API | Ours | Decision |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {d.aspect} | `{d.name}` | {d.observed} | {d.reference} | {', '.join(d.decisions) or '–'} |"
+            for d in items
+        ]
+        lines.append("")
+    if not differences:
+        lines.append("No difference: every answer had the shape the embedded sandbox gives.")
+    return "\n".join(lines) + "\n"
+
+
+def as_dicts(differences: Sequence[Difference]) -> list[dict[str, Any]]:
+    return [asdict(d) for d in differences]
+
+
+def _group(differences: Sequence[Difference]) -> dict[str, list[Difference]]:
+    grouped: dict[str, list[Difference]] = {}
+    for difference in differences:
+        grouped.setdefault(difference.operation, []).append(difference)
+    return grouped
