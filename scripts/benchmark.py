@@ -250,6 +250,8 @@ def waits_seen(
     last at ``tasks x batch_task_seconds`` (sandbox/batch/models.py). ``workers``: ``process_of_tests``."""
     by_test, seen = records.by_test(), []
     for wait in records.waits:
+        if wait.done is None:  # the record of its start; the wait is recorded again when it ends
+            continue
         test = wait.test or ""
         polls = _polls(wait, by_test.get(test, ()))
         end = max((x.at + (x.ms or 0.0) / 1000 for x in polls), default=wait.at + wait.seconds)
