@@ -4,6 +4,7 @@
     ottimate-validate ... [--shard I/N] [--request-budget N]
     ottimate-validate cleanup [--yes] [--run-id ID]     (see ottimate_validation.cleanup)
     ottimate-validate merge RUN_DIR ... [--reports-dir DIR]   (see ottimate_validation.merge)
+    ottimate-validate integration [OPTIONS] -- COMMAND [ARG...]   (see ottimate_validation.integration)
 
 Each run gets its own folder, ``reports/<YYYYMMDD-HHMMSS>-<run id>/``, holding ``allure-results/``,
 ``report.html`` (readiness summary on top), ``summary.md``, ``summary.json`` and ``junit.xml``;
@@ -398,6 +399,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ottimate_validation import merge
 
         return merge.main(args[1:])
+    if args[:1] == ["integration"]:  # `ottimate-validate integration`: the partner's own integration, judged
+        from ottimate_validation.integration import cli as integration
+
+        return integration.main(args[1:])
     try:
         return _main(args)
     except KeyboardInterrupt:

@@ -92,6 +92,10 @@ class Exchange:
     lane: str | None = None  # integration: the pass (clean, fault, repeat)
     fault: str | None = None  # integration: the fault injected instead of (or after) forwarding
     worker: int | None = None  # integration: the connection the request came on
+    # integration: what the judge reads from the answer without its body (list envelope figures
+    # ``count``/``page``/``limit``/``items``, a token's ``expires_in``, an error's ``code``, a bulk
+    # answer's ``item_errors``, ``replayed``); empty elsewhere
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def answered(self) -> bool:
@@ -171,6 +175,7 @@ class Finding:
     finding: str  # plain-language result
     exchanges: Sequence[str] = ()  # ids of the exchanges that prove it
     details: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None  # the judge itself failed (a harness problem): holds is None, nothing was decided
 
 
 Record = Exchange | Wait | BudgetSkip | Leftovers | Check | Finding
