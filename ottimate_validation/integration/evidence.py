@@ -28,7 +28,7 @@ from .judge import status_of
 from .model import PassRecord, Rule
 from .summary import SECTION
 
-TIMELINE_LINES = 5_000
+TIMELINE_LINES = 2_000  # per copy (each result of the pass has one)
 OUTPUT_RULES = frozenset({"errors.completes", "auth.no-secret-in-output"})
 
 
@@ -45,9 +45,10 @@ class ResultsWriter:
         return {"name": name, "source": source, "type": kind}
 
     def _shared_attachment(self, key: str, name: str, text: str) -> dict[str, str]:
+        # Allure links an attachment file to one result only: each result gets its own copy.
         if key not in self._shared:
-            self._shared[key] = self._attach(name, text)
-        return self._shared[key]
+            self._shared[key] = {"name": name, "text": self._secrets.scrub(text)}
+        return self._attach(self._shared[key]["name"], self._shared[key]["text"])
 
     def write(
         self,
@@ -132,7 +133,7 @@ class ResultsWriter:
             ("parentSuite", SECTION),
             ("suite", finding.criterion),
             ("subSuite", f"{finding.lane} pass"),
-            ("feature", finding.criterion),
+            ("feature", f"{SECTION}: {finding.lane} pass"),  # the report's navigation is criterion, feature
             ("story", finding.title),
             ("tag", finding.rule),
             ("tag", f"{finding.lane}-pass"),

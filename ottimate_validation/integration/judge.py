@@ -17,8 +17,8 @@ from ottimate_validation.run.ledger import Exchange, Finding, Records, Source
 from .model import Judgement, PassEvidence, Rule
 from .rules import RULES
 
-DOES_NOT_HOLD = "Rule does not hold"
-HARNESS_ERROR = "Could not be judged (harness problem)"
+DOES_NOT_HOLD = "Rule violation"
+HARNESS_ERROR = "Harness error"
 
 
 def exchanges_of(records: Records, lane: str) -> list[Exchange]:
