@@ -25,6 +25,7 @@ from typing import NoReturn
 
 import ottimate_validation
 from ottimate_validation import guard
+from ottimate_validation.client.errors import OttimateError
 from ottimate_validation.plan import PLAN_ENV, PlanError
 from ottimate_validation.report.allure import AllureNotInstalledError, find_allure
 from ottimate_validation.report.verdicts import format_verdicts
@@ -212,18 +213,23 @@ def options_from(argv: Sequence[str]) -> RunOptions:
 
 
 def _remote_target() -> RemoteTarget | None:
-    """The partner's sandbox when OTTIMATE_API_URL is set: refused exactly as a validation run refuses it."""
+    """The partner's sandbox when OTTIMATE_API_URL is set: refused exactly as a validation run refuses it.
+
+    Production is refused before any request, even where a validation run would be allowed there
+    (read-only): an integration writes and is sent faults. Then the target is probed, as a run's is.
+    """
     try:
-        check = guard.preflight(allow_production=False)
+        check = guard.preflight(allow_production=False, probe=False)
+        if check.api_url is None:
+            return None
+        if check.production:
+            try:
+                check_not_production(check.api_url, check.auth_url, False)
+            except OttimateError as exc:
+                raise UsageError(f"{exc} The integration mode writes and injects faults: never there.") from None
+        guard.probe_target(check)
     except guard.RunRefused as exc:
         raise UsageError(str(exc)) from None
-    if check.api_url is None:
-        return None
-    if check.production:  # allowed for read-only validation runs; never for an integration that writes
-        try:
-            check_not_production(check.api_url, check.auth_url, False)
-        except Exception as exc:
-            raise UsageError(f"{exc} The integration mode writes and injects faults, so it never runs there.") from None
     assert check.credentials is not None and check.auth_url is not None
     return RemoteTarget(
         api_url=check.api_url,

@@ -251,7 +251,8 @@ class Forwarder:
                 )
             else:
                 status, answer = response.status_code, response.content
-                headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
+                raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+                headers = [(k, v) for k, v in raw if k.lower() not in _HOP_BY_HOP]
                 headers.append(("Content-Length", str(len(answer))))
         start_response(f"{status} {_REASONS.get(status, 'Answer')}", headers)
         return [answer]
