@@ -8,7 +8,7 @@ whether the request is answered by a fault instead::
 
     integration ──HTTP──► server ──► Recorder ──► SandboxApp | Forwarder ──► real sandbox
                                         │
-                                        └──► Ledger: Exchange{lane, fault, worker, token, facts, ...}
+                                        └──► Journal (the run's ledger folder): Exchange{lane, fault, ...}
 
 Faults answered here never reach the API. "answer-lost" and "connection-dropped" are forwarded (the
 write is processed) and then lose their answer: a 502/504 from the gateway, or the connection shut
@@ -21,10 +21,13 @@ Recording is kept cheap (a benchmark measures it): bodies are parsed only where 
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import hashlib
 import io
+import itertools
+import re
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -35,11 +38,21 @@ import orjson
 from werkzeug.wsgi import get_input_stream
 
 from ottimate_validation.report.operations import operation_of
-from ottimate_validation.report.redact import fingerprint, redact_body, redact_headers, redact_query
-from ottimate_validation.run.ledger import MAX_BODY_CHARS, Exchange, Ledger, Source
+from ottimate_validation.report.redact import (
+    SECRET_FIELDS,
+    Secrets,
+    fingerprint,
+    may_name_secret_fields,
+    redact_body,
+    redact_data,
+    redact_headers,
+    redact_query,
+)
+from ottimate_validation.run.ledger import MAX_BODY_CHARS, Exchange, Source
 
 from .credentials import RunCredentials
 from .faults import Decision, FaultSchedule, Request
+from .journal import Journal
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -75,52 +88,53 @@ class Recorder:
     command) are still answered and recorded, with no lane, and judged by no rule.
     """
 
-    def __init__(self, app: WSGIApp, ledger: Ledger, credentials: RunCredentials) -> None:
+    def __init__(self, app: WSGIApp, ledger: Journal, credentials: RunCredentials) -> None:
         self._app = app
         self._ledger = ledger
         self._credentials = credentials
-        self._lane: str | None = None
-        self._schedule: FaultSchedule | None = None
-        self._lock = threading.Lock()
-        self.requests = 0  # every request seen, whatever the pass
+        self._pass: tuple[str | None, FaultSchedule | None] = (None, None)  # swapped whole: read without a lock
+        self._seen = itertools.count(1)
+
+    @property
+    def requests(self) -> int:
+        """Requests seen so far, whatever the pass."""
+        return next(copy.copy(self._seen)) - 1
 
     def begin(self, lane: str, schedule: FaultSchedule | None) -> None:
-        with self._lock:
-            self._lane, self._schedule = lane, schedule
+        self._pass = (lane, schedule)
 
     def end(self) -> None:
-        with self._lock:
-            self._lane, self._schedule = None, None
+        self._pass = (None, None)
+        self._ledger.flush()
 
     # ------------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         at = time.time()
         started = time.perf_counter()
-        with self._lock:
-            lane, schedule = self._lane, self._schedule
-            self.requests += 1
+        lane, schedule = self._pass
+        next(self._seen)
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         path, query = _path_and_query(environ)
-        headers = _request_headers(environ)
-        lower = {name.lower(): value for name, value in headers}
+        headers, authorization, api_key, idempotency_key, request_type, host = _request_headers(environ)
         too_large = _declared_length(environ) > MAX_REQUEST_BYTES
         body = b"" if too_large else _read_body(environ)
-        authorization = lower.get("authorization", "")
         token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
-        token_fp = fingerprint(token) if token else None
-        idempotency_key = lower.get("idempotency-key")
+        token_fp = _fingerprint(token) if token else None
         body_sha = hashlib.sha256(body).hexdigest()[:16] if body else None
-        is_token = path.rstrip("/").endswith("/oauth/token")
-        request = Request(
-            method=method,
-            path=path,
-            operation_key=_operation_key(method, path, query, idempotency_key, body_sha, is_token),
-            page=_page(query),
-            token=token_fp,
-        )
+        is_token = path.endswith("/oauth/token") or path.endswith("/oauth/token/")
 
-        decision = schedule.decide(request) if schedule is not None and not too_large else None
+        decision: Decision | None = None
+        if schedule is not None and not too_large:
+            decision = schedule.decide(
+                Request(
+                    method=method,
+                    path=path,
+                    operation_key=_operation_key(method, path, query, idempotency_key, body_sha, is_token),
+                    page=_page(query),
+                    token=token_fp,
+                )
+            )
         processed: int | None = None
         if too_large:
             status, answer_headers, answer = _error(413, "payload_too_large", "the request body is too large")
@@ -136,42 +150,43 @@ class Recorder:
 
         answer_type = _header(answer_headers, "content-type")
         issued_fp = None
-        if is_token and (processed or status) == 200:
+        if is_token and 200 <= (processed or status) < 300:  # learnt from any success: safer than sorry
             issued = _issued_token(answer)
             if issued:
                 self._credentials.add_token(issued)  # known before the integration can print it
-                issued_fp = fingerprint(issued)
+                issued_fp = _fingerprint(issued)
                 if schedule is not None:
                     schedule.token_issued(issued_fp)
-        facts = _facts(method, is_token, processed or status, answer_type, answer, answer_headers)
+        parsed = _small_json(answer, answer_type.lower())
+        facts = _facts(method, is_token, processed or status, answer_type, answer, answer_headers, parsed)
         if processed is not None:
             facts["processed_status"] = processed
         dropped = decision is not None and decision.action == "drop" and _drop(environ)
-        request_type = lower.get("content-type", "").split(";")[0].strip().lower() or None
         secrets = self._credentials.secrets
-        raw_uri = path + ("?" + query if query else "")
+        raw_uri = f"{path}?{query}" if query else path
+        in_url = secrets.found_in(raw_uri) if secrets else []
         record = Exchange(
             at=at,
             ms=(time.perf_counter() - started) * 1000.0,
             source=Source.INTEGRATION,
             method=method,
-            path=secrets.scrub(path) if secrets.found_in(path) else path,
-            query=secrets.scrub(redact_query(query)) if query else "",
-            host=lower.get("host", ""),
+            path=secrets.scrub(path) if in_url and secrets.found_in(path) else path,
+            query=_query_kept(query, secrets),
+            host=host,
             status=None if dropped else status,
             error="ConnectionDropped" if dropped else None,
-            operation=operation_of(method, path),
+            operation=_operation(method, path),
             request_headers=_scrubbed(redact_headers(headers), secrets),
             response_headers={} if dropped else _scrubbed(redact_headers(answer_headers), secrets),
             token=token_fp,
             issued_token=issued_fp,
-            api_key=fingerprint(lower["x-api-key"]) if lower.get("x-api-key") else None,
+            api_key=_fingerprint(api_key) if api_key else None,
             idempotency_key=idempotency_key,
             body_sha=body_sha,
             request_type=request_type,
             request_body=_kept(body, request_type or "", self._credentials),
-            response_body=None if dropped else _kept(answer, answer_type, self._credentials),
-            secrets_in_url=tuple(secrets.found_in(raw_uri)),
+            response_body=None if dropped else _kept(answer, answer_type, self._credentials, parsed),
+            secrets_in_url=tuple(in_url),
             id=self._ledger.next_id(),
             lane=lane,
             fault=decision.fault if decision is not None else None,
@@ -238,7 +253,7 @@ class Forwarder:
             status, headers, answer = _error(404, "not_found", f"no such endpoint: {path}")
         else:
             body = _read_body(environ)
-            sent = [(k, v) for k, v in _request_headers(environ) if k.lower() not in _HOP_BY_HOP]
+            sent = [(k, v) for k, v in _request_headers(environ)[0] if k.lower() not in _HOP_BY_HOP]
             try:
                 response = self._client.request(
                     str(environ.get("REQUEST_METHOD", "GET")), url, headers=sent, content=body
@@ -274,16 +289,37 @@ def _path_and_query(environ: Mapping[str, Any]) -> tuple[str, str]:
     return quote(path_info, safe="/%:@!$&'()*+,;=~") or "/", str(environ.get("QUERY_STRING", ""))
 
 
-def _request_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _request_headers(environ: Mapping[str, Any]) -> tuple[list[tuple[str, str]], str, str, str | None, str | None, str]:
+    """The request's headers, and the few the recorder reads: Authorization, X-Api-Key, Idempotency-Key,
+    the content type (without parameters) and Host, in one pass over the environ."""
     headers = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").title(), str(value)))
-    if environ.get("CONTENT_TYPE"):
-        headers.append(("Content-Type", str(environ["CONTENT_TYPE"])))
+            headers.append((_HEADER_NAMES.get(key) or _header_name(key), str(value)))
+    content_type = str(environ.get("CONTENT_TYPE") or "")
+    if content_type:
+        headers.append(("Content-Type", content_type))
     if environ.get("CONTENT_LENGTH"):
         headers.append(("Content-Length", str(environ["CONTENT_LENGTH"])))
-    return headers
+    request_type = content_type.split(";")[0].strip().lower() or None
+    return (
+        headers,
+        str(environ.get("HTTP_AUTHORIZATION", "")),
+        str(environ.get("HTTP_X_API_KEY", "")),
+        environ.get("HTTP_IDEMPOTENCY_KEY"),
+        request_type,
+        str(environ.get("HTTP_HOST", "")),
+    )
+
+
+_HEADER_NAMES: dict[str, str] = {}
+
+
+def _header_name(key: str) -> str:
+    name = key[5:].replace("_", "-").title()
+    if len(_HEADER_NAMES) < 1024:
+        _HEADER_NAMES[key] = name
+    return name
 
 
 def _declared_length(environ: Mapping[str, Any]) -> int:
@@ -294,6 +330,8 @@ def _declared_length(environ: Mapping[str, Any]) -> int:
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
+    if not environ.get("CONTENT_LENGTH") and not environ.get("wsgi.input_terminated"):
+        return b""  # nothing announced: most reads
     try:
         stream = get_input_stream(environ, max_content_length=MAX_REQUEST_BYTES)
         return stream.read(MAX_REQUEST_BYTES + 1)
@@ -376,8 +414,27 @@ def _issued_token(raw: bytes) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+_NOT_PARSED: Any = object()
+
+
+def _small_json(raw: bytes, content_type: str) -> Any:
+    """A small JSON body parsed once, for both the facts and what is kept; ``_NOT_PARSED`` otherwise."""
+    if not raw or len(raw) > MAX_BODY_CHARS or "json" not in content_type:
+        return _NOT_PARSED
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _NOT_PARSED
+
+
 def _facts(
-    method: str, is_token: bool, status: int, content_type: str, raw: bytes, headers: Iterable[tuple[str, str]]
+    method: str,
+    is_token: bool,
+    status: int,
+    content_type: str,
+    raw: bytes,
+    headers: Iterable[tuple[str, str]],
+    parsed: Any = _NOT_PARSED,
 ) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     if _header(headers, "x-idempotent-replayed").lower() == "true":
@@ -385,12 +442,19 @@ def _facts(
     if not raw or "json" not in content_type.lower() or len(raw) > _PARSE_LIMIT:
         return facts
     reading = method in ("GET", "HEAD")
+    if reading and 200 <= status < 300 and not is_token:
+        quick = _envelope(raw)
+        if quick is not None:  # a long list answer: no need to parse it whole
+            return facts | quick
     if not (status >= 400 or is_token or (200 <= status < 300 and (reading or b"error" in raw or b"failed" in raw))):
         return facts
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return facts
+    if parsed is not _NOT_PARSED:
+        body = parsed
+    else:
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return facts
     if not isinstance(body, dict):
         return facts
     if status >= 400:
@@ -425,26 +489,59 @@ def _facts(
 # What is kept
 
 
-def _kept(raw: bytes, content_type: str, credentials: RunCredentials) -> Any:
+def _kept(raw: bytes, content_type: str, credentials: RunCredentials, parsed: Any = _NOT_PARSED) -> Any:
     """A body as the ledger keeps it: redacted, at most ``MAX_BODY_CHARS``, scrubbed of credentials."""
     if not raw:
         return None
     kind = content_type.split(";")[0].strip().lower()
-    if len(raw) <= MAX_BODY_CHARS:
-        kept: Any = redact_body(raw, content_type, limit=MAX_BODY_CHARS)
+    probe = raw
+    if parsed is not _NOT_PARSED:  # redact_body's JSON branch, on the body parsed already
+        kept: Any = redact_data(parsed) if may_name_secret_fields(raw) else parsed
+    elif len(raw) <= MAX_BODY_CHARS:
+        kept = redact_body(raw, content_type, limit=MAX_BODY_CHARS)
     elif kind.startswith("text/") or "json" in kind or "form" in kind or not kind:
-        start = raw[:MAX_BODY_CHARS].decode("utf-8", "replace")
+        probe = raw[:MAX_BODY_CHARS]  # only what is kept is searched: the rest is never written
+        start = probe.decode("utf-8", "replace")
         kept = f"<{len(raw):,} bytes of {kind or 'unknown content'}; the first {MAX_BODY_CHARS:,}: {start}>"
     else:
-        kept = f"<{len(raw):,} bytes of {kind}>"
-    if credentials.found_in(raw):  # rare: only then is what is kept searched (it may be redacted already)
+        return f"<{len(raw):,} bytes of {kind}>"
+    if credentials.found_in(probe):  # rare: only then is what is kept searched (it may be redacted already)
         text = kept if isinstance(kept, str) else orjson.dumps(kept).decode()
         if credentials.found_in(text.encode()):
             return credentials.secrets.scrub(text)
     return kept
 
 
-def _scrubbed(headers: dict[str, str], secrets: Any) -> dict[str, str]:
-    if not secrets:
-        return headers
+def _scrubbed(headers: dict[str, str], secrets: Secrets) -> dict[str, str]:
+    if not secrets or not secrets.found_in("\n".join(headers.values())):
+        return headers  # the usual case, checked in one pass
     return {k: (secrets.scrub(v) if secrets.found_in(v) else v) for k, v in headers.items()}
+
+
+def _query_kept(query: str, secrets: Secrets) -> str:
+    """The query as recorded: secret fields redacted (re-encoded only when one may be there), scrubbed."""
+    if not query:
+        return ""
+    lowered = query.lower()
+    kept = redact_query(query) if any(name in lowered for name in SECRET_FIELDS) else query
+    return secrets.scrub(kept) if secrets.found_in(kept) else kept
+
+
+# Documented operation of a path, a credential's fingerprint: the same come again and again.
+_operation = functools.lru_cache(maxsize=4096)(operation_of)
+_fingerprint = functools.lru_cache(maxsize=1024)(fingerprint)
+
+
+_ENVELOPE = re.compile(rb'"(count|page|limit|per_page)"\s*:\s*(\d+)')
+_ENVELOPE_WINDOW = 512
+
+
+def _envelope(raw: bytes) -> dict[str, int] | None:
+    """count, page and limit of a list answer, read from its first and last bytes, where an envelope's
+    keys are (whatever the order of its serializer); None when they are not there (then it is parsed)."""
+    found: dict[str, int] = {}
+    ends = (raw,) if len(raw) <= 2 * _ENVELOPE_WINDOW else (raw[:_ENVELOPE_WINDOW], raw[-_ENVELOPE_WINDOW:])
+    for part in ends:
+        for key, value in _ENVELOPE.findall(part):
+            found.setdefault("limit" if key == b"per_page" else key.decode(), int(value))
+    return found if "count" in found and "limit" in found and len(raw) > 2 * _ENVELOPE_WINDOW else None

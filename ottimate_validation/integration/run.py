@@ -37,6 +37,7 @@ from .command import CommandOutcome, run_command
 from .credentials import RunCredentials
 from .evidence import ResultsWriter
 from .faults import DEFAULT_FAULTS, FAULTS, FaultSchedule
+from .journal import Journal
 from .judge import exchanges_of, judge_pass, status_of, verdicts
 from .model import CLEAN, FAULT, PASSES, REPEAT, Limits, PassEvidence, PassRecord
 from .plan import IntegrationPlan
@@ -112,11 +113,12 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
     run_id, run_dir = new_run_dir(options.reports_dir)
     say(f"Integration run {run_id}: results in {run_dir}")
     ledger = Ledger(run_dir / LEDGER_DIR, process="integration")
+    journal = Journal(ledger, run_dir / LEDGER_DIR)  # the recording layer's exchanges, beside the ledger
     targets: EmbeddedTargets | RemoteTargets
     if options.remote is not None:
         r = options.remote
         targets = RemoteTargets(
-            ledger,
+            journal,
             api_url=r.api_url,
             auth_url=r.auth_url,
             api_key=r.api_key,
@@ -126,10 +128,10 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
     else:
         existing = options.existing_records
         targets = (
-            EmbeddedTargets(ledger, limits=options.limits)
+            EmbeddedTargets(journal, limits=options.limits)
             if existing is None
             else EmbeddedTargets(
-                ledger, limits=options.limits, existing_vendors=existing[0], existing_dimensions=existing[1]
+                journal, limits=options.limits, existing_vendors=existing[0], existing_dimensions=existing[1]
             )
         )
     credentials = targets.credentials
@@ -143,6 +145,7 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
             _save_pass(run_dir, record, credentials)
     finally:
         targets.close()
+        journal.close()
 
     recorded = read_ledger(run_dir)
     exchanges = {name: exchanges_of(recorded, name) for name in records}

@@ -21,12 +21,12 @@ from typing import Any, cast
 
 import httpx
 
-from ottimate_validation.run.ledger import Ledger
 from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig, UserSecrets
 from ottimate_validation.sandbox.app import SandboxApp
 from ottimate_validation.sandbox.server import SandboxServer
 
 from .credentials import RunCredentials
+from .journal import Journal
 from .model import CLEAN, REPEAT, Limits
 from .proxy import Forwarder, Recorder
 from .state import StateReader
@@ -55,7 +55,7 @@ def _origin(server: SandboxServer) -> str:
 class EmbeddedTargets:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: Journal,
         *,
         limits: Limits,
         existing_vendors: int = EXISTING_VENDORS,
@@ -134,7 +134,7 @@ class EmbeddedTargets:
 class RemoteTargets:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: Journal,
         *,
         api_url: str,
         auth_url: str,
