@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -319,13 +318,3 @@ class FaultSchedule:
     def not_fired(self) -> list[str]:
         fired = set(self.fired_names())
         return [name for name in self.faults if name not in fired]
-
-
-def describe(names: Iterable[str]) -> list[str]:
-    return [f"{name}: {FAULTS[name].description}" for name in names if name in FAULTS]
-
-
-def validate_names(names: Sequence[str]) -> None:
-    unknown = [n for n in names if n not in FAULTS]
-    if unknown:
-        raise UnknownFault(f"unknown fault {unknown[0]!r}")

@@ -25,7 +25,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -166,16 +166,20 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
             state_error=record.state_error,
             faults=record.faults,
         )
-        findings += judge_pass(evidence)
+        findings += [_scrubbed(f, credentials) for f in judge_pass(evidence)]
     for finding in findings:
         ledger.record(finding)
     ledger.close()
 
     summary = _summary(options, targets.description, records, exchanges, findings, credentials)
+    if isinstance(targets, RemoteTargets):
+        reads = targets.harness_requests
+        note = f"The harness read your sandbox's state before and after each pass with {reads} requests."
+        summary = replace(summary, notes=(*summary.notes, note))
     problems: list[str] = []
     try:
         ResultsWriter(run_dir / RESULTS_DIR, credentials.secrets).write(findings, BY_ID, records, exchanges)
-        write_summary(summary, run_dir)
+        write_summary(summary, run_dir, scrub=credentials.secrets.scrub)
     except OSError as exc:
         problems.append(f"the evidence was not written into {run_dir}: {exc.strerror or exc}")
     report: Path | None = None
@@ -292,6 +296,16 @@ def command_env(served: Served, credentials: RunCredentials, lane: str) -> dict[
 
 def _shown(command: Sequence[str], credentials: RunCredentials) -> str:
     return credentials.secrets.scrub(shlex.join(command))
+
+
+def _scrubbed(finding: Finding, credentials: RunCredentials) -> Finding:
+    """A finding with no credential in it: findings quote what the sandbox holds, which the integration
+    wrote (a vendor named after a token is still a token)."""
+    secrets = credentials.secrets
+    details = json.dumps(finding.details, ensure_ascii=False, default=str)
+    if not secrets.found_in(finding.finding) and not secrets.found_in(details):
+        return finding
+    return replace(finding, finding=secrets.scrub(finding.finding), details=json.loads(secrets.scrub(details)))
 
 
 def _fingerprint(value: str) -> str:

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
-
-from ottimate_validation.report.operations import area_of_operation
 
 Snapshot = dict[str, list[dict[str, Any]]]
 PAGE_SIZE = 100  # the sandbox's documented maximum for these lists (contract.MAX_PAGE_SIZE)
@@ -61,16 +59,6 @@ KINDS: dict[str, Kind] = {
         Kind("catalog_entries", "/catalog/entries", "results", True, None, "catalog entry", "catalog entries"),
     )
 }
-ALWAYS_READ = ("vendors", "dimensions", "purchase_orders")
-_AREA_KINDS = {
-    "Vendors": "vendors",
-    "Dimensions": "dimensions",
-    "Purchase orders": "purchase_orders",
-    "Receipts": "receipts",
-    "Invoices": "invoices",
-    "Uploads": "invoices",
-    "Catalog": "catalog_entries",
-}
 _DROPPED = frozenset(
     {"id", "version", "url", "preview_url", "batch_url", "results_url", "ottimate_po_id", "ottimate_po_item_id"}
 )
@@ -80,17 +68,6 @@ _DROPPED_SUFFIXES = ("_at", "_utc")
 
 class StateError(Exception):
     """The target's state could not be read (a harness problem, not the integration's)."""
-
-
-def kinds_written(operations: Iterable[str]) -> list[str]:
-    """The kinds of entity the given operations (``POST /vendors/bulk``, ...) may change, plus the
-    kinds always read."""
-    kinds = list(ALWAYS_READ)
-    for operation in operations:
-        kind = _AREA_KINDS.get(area_of_operation(operation) or "")
-        if kind is not None and kind not in kinds:
-            kinds.append(kind)
-    return kinds
 
 
 class StateReader:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -263,16 +263,14 @@ def _md(text: str) -> str:
     return " ".join(str(text).replace("|", "\\|").split())
 
 
-def write_summary(summary: IntegrationSummary, run_dir: Path) -> tuple[Path, Path]:
+def write_summary(
+    summary: IntegrationSummary, run_dir: Path, scrub: Callable[[str], str] = lambda text: text
+) -> tuple[Path, Path]:
+    """``summary.md`` and ``summary.json`` in the run folder, each passed through ``scrub`` on the way."""
     md, js = run_dir / SUMMARY_MD, run_dir / SUMMARY_JSON
-    md.write_text(summary.to_markdown(), encoding="utf-8")
-    js.write_text(summary.to_json(), encoding="utf-8")
+    md.write_text(scrub(summary.to_markdown()), encoding="utf-8")
+    js.write_text(scrub(summary.to_json()), encoding="utf-8")
     return md, js
-
-
-def load_summary(run_dir: Path) -> Mapping[str, Any]:
-    data = json.loads((run_dir / SUMMARY_JSON).read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
 
 
 _CSS = """

@@ -166,6 +166,11 @@ class RemoteTargets:
         )
         self.description = f"your sandbox at {api_url}, through a recording proxy on loopback"
 
+    @property
+    def harness_requests(self) -> int:
+        """Requests the harness itself sent to the partner's sandbox (reading its state)."""
+        return self._served.reader.requests
+
     def for_pass(self, name: str) -> Served:
         return self._served
 

@@ -129,6 +129,7 @@ def test_a_leaking_integration_fails_and_no_secret_is_written_or_printed(tmp_pat
     report = re.search(r"^Report: (.+report\.html)$", done.stdout, re.MULTILINE)
     assert report and Path(report.group(1)).is_file(), done.stdout
     assert "auth.no-secret-in-output" in done.stdout and "auth.no-credential-in-url" in done.stdout
+    assert "data.no-duplicates" in done.stdout and "purchase order" in done.stdout  # quoting the token: scrubbed
     assert "Traceback" not in done.stdout + done.stderr
 
     secrets: dict[str, str] = {}

@@ -50,3 +50,14 @@ call(
     },
 )
 call("GET", f"/vendors/{secret}")
+location = call("GET", f"/accounts/{account}/locations")["results"][0]["id"]
+order = {
+    "ottimate_location_id": location,
+    "po_number": token,
+    "erp_vendor_id": "V-1",
+    "date": "2026-11-02",
+    "total_amount": 1.0,
+    "items": [{"name": "x", "quantity": 1, "price": 1.0}],
+}
+call("POST", "/purchase-orders", order)
+call("POST", "/purchase-orders", order)  # created twice: a finding that quotes its number, the token
