@@ -46,6 +46,7 @@ class Served:
     reader: StateReader
     fresh: bool  # a new sandbox, not yet used by a pass
     label: str  # "embedded sandbox A", "your sandbox at ..."
+    reads_refilled: int = 0  # the reader's requests the sandbox's token bucket has been given back
 
 
 def _origin(server: SandboxServer) -> str:

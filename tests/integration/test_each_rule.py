@@ -32,7 +32,7 @@ WITH_ERP = (
     incremental = true
 """
 )
-RATE = Limits(rate_per_second=50, burst=100)
+RATE = Limits(rate_per_second=50, burst=60)  # 155 requests exceed it unless sent slower than 75 a second
 QUOTA = Limits(daily_quota=400)
 
 
@@ -111,7 +111,7 @@ CORRECT = {
         "", "", ("clean", "repeat"), plan=WITH_ERP, erp=True, incremental=True
     ),
     "every default fault": Case("", "", ("clean", "fault"), ("default",)),
-    "lowered rate and quota": Case("", "", limits=Limits(rate_per_second=50, burst=100, daily_quota=400)),
+    "lowered rate and quota": Case("", "", limits=Limits(rate_per_second=50, burst=60, daily_quota=400)),
 }
 
 

@@ -52,9 +52,10 @@ def test_retry_after_in_seconds_must_be_waited_by_every_worker() -> None:
 def test_retry_after_tolerates_100_ms_and_a_request_another_worker_had_started() -> None:
     refused = x(0.0, status=429, response_headers={"Retry-After": "1"})
     assert judge("errors.retry-after-honoured", [refused, x(0.92)]).holds is True  # 85 ms early: tolerated
-    in_flight = x(0.02, path="/v1/dimensions")  # sent 15 ms after the 429 arrived, by another worker
+    in_flight = x(0.2, path="/v1/dimensions")  # sent 0.2 s after the 429 left the proxy, by another worker
     assert judge("errors.retry-after-honoured", [refused, in_flight, x(1.1)]).holds is True
     same_call = x(0.02)  # ... but the throttled call itself, retried at once: no
+    assert judge("errors.retry-after-honoured", [refused, x(0.3, path="/v1/dimensions")]).holds is False
     assert judge("errors.retry-after-honoured", [refused, same_call]).holds is False
 
 

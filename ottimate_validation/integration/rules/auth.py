@@ -26,7 +26,7 @@ FORM = "application/x-www-form-urlencoded"
 RENEW_MARGIN_SECONDS = 60.0
 RENEW_MARGIN_SHARE = 0.10
 DEFAULT_LIFETIME = 3600.0  # when a token answer gave none (CONTRACT §2.1 example)
-STALE_TOKEN_GRACE = 0.05  # a request already built when another thread renewed the token
+STALE_TOKEN_GRACE = 0.25  # a request another worker had built with the old token before the renewal
 MAX_REFUSED_TOKEN_REQUESTS = 3
 KEY_CODES = frozenset({"missing_api_key", "invalid_api_key"})  # a 401 about the key, not the token
 
