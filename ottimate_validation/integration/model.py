@@ -93,10 +93,6 @@ class PassEvidence:
     faults: tuple[str, ...] = ()
 
     @cached_property
-    def by_id(self) -> dict[str, Exchange]:
-        return {x.id: x for x in self.exchanges}
-
-    @cached_property
     def token_requests(self) -> list[Exchange]:
         return [x for x in self.exchanges if is_token_request(x)]
 

@@ -33,7 +33,7 @@ from ottimate_validation.report.allure import ReportError, generate_report
 from ottimate_validation.report.redact import fingerprint
 from ottimate_validation.run.ledger import LEDGER_DIR, Exchange, Finding, Ledger, read_ledger
 
-from .command import CommandOutcome, run_command
+from .command import run_command
 from .credentials import RunCredentials
 from .evidence import ResultsWriter
 from .faults import DEFAULT_FAULTS, FAULTS, FaultSchedule
@@ -396,7 +396,7 @@ def _summary(
             PassLine(
                 name=name,
                 target=record.target,
-                outcome=scrub(_outcome(record.command)),
+                outcome=scrub(record.command.describe()),
                 exit_code=record.command.exit_code,
                 seconds=round(record.command.seconds, 2),
                 requests=len(xs),
@@ -430,10 +430,6 @@ def _summary(
         incremental=options.incremental or options.plan.incremental,
         notes=notes,
     )
-
-
-def _outcome(command: CommandOutcome) -> str:
-    return command.describe()
 
 
 def point_latest(reports_dir: Path, run_dir: Path) -> str | None:

@@ -33,6 +33,8 @@ def test_the_well_behaved_python_example_passes_every_pass(integrate: Integrate)
     fault = next(p for p in result.summary.passes if p.name == "fault")
     assert set(fault.faults_fired) == set(DEFAULT_FAULTS), fault  # every fault met, every fault survived
     assert finding(result, "data.fault-state-matches-clean", "fault").holds is True
+    summary = (result.run_dir / "summary.md").read_text()
+    assert "Fault schedule (seed 1):" in summary and "`answer-lost`" in summary and "sync.py" in summary
     incremental = finding(result, "stability.incremental-sync", "repeat")
     assert incremental.finding.startswith("Reported only:"), incremental
     assert incremental.details["filtered"] == incremental.details["reads"] >= 1  # every list read filtered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -188,3 +189,13 @@ def test_the_integration_table_is_taken_out_and_the_rest_read_as_a_plan(tmp_path
     pyproject.write_text('[tool.ottimate-validation.plan]\noperations = ["GET /vendors"]\n'
                          "[tool.ottimate-validation.integration]\nincremental = false\n")  # fmt: skip
     assert load(pyproject).incremental is False and load(pyproject).plan is not None
+
+
+def test_the_repository_revision_is_named_when_the_command_runs_inside_one(tmp_path: Path) -> None:
+    from ottimate_validation.integration.run import repository_revision
+
+    from .conftest import ROOT
+
+    revision = repository_revision(ROOT)
+    assert revision is not None and re.fullmatch(r"[0-9a-f]{12}( \+ local changes)?", revision)
+    assert repository_revision(tmp_path) is None
