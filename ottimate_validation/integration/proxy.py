@@ -37,6 +37,8 @@ from werkzeug.wsgi import get_input_stream
 
 from ottimate_validation.report.operations import operation_of
 from ottimate_validation.report.redact import (
+    REDACTED,
+    SAFE_HEADERS,
     SECRET_FIELDS,
     Secrets,
     fingerprint,
@@ -107,7 +109,12 @@ class Recorder:
         lane, schedule = self._pass
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         path, query = _path_and_query(environ)
-        headers, authorization, api_key, idempotency_key, request_type, host = _request_headers(environ)
+        authorization = str(environ.get("HTTP_AUTHORIZATION", ""))
+        api_key = str(environ.get("HTTP_X_API_KEY", ""))
+        idempotency_key = environ.get("HTTP_IDEMPOTENCY_KEY")
+        content_type = str(environ.get("CONTENT_TYPE") or "")
+        request_type = content_type.split(";")[0].strip().lower() or None if content_type else None
+        host = str(environ.get("HTTP_HOST", ""))
         too_large = _declared_length(environ) > MAX_REQUEST_BYTES
         body = b"" if too_large else _read_body(environ)
         token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
@@ -167,7 +174,7 @@ class Recorder:
             status=None if dropped else status,
             error="ConnectionDropped" if dropped else None,
             operation=_operation(method, path),
-            request_headers=_scrubbed(redact_headers(headers), secrets),
+            request_headers=_scrubbed(_shown_request_headers(environ), secrets),
             response_headers={} if dropped else _scrubbed(redact_headers(answer_headers), secrets),
             token=token_fp,
             issued_token=issued_fp,
@@ -189,10 +196,12 @@ class Recorder:
         return [answer]
 
     def _forward(self, environ: dict[str, Any], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ.pop("wsgi.input_terminated", None)
-        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        if body or environ.get("CONTENT_LENGTH") or environ.get("wsgi.input_terminated"):
+            # What was read is handed on whole, as a body of known length (a chunked one included).
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("wsgi.input_terminated", None)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
         seen: dict[str, Any] = {}
         written: list[bytes] = []
 
@@ -244,7 +253,7 @@ class Forwarder:
             status, headers, answer = _error(404, "not_found", f"no such endpoint: {path}")
         else:
             body = _read_body(environ)
-            sent = [(k, v) for k, v in _request_headers(environ)[0] if k.lower() not in _HOP_BY_HOP]
+            sent = [(k, v) for k, v in _request_headers(environ) if k.lower() not in _HOP_BY_HOP]
             try:
                 response = self._client.request(
                     str(environ.get("REQUEST_METHOD", "GET")), url, headers=sent, content=body
@@ -280,29 +289,34 @@ def _path_and_query(environ: Mapping[str, Any]) -> tuple[str, str]:
     return quote(path_info, safe="/%:@!$&'()*+,;=~") or "/", str(environ.get("QUERY_STRING", ""))
 
 
-def _request_headers(environ: Mapping[str, Any]) -> tuple[list[tuple[str, str]], str, str, str | None, str | None, str]:
-    """The request's headers, and the few the recorder reads: Authorization, X-Api-Key, Idempotency-Key,
-    the content type (without parameters) and Host, in one pass over the environ."""
+def _request_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The request's headers, as the client sent them (names in their usual case)."""
     headers = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             headers.append((_HEADER_NAMES.get(key) or _header_name(key), str(value)))
-    content_type = str(environ.get("CONTENT_TYPE") or "")
-    if content_type:
-        headers.append(("Content-Type", content_type))
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("Content-Type", str(environ["CONTENT_TYPE"])))
     if environ.get("CONTENT_LENGTH"):
         headers.append(("Content-Length", str(environ["CONTENT_LENGTH"])))
-    request_type = content_type.split(";")[0].strip().lower() or None
-    return (
-        headers,
-        str(environ.get("HTTP_AUTHORIZATION", "")),
-        str(environ.get("HTTP_X_API_KEY", "")),
-        environ.get("HTTP_IDEMPOTENCY_KEY"),
-        request_type,
-        str(environ.get("HTTP_HOST", "")),
-    )
+    return headers
 
 
+def _shown_request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """``redact_headers(_request_headers(environ))``, built in one pass (the recorder's hot path)."""
+    shown: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = _HEADER_NAMES.get(key) or _header_name(key)
+            shown[name] = str(value) if key in _SAFE_ENVIRON else REDACTED
+    if environ.get("CONTENT_TYPE"):
+        shown["Content-Type"] = str(environ["CONTENT_TYPE"])
+    if environ.get("CONTENT_LENGTH"):
+        shown["Content-Length"] = str(environ["CONTENT_LENGTH"])
+    return shown
+
+
+_SAFE_ENVIRON = frozenset("HTTP_" + name.upper().replace("-", "_") for name in SAFE_HEADERS)
 _HEADER_NAMES: dict[str, str] = {}
 
 

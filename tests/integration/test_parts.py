@@ -199,3 +199,16 @@ def test_the_repository_revision_is_named_when_the_command_runs_inside_one(tmp_p
     revision = repository_revision(ROOT)
     assert revision is not None and re.fullmatch(r"[0-9a-f]{12}( \+ local changes)?", revision)
     assert repository_revision(tmp_path) is None
+
+
+def test_the_recorded_request_headers_are_the_redaction_of_the_sent_ones() -> None:
+    from ottimate_validation.integration.proxy import _request_headers, _shown_request_headers
+    from ottimate_validation.report.redact import redact_headers
+
+    environ = {
+        "HTTP_AUTHORIZATION": "Bearer t", "HTTP_X_API_KEY": "k", "HTTP_IDEMPOTENCY_KEY": "i", "HTTP_USER_AGENT": "u",
+        "HTTP_X_CUSTOM_THING": "c", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "2", "PATH_INFO": "/",
+    }  # fmt: skip
+    assert _shown_request_headers(environ) == redact_headers(_request_headers(environ))
+    assert _shown_request_headers(environ)["Authorization"] == "[redacted]"
+    assert _shown_request_headers(environ)["Idempotency-Key"] == "i"
