@@ -335,9 +335,13 @@ def _declared_length(environ: Mapping[str, Any]) -> int:
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
-    if not environ.get("CONTENT_LENGTH") and not environ.get("wsgi.input_terminated"):
+    chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+    if not environ.get("CONTENT_LENGTH") and not environ.get("wsgi.input_terminated") and not chunked:
         return b""  # nothing announced: most reads
     try:
+        if chunked and not environ.get("CONTENT_LENGTH") and not environ.get("wsgi.input_terminated"):
+            # A server that decodes chunks without saying so (no wsgi.input_terminated): read to the end.
+            return bytes(environ["wsgi.input"].read(MAX_REQUEST_BYTES + 1))
         stream = get_input_stream(environ, max_content_length=MAX_REQUEST_BYTES)
         return stream.read(MAX_REQUEST_BYTES + 1)
     except Exception:  # a client that hung up mid-body, a malformed chunk: nothing to forward

@@ -212,3 +212,16 @@ def test_the_recorded_request_headers_are_the_redaction_of_the_sent_ones() -> No
     assert _shown_request_headers(environ) == redact_headers(_request_headers(environ))
     assert _shown_request_headers(environ)["Authorization"] == "[redacted]"
     assert _shown_request_headers(environ)["Idempotency-Key"] == "i"
+
+
+def test_a_chunked_body_is_read_whether_or_not_the_server_says_it_is_terminated() -> None:
+    import io
+
+    from ottimate_validation.integration.proxy import _read_body
+
+    for terminated in (True, False):
+        environ: dict[str, Any] = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(b'{"a": 1}')}
+        if terminated:
+            environ["wsgi.input_terminated"] = True
+        assert _read_body(environ) == b'{"a": 1}'
+    assert _read_body({"wsgi.input": io.BytesIO(b"ignored")}) == b""  # nothing announced
