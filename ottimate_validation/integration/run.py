@@ -222,7 +222,8 @@ def _run_pass(
     faults = schedule.faults if schedule is not None else ()
     say(
         f"Pass {name}: `{_shown(options.command, credentials)}` against {served.label} "
-        f"(time limit {options.time_limit:g} s{'; faults: ' + ', '.join(faults) if faults else ''})"
+        f"(time limit {options.time_limit:g} s"
+        f"{f'; faults (seed {options.seed}): ' + ', '.join(faults) if faults else ''})"
     )
     before: Snapshot | None
     state_error: str | None = None
