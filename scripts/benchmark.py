@@ -39,7 +39,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise, takewhile
@@ -962,6 +962,288 @@ def markdown(figures: Figures) -> str:
     return "\n".join(out) + "\n"
 
 
+# ---------------------------------------------------------------------------------------------
+# Integration mode (issue 14): the recording layer's cost, the proxy served, and the judge's speed.
+# Run alone with --integration; its figures go to docs/benchmark.json ("integration") and to the
+# section of docs/benchmark.md between the markers below, the rest of both files left as they are.
+
+INTEGRATION_BEGIN = "<!-- integration benchmark: scripts/benchmark.py --integration -->"
+INTEGRATION_END = "<!-- end of integration benchmark -->"
+SERVED_BUDGET_US = 500.0  # 2,000 requests/s through one interpreter (the GIL): 500 µs each, server included
+
+
+def _synthetic_exchanges(count: int, lane: str) -> Iterator[Any]:
+    """A pass as a busy integration sends it: tokens, list walks, keyed writes, 429s, 5xx, 401s, retries."""
+    from ottimate_validation.run.ledger import Exchange, Source
+
+    rng = __import__("random").Random(14)
+    at = 1_800_000_000.0
+    token = "tok0"
+    for n in range(count):
+        at += rng.uniform(0.0005, 0.004)
+        kind = n % 50
+        common = {"at": at, "ms": rng.uniform(1, 40), "source": Source.INTEGRATION, "lane": lane,
+                  "id": f"bench-{n}", "api_key": "key", "worker": 40000 + n % 8}  # fmt: skip
+        if kind == 0:
+            token = f"tok{n}"
+            yield Exchange(method="POST", path="/oauth/token", status=200, issued_token=token,
+                           request_type="application/x-www-form-urlencoded",
+                           request_body={"grant_type": "client_credentials", "client_id": "c",
+                                         "client_secret": "[redacted]"},
+                           facts={"expires_in": 3600}, operation="POST /oauth/token", **common)  # fmt: skip
+        elif kind < 35:
+            page = 1 + kind % 5
+            yield Exchange(method="GET", path="/v1/vendors", query=f"ottimate_company_id=1&page={page}&limit=20",
+                           status=429 if kind == 17 else (503 if kind == 23 else 200), token=token,
+                           response_headers={"Retry-After": "1"} if kind == 17 else {},
+                           facts={"count": 100, "page": page, "limit": 20, "items": 20},
+                           operation="GET /vendors", **common)  # fmt: skip
+        elif kind == 40:
+            yield Exchange(method="GET", path="/v1/accounts", status=401, token=token,
+                           facts={"code": "invalid_token"}, operation="GET /accounts", **common)  # fmt: skip
+        else:
+            yield Exchange(method="POST", path="/v1/vendors/bulk", status=502 if kind == 45 else 201,
+                           token=token, idempotency_key=f"k{n // 2}", body_sha=f"b{n // 2}",
+                           request_body={"ottimate_company_id": 1, "vendors": [{"erp_vendor_id": f"V{n}"}]},
+                           facts={"item_errors": 0}, operation="POST /vendors/bulk", **common)  # fmt: skip
+
+
+def bench_judge(count: int, folder: Path) -> dict[str, Any]:
+    """Judge a pass of ``count`` exchanges: read back from a ledger on disk, then every rule."""
+    from ottimate_validation.integration.command import CommandOutcome
+    from ottimate_validation.integration.judge import exchanges_of, judge_pass
+    from ottimate_validation.integration.model import PassEvidence
+    from ottimate_validation.run.ledger import Ledger, read_ledger
+
+    run_dir = folder / f"judge-{count}"
+    ledger = Ledger(run_dir / "ledger", process="bench")
+    for record in _synthetic_exchanges(count, "fault"):
+        ledger.record(record)
+    ledger.close()
+    gc.collect()
+    started = time.perf_counter()
+    records = read_ledger(run_dir)
+    read_s = time.perf_counter() - started
+    exchanges = exchanges_of(records, "fault")
+    evidence = PassEvidence(name="fault", exchanges=exchanges, command=CommandOutcome(("x",), True, 0), api_key="key")
+    started = time.perf_counter()
+    findings = judge_pass(evidence)
+    judge_s = time.perf_counter() - started
+    slowest = {}
+    for rule_id in {f.rule for f in findings}:
+        from ottimate_validation.integration.rules import BY_ID
+
+        one = time.perf_counter()
+        BY_ID[rule_id].check(evidence)
+        slowest[rule_id] = round(time.perf_counter() - one, 3)
+    return {
+        "exchanges": len(exchanges),
+        "read_s": round(read_s, 2),
+        "judge_s": round(judge_s, 2),
+        "total_s": round(read_s + judge_s, 2),
+        "findings": len(findings),
+        "errors": [f.rule for f in findings if f.error],
+        "slowest_rules": dict(sorted(slowest.items(), key=lambda kv: -kv[1])[:4]),
+    }
+
+
+def bench_recording(requests: int, rounds: int, folder: Path) -> dict[str, Any]:
+    """The recording layer's own cost: the sandbox's WSGI app called in process, with and without the
+    Recorder in front (journal written to disk, every record flushed), interleaved rounds, best of each."""
+    from werkzeug.test import EnvironBuilder
+
+    from ottimate_validation.integration.credentials import RunCredentials
+    from ottimate_validation.integration.journal import Journal
+    from ottimate_validation.integration.proxy import Recorder
+    from ottimate_validation.run.ledger import Ledger
+
+    sb = EmbeddedSandbox(config=unlimited(), control_plane=False)
+    user = sb.users["account"]
+    app: Any = sb.app
+
+    def call(target: Any, environ: dict[str, Any]) -> bytes:
+        result = target(dict(environ), lambda status, headers, exc=None: None)
+        try:
+            return b"".join(result)
+        finally:  # as a server does: the app's close() is part of the request
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    token_env = EnvironBuilder(path="/oauth/token", method="POST", headers={"X-Api-Key": user.api_key},
+                               data={"grant_type": "client_credentials", "client_id": user.client_id,
+                                     "client_secret": user.client_secret}).get_environ()  # fmt: skip
+    token = json.loads(call(app, token_env))["access_token"]
+    company = sorted(sb.state.org.named_users["account"].company_ids)[0]
+    headers = {"X-Api-Key": user.api_key, "Authorization": f"Bearer {token}"}
+    environs = [
+        EnvironBuilder(path="/v1/vendors", query_string=f"ottimate_company_id={company}&limit=20", headers=headers)
+        .get_environ(),
+        EnvironBuilder(path="/v1/accounts", headers=headers).get_environ(),
+        EnvironBuilder(path="/v1/dimensions", query_string=f"ottimate_company_id={company}", headers=headers)
+        .get_environ(),
+    ]  # fmt: skip
+    journal = Journal(Ledger(None, process="bench"), folder / "recording" / "ledger")
+    recorder = Recorder(app, journal, RunCredentials(user.api_key, user.client_id, user.client_secret, journal.secrets))
+    recorder.begin("clean", None)
+    best: dict[str, float] = {"bare": math.inf, "recorded": math.inf}
+    for _ in range(rounds):
+        for arm, target in (("bare", app), ("recorded", recorder)):
+            gc.collect()
+            started = time.perf_counter()
+            for n in range(requests):
+                call(target, environs[n % len(environs)])
+            best[arm] = min(best[arm], (time.perf_counter() - started) / requests * 1e6)
+    journal.close()
+    return {
+        "requests_per_round": requests,
+        "rounds": rounds,
+        "bare_us": round(best["bare"], 1),
+        "recorded_us": round(best["recorded"], 1),
+        "added_us": round(best["recorded"] - best["bare"], 1),
+        "overhead": round(best["recorded"] / best["bare"], 3),
+    }
+
+
+def bench_served(seconds: float, clients: int, rounds: int, folder: Path) -> dict[str, Any]:
+    """Requests/s the embedded sandbox sustains served as `integration` serves it (Recorder in front),
+    against the bare sandbox served the same way, from concurrent keep-alive httpx clients; the two arms
+    interleaved, best round of each."""
+    from ottimate_validation.integration.credentials import RunCredentials
+    from ottimate_validation.integration.journal import Journal
+    from ottimate_validation.integration.proxy import Recorder
+    from ottimate_validation.run.ledger import Ledger
+    from ottimate_validation.sandbox.server import SandboxServer
+
+    figures: dict[str, Any] = {"clients": clients, "seconds": seconds, "rounds": rounds}
+    best = {"bare": 0.0, "recorded": 0.0}
+    for round_ in range(rounds):
+        for arm in ("bare", "recorded"):
+            sb = EmbeddedSandbox(config=unlimited(), control_plane=False)
+            user = sb.users["account"]
+            journal = Journal(Ledger(None, process="bench"), folder / f"served-{arm}-{round_}" / "ledger")
+            app: Any = sb.app
+            if arm == "recorded":
+                app = Recorder(app, journal, RunCredentials(user.api_key, user.client_id, user.client_secret))
+                app.begin("clean", None)
+            server = SandboxServer(app, "127.0.0.1", 0)
+            server.start()
+            url = f"http://127.0.0.1:{server.port}"
+            token = httpx.post(f"{url}/oauth/token", headers={"X-Api-Key": user.api_key},
+                               data={"grant_type": "client_credentials", "client_id": user.client_id,
+                                     "client_secret": user.client_secret}).json()["access_token"]  # fmt: skip
+            headers = {"X-Api-Key": user.api_key, "Authorization": f"Bearer {token}"}
+            done = [0] * clients
+            stop = time.monotonic() + seconds
+            threads = [
+                threading.Thread(target=_served_client, args=(url, headers, stop, done, i)) for i in range(clients)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            server.stop()
+            journal.close()
+            best[arm] = max(best[arm], sum(done) / seconds)
+    figures["bare_rps"] = round(best["bare"])
+    figures["recorded_rps"] = round(best["recorded"])
+    figures["overhead"] = round(best["bare"] / best["recorded"], 3) if best["recorded"] else None
+    return figures
+
+
+def _served_client(url: str, headers: dict[str, str], stop: float, done: list[int], index: int) -> None:
+    with httpx.Client(base_url=url, headers=headers) as http:
+        while time.monotonic() < stop:
+            http.get("/v1/accounts")
+            done[index] += 1
+
+
+def bench_integration(quick: bool, folder: Path) -> dict[str, Any]:
+    _say("integration mode: the judge ...")
+    judge = bench_judge(10_000 if quick else 100_000, folder)
+    _say("integration mode: the recording layer in process ...")
+    recording = bench_recording(200 if quick else 1_000, 3 if quick else 9, folder)
+    _say("integration mode: served ...")
+    served = bench_served(1.0 if quick else 4.0, 8, 1 if quick else 3, folder)
+    return {"judge": judge, "recording": recording, "served": served, "generated_at": _now_utc()}
+
+
+def _now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def integration_markdown(figures: Mapping[str, Any]) -> str:
+    judge, recording, served = figures["judge"], figures["recording"], figures["served"]
+    verdict = {True: "met", False: "MISSED"}
+    return "\n".join(
+        [
+            INTEGRATION_BEGIN,
+            "## Integration mode (`ottimate-validate integration`)",
+            "",
+            f"Measured {figures['generated_at']} ({_machine()['cpus']} CPUs) by `scripts/benchmark.py --integration`.",
+            "",
+            "| Measure | Value | Target | Verdict |",
+            "| --- | --- | --- | --- |",
+            f"| judging {judge['exchanges']:,} exchanges (ledger read back + every rule) | {judge['total_s']} s "
+            f"| <= 10 s | {verdict[judge['total_s'] <= 10]} |",
+            f"| recording layer: time it adds to a request, against the {SERVED_BUDGET_US:.0f} µs a request has "
+            f"at 2,000 requests/s | {recording['added_us']} µs ({recording['added_us'] / SERVED_BUDGET_US:.1%}) "
+            f"| <= 10% | {verdict[recording['added_us'] <= 0.1 * SERVED_BUDGET_US]} |",
+            f"| recording layer in process (no server): with / without | {recording['overhead']}x "
+            f"({recording['recorded_us']} µs / {recording['bare_us']} µs) | – | – |",
+            f"| served as `integration` serves it, {served['clients']} keep-alive clients | "
+            f"{served['recorded_rps']:,} requests/s (bare sandbox, same server: {served['bare_rps']:,}) | >= 2,000 "
+            f"| {verdict[served['recorded_rps'] >= 2000]} |",
+            f"| served: time per request with the recording layer / without | {served['overhead']}x | <= 1.1x "
+            f"| {verdict[(served['overhead'] or 99) <= 1.1]} |",
+            "",
+            f"The judge: reading the ledger took {judge['read_s']} s, the rules {judge['judge_s']} s "
+            f"({judge['findings']} findings; slowest rules: "
+            + ", ".join(f"`{k}` {v} s" for k, v in judge["slowest_rules"].items())
+            + "). The recording layer: "
+            f"{recording['requests_per_round']} in-process GETs per round (a vendor page, accounts, dimensions), "
+            f"best of {recording['rounds']} interleaved rounds, the journal written to disk; its cost is what it "
+            "adds to a request, set against the time a request has when 2,000 a second go through one "
+            "interpreter. The served figures are the server's (werkzeug's development server until it is "
+            "replaced), with the clients in the same process, best of "
+            f"{served['rounds']} interleaved rounds of {served['seconds']} s: on a shared 2-core machine they "
+            "vary by a fifth from one round to the next.",
+            INTEGRATION_END,
+        ]
+    )
+
+
+def run_integration_benchmark(quick: bool, output: Path) -> int:
+    reports = ROOT / "reports"
+    reports.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".benchmark-", dir=reports) as tmp:
+        figures = bench_integration(quick, Path(tmp))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(output.read_text(encoding="utf-8")) if output.is_file() else {}
+    data["integration"] = figures
+    output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    page = output.with_suffix(".md")
+    text = page.read_text(encoding="utf-8") if page.is_file() else "# Benchmark\n"
+    section = integration_markdown(figures)
+    if INTEGRATION_BEGIN in text and INTEGRATION_END in text:
+        start, end = text.index(INTEGRATION_BEGIN), text.index(INTEGRATION_END) + len(INTEGRATION_END)
+        text = text[:start] + section + text[end:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    page.write_text(text, encoding="utf-8")
+    _say(section)
+    return 0
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds per part (smoke test)")
@@ -974,19 +1256,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--vendors", type=int, default=100_000)
     parser.add_argument("--invoices", type=int, default=50_000)
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per child run")
+    parser.add_argument(
+        "--integration", action="store_true", help="only the integration mode's figures (judge, recording layer)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.integration:
+        return run_integration_benchmark(args.quick, args.output)
     figures: Figures = {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": _machine(),
         "quick": args.quick,
     }
     (ROOT / "reports").mkdir(exist_ok=True)  # git-ignored: runs write their folders where a user's runs would

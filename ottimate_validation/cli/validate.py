@@ -4,6 +4,8 @@
     ottimate-validate ... [--shard I/N] [--request-budget N] [--keep-runs N]
     ottimate-validate cleanup [--run-id ID]          (see cli.cleanup)
     ottimate-validate merge RUN_DIR ... [--reports-dir DIR]   (see cli.merge)
+    ottimate-validate drift RUN [--reference RUN]    (see cli.drift)
+    ottimate-validate integration [OPTIONS] -- COMMAND [ARG...]   (see integration.cli)
 
 Each run gets its own folder, ``reports/<YYYYMMDD-HHMMSS>-<run id>/``, holding ``run.json`` (what the
 run is), ``ledger/`` (what happened), ``allure-results/``, ``report.html`` (readiness summary on top),
@@ -320,6 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ottimate_validation.cli import drift
 
         return drift.main(args[1:])
+    if args[:1] == ["integration"]:  # the partner's own integration, judged by its traffic
+        from ottimate_validation.integration import cli as integration
+
+        return integration.main(args[1:])
     try:
         return _main(args)
     except KeyboardInterrupt:

@@ -97,6 +97,10 @@ class Exchange:
     #: (a run against a real sandbox, or a drift reference): what ``ottimate-validate drift`` compares.
     shape: Any = None
     response_header_names: Sequence[str] = ()  # recorded with the shape
+    # integration: what the judge reads from the answer without its body (list envelope figures
+    # ``count``/``page``/``limit``/``items``, a token's ``expires_in``, an error's ``code``, a bulk
+    # answer's ``item_errors``, ``replayed``); empty elsewhere
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def answered(self) -> bool:
@@ -178,6 +182,7 @@ class Finding:
     finding: str  # plain-language result
     exchanges: Sequence[str] = ()  # ids of the exchanges that prove it
     details: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None  # the judge itself failed (a harness problem): holds is None, nothing was decided
 
 
 @dataclass(frozen=True, kw_only=True)
