@@ -63,8 +63,11 @@ def status_of(finding: Finding) -> str:
     return "passed" if finding.holds else "failed"
 
 
-def verdicts(findings: Iterable[Finding], criteria: Sequence[str] = CRITERIA) -> list[CriterionVerdict]:
-    """Not ready when a rule does not hold; Not evidenced when one could not be judged or none held."""
+def verdicts(
+    findings: Iterable[Finding], criteria: Sequence[str] = CRITERIA, *, evidence: bool = True
+) -> list[CriterionVerdict]:
+    """Not ready when a rule does not hold; Not evidenced when one could not be judged or none held;
+    Ready when every judged rule held on the partner's Ottimate sandbox, Rehearsed on the embedded one."""
     counts: dict[str, Counter[str]] = {c: Counter() for c in criteria}
     for finding in findings:
         if finding.criterion in counts:
@@ -77,7 +80,7 @@ def verdicts(findings: Iterable[Finding], criteria: Sequence[str] = CRITERIA) ->
         elif c["broken"] or not c["passed"]:
             verdict = Verdict.NOT_EVIDENCED
         else:
-            verdict = Verdict.READY
+            verdict = Verdict.READY if evidence else Verdict.REHEARSED
         problems = {}
         if c["failed"]:
             problems[DOES_NOT_HOLD] = c["failed"]

@@ -17,21 +17,23 @@ prints megabytes or binary, or speaks broken HTTP becomes findings, and the repo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shlex
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ottimate_validation.report.allure import ReportError, generate_report
 from ottimate_validation.report.redact import fingerprint
+from ottimate_validation.run import Run, new_run_id
+from ottimate_validation.run.folder import KEEP_RUNS, history_file, new_run_folder, point_latest, prune
 from ottimate_validation.run.ledger import LEDGER_DIR, Exchange, Finding, Ledger, read_ledger
+from ottimate_validation.run.target import OTTIMATE_SANDBOX_HOSTS
 
 from .command import run_command
 from .credentials import RunCredentials
@@ -102,15 +104,31 @@ class RunResult:
 Say = Callable[[str], None]
 
 
-def new_run_dir(reports_dir: Path) -> tuple[str, Path]:
-    run_id = uuid.uuid4().hex[:8]
-    run_dir = reports_dir / f"{datetime.now():%Y%m%d-%H%M%S}-{run_id}"
-    (run_dir / RESULTS_DIR).mkdir(parents=True)
-    return run_id, run_dir
+def is_evidence(options: RunOptions) -> bool:
+    """Only the partner's Ottimate sandbox makes evidence; on the embedded sandbox a run is a rehearsal."""
+    return options.remote is not None and (urlsplit(options.remote.api_url).hostname or "") in OTTIMATE_SANDBOX_HOSTS
+
+
+def _target_facts(options: RunOptions) -> dict[str, object] | None:
+    if options.remote is None:
+        return None
+    kind = "sandbox" if is_evidence(options) else "other"
+    return {"kind": kind, "api_url": options.remote.api_url, "auth_url": options.remote.auth_url}
 
 
 def run(options: RunOptions, say: Say = print) -> RunResult:
-    run_id, run_dir = new_run_dir(options.reports_dir)
+    run_id = new_run_id()
+    run_dir = new_run_folder(options.reports_dir, run_id)
+    (run_dir / RESULTS_DIR).mkdir(parents=True)
+    the_run = Run(
+        id=run_id,
+        folder=run_dir,
+        kind="integration",
+        target=_target_facts(options),
+        command=tuple(options.command),
+        sources=tuple({"pass": name} for name in options.passes),
+    )
+    the_run.save()
     say(f"Integration run {run_id}: results in {run_dir}")
     ledger = Ledger(run_dir / LEDGER_DIR, process="integration")
     journal = Journal(ledger, run_dir / LEDGER_DIR)  # the recording layer's exchanges, beside the ledger
@@ -190,7 +208,7 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
                 run_dir,
                 title=TITLE,
                 allure=options.allure,
-                history_path=options.reports_dir / HISTORY_FILE,
+                history_path=options.reports_dir / history_file(the_run),
                 variables={
                     "Target": credentials.secrets.scrub(targets.description),
                     "Passes": ", ".join(records),
@@ -203,6 +221,7 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
     warning = point_latest(options.reports_dir, run_dir)
     if warning:
         problems.append(warning)
+    prune(options.reports_dir, KEEP_RUNS, spare=run_dir)
     judged_badly = any(status_of(f) in ("failed", "broken") for f in findings)
     exit_code = 1 if judged_badly or problems or not findings else 0
     return RunResult(run_id, run_dir, exit_code, summary, tuple(findings), report, tuple(problems))
@@ -425,7 +444,8 @@ def _summary(
         seed=options.seed,
         faults=[(n, FAULTS[n].description) for n in options.faults] if FAULT in records else [],
         passes=lines,
-        verdicts=verdicts(findings),
+        verdicts=verdicts(findings, evidence=is_evidence(options)),
+        evidence=is_evidence(options),
         findings=[FindingLine.of(f) for f in findings],
         daily_quota=options.limits.daily_quota,
         incremental=options.incremental or options.plan.incremental,
@@ -433,17 +453,3 @@ def _summary(
     )
 
 
-def point_latest(reports_dir: Path, run_dir: Path) -> str | None:
-    """Point ``reports/latest`` at the run folder; a warning when that is impossible, else None."""
-    link = reports_dir / LATEST_LINK
-    temp = reports_dir / f".{LATEST_LINK}-{run_dir.name}"
-    try:
-        if temp.is_symlink() or temp.exists():
-            temp.unlink()
-        temp.symlink_to(run_dir.name, target_is_directory=True)
-        os.replace(temp, link)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        return f"could not point {link} at this run ({exc.strerror or exc})"
-    return None

@@ -83,12 +83,13 @@ class IntegrationSummary:
     daily_quota: int
     incremental: bool = False
     notes: Sequence[str] = field(default_factory=tuple)
+    evidence: bool = True  # on the partner's Ottimate sandbox; else a rehearsal on the embedded sandbox
 
     # --- figures ---------------------------------------------------------------------------
 
     @property
     def ready(self) -> bool:
-        return bool(self.verdicts) and all(v.verdict is Verdict.READY for v in self.verdicts)
+        return self.evidence and bool(self.verdicts) and all(v.verdict is Verdict.READY for v in self.verdicts)
 
     @property
     def failed(self) -> list[FindingLine]:
@@ -105,8 +106,13 @@ class IntegrationSummary:
             return f"{SECTION}: Not ready ({rules} rule{'s' if rules != 1 else ''} did not hold)"
         if self.broken:
             return f"{SECTION}: Not evidenced (the harness could not judge {len(self.broken)} finding(s))"
-        if not self.ready:
+        if any(v.verdict is Verdict.NOT_EVIDENCED for v in self.verdicts) or not self.verdicts:
             return f"{SECTION}: Not evidenced (some criteria have no rule that could be judged)"
+        if not self.evidence:
+            return (
+                f"{SECTION}: Rehearsal passed on the embedded sandbox (every rule that could be judged held): "
+                "not evidence for Ottimate; run it against your sandbox credentials"
+            )
         return f"{SECTION}: Ready (every rule that could be judged held)"
 
     @property

@@ -106,13 +106,13 @@ def test_the_subcommand_is_listed_in_help(capsys: pytest.CaptureFixture[str]) ->
         assert option in out
 
 
-def test_a_passing_integration_exits_0_with_five_ready_lines(tmp_path: Path) -> None:
+def test_a_passing_integration_exits_0_with_five_rehearsed_lines(tmp_path: Path) -> None:
     done = _cli(tmp_path, "--passes", "clean", "--no-report", "--", *sample())
     assert done.returncode == 0, done.stdout + done.stderr
     lines = _verdict_lines(done.stdout)
     assert [line.split(" ", 1)[0] for line in lines] == [c.split(" ", 1)[0] for c in CRITERIA]
-    assert all(" Ready (" in line for line in lines), lines
-    assert "Your integration: Ready" in done.stdout
+    assert all(" Rehearsed (" in line for line in lines), lines
+    assert "Your integration: Rehearsal passed on the embedded sandbox" in done.stdout
     assert "Report: skipped (--no-report)" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
 
