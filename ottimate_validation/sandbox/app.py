@@ -3,6 +3,7 @@
 route → API version → API key → rate limit → bearer token → idempotency → handler → error envelope.
 
 Every error on the way, from any layer, becomes the documented ErrorResponse here and nowhere else.
+The faults that only change an answer (`overlays.py`) bend the finished API answer here, once.
 Variations (`variations.py`) hook in where a real deployment would differ: a gateway's 503 before
 the pipeline, extra 429s at the rate limit, latency around the handler, and the rewriting and
 compression of every finished answer except the control plane's.
@@ -22,7 +23,7 @@ from werkzeug.http import http_date
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import contract
+from . import contract, overlays
 from .accounts import responses as accounts
 from .batch import responses as batch
 from .catalog import responses as catalog
@@ -101,6 +102,8 @@ class SandboxApp:
     def handle(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         version = contract.LATEST_API_VERSION
+        route: Route | None = None
+        args: dict[str, Any] = {}
         try:
             route, args = self._match(request)
             version, explicit = self._version(request) if route.kind != "control" else (version, False)
@@ -126,8 +129,18 @@ class SandboxApp:
         response.headers["Date"] = http_date(self.state.clock.now())  # the sandbox's clock, not the machine's
         response.headers.setdefault("X-API-Version", version)
         if not (self.control_plane and request.path.startswith(CONTROL_PREFIX)):
+            self._overlay(route, args, response)
             self._vary(request, response)
         return response
+
+    def _overlay(self, route: Route | None, args: dict[str, Any], response: Response) -> None:
+        """Bend a finished API answer by the faults that only change answers (`overlays.py`)."""
+        if not self.state.faults.enabled:
+            return
+        resource = route.rule.split("/")[2] if route is not None and route.rule.startswith("/v1/") else None
+        batch_kind = self.state.batches.kind_of(args["id"]) if resource == "batch" and "id" in args else None
+        batch_resource = overlays.BATCH_KIND_RESOURCE.get(batch_kind or "")
+        overlays.apply(overlays.Answer(response, resource, batch_resource), self.state.faults)
 
     def _vary(self, request: Request, response: Response) -> None:
         """Apply the body-level variations to a finished API answer."""
@@ -195,16 +208,11 @@ class SandboxApp:
                 api_key, ctx._user = state.org.named_users["account"].api_key, state.org.named_users["account"]
         else:
             state.tokens.account_for_key(api_key)
-        try:
-            if state.variations.due("sporadic_429", EVERY_NTH_429):
-                raise TooManyRequests(
-                    "too many requests; try again shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-                )
-            state.rate_limiter.take(api_key)
-        except TooManyRequests as exc:
-            if state.faults.on("retry_after_missing"):
-                exc.headers.pop("Retry-After", None)
-            raise
+        if state.variations.due("sporadic_429", EVERY_NTH_429):
+            raise TooManyRequests(
+                "too many requests; try again shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
+        state.rate_limiter.take(api_key)
         if route.kind == "api" and ctx._user is None:
             ctx._user = state.tokens.authenticate(api_key, ctx.request.headers.get("Authorization"))
 
@@ -239,18 +247,14 @@ class SandboxApp:
             return self.error_response(exc, ctx.request_id)
 
     def error_response(self, exc: ApiError, request_id: str) -> Response:
-        body: dict[str, Any]
-        if self.state.faults.on("error_body_malformed"):
-            body = {"error": exc.code, "detail": exc.message}
-        else:
-            body = {
-                "code": exc.code,
-                "message": exc.message,
-                "request_id": request_id,
-                "timestamp": dates.stamp_utc(self.state.clock.now()),
-            }
-            if exc.errors:
-                body["errors"] = exc.errors
+        body: dict[str, Any] = {
+            "code": exc.code,
+            "message": exc.message,
+            "request_id": request_id,
+            "timestamp": dates.stamp_utc(self.state.clock.now()),
+        }
+        if exc.errors:
+            body["errors"] = exc.errors
         return json_response(body, exc.status, headers=exc.headers)
 
 

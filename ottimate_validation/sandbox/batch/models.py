@@ -113,6 +113,11 @@ class BatchBackend:
             raise Forbidden(f"batch {batch_id} belongs to another API user")
         return batch
 
+    def kind_of(self, batch_id: str) -> str | None:
+        """The producer of a batch, whoever asks (what its task results are)."""
+        batch = self._by_id.get(batch_id)
+        return batch.kind if batch else None
+
     def matching(self, user: ApiUser, query: Mapping[str, str]) -> list[Batch]:
         status = query.get("status")
         if status not in (None, "", *BATCH_STATUSES):

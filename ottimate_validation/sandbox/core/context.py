@@ -84,8 +84,8 @@ class Ctx:
         return json_response(payload, status)
 
     def respond_created(self, payload: Any) -> Response:
-        """201 for a create; 200 with the fault `wrong_status_codes` on (one place for every create)."""
-        return self.respond(payload, 200 if self.state.faults.on("wrong_status_codes") else 201)
+        """201 for a create."""
+        return self.respond(payload, 201)
 
     def respond_bulk(self, created: list[Any], updated: list[Any], errors: list[Any]) -> Response:
         """The synchronous create-or-update answer shared by vendor and dimension bulk (§9, §10): 201."""
