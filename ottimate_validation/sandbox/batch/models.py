@@ -109,7 +109,7 @@ class BatchBackend:
         batch = self._by_id.get(batch_id)
         if batch is None:
             raise NotFound(f"batch {batch_id} not found")
-        if batch.owner.client_id != user.client_id and not self._state.faults.on("scope_not_enforced"):
+        if not self._state.org.owns(user, batch.owner):
             raise Forbidden(f"batch {batch_id} belongs to another API user")
         return batch
 

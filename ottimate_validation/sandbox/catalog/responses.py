@@ -304,7 +304,11 @@ def list_variances(ctx: Ctx) -> Response:
 def variance_invoice_items(ctx: Ctx) -> Response:
     entry = ctx.state.catalog.get_entry(ctx.user, ctx.path_args["id"])
     page = PageRequest.from_query(ctx.query)
-    items = [i for i in ctx.state.catalog.invoice_items(entry) if ctx.user.can_read_location(i.ottimate_location_id)]
+    items = [
+        i
+        for i in ctx.state.catalog.invoice_items(entry)
+        if ctx.state.org.can_read_location(ctx.user, i.ottimate_location_id)
+    ]
     return ctx.respond(
         {
             "version": ctx.version,

@@ -306,11 +306,9 @@ class InvoiceBackend:
     # -- lookups --------------------------------------------------------------------------------
 
     def location(self, user: ApiUser, location_id: int, company_id: int | None = None) -> Location:
-        loc = self._state.org.locations.get(location_id)
         if company_id is not None:
             self._state.org.require_company_read(user, company_id)
-        if loc is None or not (user.can_read_location(location_id) or self._state.faults.on("scope_not_enforced")):
-            raise Forbidden(f"ottimate_location_id {location_id} is outside this API user's scope")
+        loc = self._state.org.require_location_read(user, location_id)
         if company_id is not None and loc.company_id != company_id:
             raise ValidationFailed(
                 f"ottimate_location_id {location_id} does not belong to ottimate_company_id {company_id}",
@@ -332,7 +330,7 @@ class InvoiceBackend:
         return self._by_uuid.get(key) if key else None
 
     def _require(self, user: ApiUser, invoice: Invoice) -> None:
-        if not (user.can_read_location(invoice.location.id) or self._state.faults.on("scope_not_enforced")):
+        if not self._state.org.can_read_location(user, invoice.location.id):
             raise Forbidden(f"invoice {invoice.uuid} belongs to a location outside this API user's scope")
 
     def matching(self, user: ApiUser, query: Mapping[str, str]) -> Sequence[Invoice]:
@@ -381,10 +379,11 @@ class InvoiceBackend:
                 user, status, payment, locations, company_id, vendor, ids, search, custom,
                 created_from, created_to, modified_from, modified_to,
             )  # fmt: skip
+        visible = self._state.org.visible_locations(user)
         found = [
             inv
             for inv in self._by_uuid.values()
-            if (user.can_read_location(inv.location.id) or faults.on("scope_not_enforced"))
+            if (visible is None or inv.location.id in visible)
             and (not status or inv.status == status)
             and (not payment or inv.payment_status == payment)
             and (locations is None or inv.location.id in locations)
@@ -452,8 +451,8 @@ class InvoiceBackend:
         (vendor, ids, search, custom fields, a second date window) is tested on the remaining invoices.
         With those index filters only, the answer is a view that reads just the page asked for."""
         masks: list[bytes] = []
-        if not self._state.faults.on("scope_not_enforced"):
-            visible = user.location_ids
+        visible = self._state.org.visible_locations(user)
+        if visible is not None:
             masks.append(self._mask(("scope", visible), lambda inv: inv.location.id in visible))
         if status:
             masks.append(self._mask(("status", status), lambda inv: inv.status == status))
@@ -685,7 +684,7 @@ class InvoiceBackend:
                 u
                 for u in self.uploads.values()
                 if (location_id is None or u.location.id == location_id)
-                and (user.can_read_location(u.location.id) or self._state.faults.on("scope_not_enforced"))
+                and self._state.org.can_read_location(user, u.location.id)
             ),
             key=lambda u: u.created,
             reverse=True,
@@ -1037,7 +1036,7 @@ class InvoiceBackend:
         invoice = self.by_int(invoice_id)
         if invoice is None:
             return None, f"invoice {invoice_id} not found"
-        if not (user.can_read_location(invoice.location.id) or self._state.faults.on("scope_not_enforced")):
+        if not self._state.org.can_read_location(user, invoice.location.id):
             return None, f"invoice {invoice_id} is outside this API user's scope"
         return invoice, ""
 

@@ -124,7 +124,7 @@ class VendorBackend:
         end = dates.parse_filter(query, "last_modified_date_to")
         if self._state.faults.on("filters_ignored"):
             company_id, start, end = None, None, None
-        visible = user.company_ids if not self._state.faults.on("scope_not_enforced") else None
+        visible = self._state.org.visible_companies(user)
         # The same answer as a filter over every vendor in id order, without visiting the others.
         # (Lists are views: a page of 100,000 vendors reads only that page's.)
         if company_id is not None and (visible is None or company_id in visible):
