@@ -18,7 +18,7 @@ from .core.ratelimit import RateLimiter
 from .core.scheduler import Scheduler
 from .dimensions.models import DimensionBackend
 from .faults import FaultSwitches
-from .invoices.models import InvoiceBackend
+from .invoices.backend import InvoiceBackend
 from .oauth.models import TokenService
 from .purchase_orders.models import PurchaseOrderBackend
 from .receipts.models import ReceiptBackend
