@@ -847,8 +847,8 @@ def bench_scale(vendors: int, invoices: int, small: int, samples: int) -> dict[s
                         if i >= 3:
                             timings[label].setdefault(name, []).append(elapsed)
                         counts[label][name] = answer.json().get("count")
-            # The indexes are rebuilt lazily after a change: the first filtered list after a new invoice
-            # pays for that, once per change (p50 of a few such rounds).
+            # The indexes follow each change (core/listing.py): the first filtered list after a new invoice
+            # shows what a change costs the next list (p50 of a few such rounds).
             after_write: dict[str, float] = {}
             for label, entry in loaded.items():
                 rounds = []
@@ -1066,9 +1066,8 @@ def markdown(figures: dict[str, Any]) -> str:
             f"Memory (RSS growth while loading): {large['bytes_per_vendor']} bytes per vendor "
             f"({' then '.join(map(str, large['bytes_per_vendor_by_half']))} for the first and second half), "
             f"{large['bytes_per_invoice']} bytes per invoice "
-            f"({' then '.join(map(str, large['bytes_per_invoice_by_half']))}). The invoice indexes are rebuilt "
-            "lazily after a "
-            f"change: the first filtered invoice list after a new invoice took "
+            f"({' then '.join(map(str, large['bytes_per_invoice_by_half']))}). The list indexes follow each "
+            "change (`sandbox/core/listing.py`): the first filtered invoice list after a new invoice took "
             f"{large['first_invoice_list_after_a_change_ms']} ms at the large size "
             f"({small['first_invoice_list_after_a_change_ms']} ms small).",
         ]

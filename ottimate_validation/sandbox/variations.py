@@ -56,8 +56,7 @@ VARIATIONS: Final[tuple[Variation, ...]] = (
     ),
     Variation(
         "sporadic_503_get",
-        f"Every {EVERY_NTH_503_GET}th GET is answered 503 `service_unavailable` before anything else, "
-        "as by a gateway.",
+        f"Every {EVERY_NTH_503_GET}th GET is answered 503 `service_unavailable` before anything else, as by a gateway.",
     ),
 )
 

@@ -27,6 +27,7 @@ from ..accounts.models import ApiUser, Location
 from ..contract import ErrorCode
 from ..core.errors import ApiError
 from ..core.ids import IdFactory
+from ..core.listing import Tracked
 from ..core.validation import Body, Text
 from . import extraction, lifecycle
 from .lifecycle import Status
@@ -200,7 +201,7 @@ class HistoryEntry:
 
 
 @dataclass
-class Invoice:
+class Invoice(Tracked):  # Tracked: the store's list indexes see its changes
     uuid: str
     id: int
     location: Location
@@ -240,15 +241,6 @@ class Invoice:
     @property
     def etag(self) -> str:
         return f'"{self.uuid}.{self.revision}"'
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Any change to any invoice (creation included) tells the list indexes to rebuild (`_newest_first`).
-        object.__setattr__(self, name, value)
-        _WRITES[0] += 1
-
-
-#: Changes to invoices so far (all sandboxes of the process); a list index built at another count is stale.
-_WRITES = [0]
 
 
 @dataclass

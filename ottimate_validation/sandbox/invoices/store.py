@@ -10,22 +10,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
-from itertools import compress
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import timedelta
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Final
 
 from ..accounts.models import ApiUser, Location
 from ..contract import ErrorCode
 from ..core import dates
 from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
-from ..core.pagination import Selection, optional_int_param
+from ..core.listing import Facet, Listing, Query
+from ..core.pagination import optional_int_param
 from ..core.validation import check, parse
 from . import extraction, lifecycle
 from .models import (
-    _WRITES,
     IMAGE_KINDS,
     MAX_IMAGE_BYTES,
     PAYMENT_STATUSES,
@@ -48,22 +46,25 @@ if TYPE_CHECKING:
     from .approvals import ApprovalPolicy
 
 
+#: What invoice lists filter on through the listing's indexes (`core/listing.py`).
+LIST_FACETS: Final = {
+    "location": Facet("location", attrgetter("id")),
+    "company": Facet("location", attrgetter("company_id")),
+    "status": Facet("status"),
+    "payment_status": Facet("payment_status"),
+}
+LIST_DATES: Final = ("created_at", "last_modified")
+
+
 class InvoiceStore:
     def __init__(self, state: SandboxState, policy: ApprovalPolicy) -> None:
         self._state = state
         self._policy = policy
         self._by_uuid: dict[str, Invoice] = {}
         self._uuid_of: dict[int, str] = {}
-        # Every invoice, oldest first by (created_at, id): lists answer newest first without sorting
-        # all of them per request. Kept in order by appending; re-sorted only when marked unsorted.
-        self._created: list[Invoice] = []
-        self._created_sorted = True
-        # Newest first, and per filter on it a byte per invoice (1 = kept): rebuilt lazily after a
-        # change, so repeated lists read bytes instead of every invoice object (see `_filtered`).
-        self._index_at = -1
-        self._newest: list[Invoice] = []
-        self._masks: dict[tuple[Any, ...], bytes] = {}
-        self._by_date: dict[str, tuple[list[int], list[datetime]]] = {}  # date -> positions by it, its values
+        self._listing: Listing[Invoice] = Listing(
+            order_by=("created_at", "id"), facets=LIST_FACETS, dates=LIST_DATES, newest_first=True
+        )
         self._upload_ids: set[tuple[int, str]] = set()  # (company, upload_id) of created invoices
         self.user_ids: dict[str, int] = {}  # API user client_id -> the integer id shown as last_modified_user
 
@@ -140,134 +141,31 @@ class InvoiceStore:
             status, payment, locations, company_id, vendor, search, custom = None, None, None, None, None, "", None
             created_from = created_to = modified_from = modified_to = None
             ids = set()
-        if modifier_id is None:
-            return self._filtered(
-                user, status, payment, locations, company_id, vendor, ids, search, custom,
-                created_from, created_to, modified_from, modified_to,
-            )  # fmt: skip
         visible = self._state.org.visible_locations(user)
-        found = [
-            inv
-            for inv in self._by_uuid.values()
-            if (visible is None or inv.location.id in visible)
-            and (not status or inv.status == status)
-            and (not payment or inv.payment_status == payment)
-            and (locations is None or inv.location.id in locations)
-            and (company_id is None or inv.location.company_id == company_id)
-            and (not vendor or vendor in (str(inv.vendor_id), inv.erp_vendor_id))
-            and (not ids or inv.uuid in ids or str(inv.id) in ids)
-            and (modifier_id is None or self._user_id(inv.last_modified_user) == modifier_id)
-            and dates.in_window(inv.created_at, created_from, created_to)
-            and dates.in_window(inv.last_modified, modified_from, modified_to)
-            and (not search or search in _haystack(inv))
-            and (not custom or all((inv.custom_fields or {}).get(k) == v for k, v in custom.items()))
-        ]
-        return sorted(found, key=lambda inv: (inv.created_at, inv.id), reverse=True)  # newest first (§6.1)
-
-    def _newest_first(self) -> list[Invoice]:
-        """Every invoice, newest first (shared: do not change it)."""
-        if self._index_at != _WRITES[0]:
-            if not self._created_sorted:
-                self._created.sort(key=lambda inv: (inv.created_at, inv.id))
-                self._created_sorted = True
-            self._newest = self._created[::-1]
-            self._masks, self._by_date = {}, {}
-            self._index_at = _WRITES[0]
-        return self._newest
-
-    def _window(self, name: str, start: datetime | None, end: datetime | None) -> list[int]:
-        """Positions (in `_newest_first`, ascending) of the invoices whose date `name` is in [start, end]."""
-        newest = self._newest_first()
-        index = self._by_date.get(name)
-        if index is None:
-            order = sorted(range(len(newest)), key=lambda i: getattr(newest[i], name))
-            index = self._by_date[name] = (order, [getattr(newest[i], name) for i in order])
-        order, keys = index
-        low = bisect_left(keys, start) if start is not None else 0
-        high = bisect_right(keys, end) if end is not None else len(keys)
-        return sorted(order[low:high])
-
-    def _mask(self, key: tuple[Any, ...], keep: Callable[[Invoice], bool]) -> bytes:
-        newest = self._newest_first()
-        mask = self._masks.get(key)
-        if mask is None:
-            mask = self._masks[key] = bytes(keep(inv) for inv in newest)
-        return mask
-
-    def _filtered(
-        self,
-        user: ApiUser,
-        status: str | None,
-        payment: str | None,
-        locations: list[int] | None,
-        company_id: int | None,
-        vendor: str | None,
-        ids: set[str],
-        search: str,
-        custom: dict[str, Any] | None,
-        created_from: datetime | None,
-        created_to: datetime | None,
-        modified_from: datetime | None,
-        modified_to: datetime | None,
-    ) -> Sequence[Invoice]:
-        """``matching`` without ``last_modified_user_id``: the same invoices in the same order, read from
-        indexes instead of testing every invoice and sorting them per request. Invoices are kept newest
-        first; scope, status, payment status, locations and company are a byte per invoice each (built on
-        first use after a change); one date window is a binary search in a sorted index. What is left
-        (vendor, ids, search, custom fields, a second date window) is tested on the remaining invoices.
-        With those index filters only, the answer is a view that reads just the page asked for."""
-        masks: list[bytes] = []
-        visible = self._state.org.visible_locations(user)
-        if visible is not None:
-            masks.append(self._mask(("scope", visible), lambda inv: inv.location.id in visible))
-        if status:
-            masks.append(self._mask(("status", status), lambda inv: inv.status == status))
-        if payment:
-            masks.append(self._mask(("payment", payment), lambda inv: inv.payment_status == payment))
+        facets: dict[str, frozenset[Hashable]] = {}
         if locations is not None:
-            wanted = frozenset(locations)
-            masks.append(self._mask(("locations", wanted), lambda inv: inv.location.id in wanted))
+            facets["location"] = frozenset(locations) if visible is None else visible & frozenset(locations)
+        elif visible is not None:
+            facets["location"] = visible
+        if status:
+            facets["status"] = frozenset({status})
+        if payment:
+            facets["payment_status"] = frozenset({payment})
         if company_id is not None:
-            masks.append(self._mask(("company", company_id), lambda inv: inv.location.company_id == company_id))
-        newest = self._newest_first()
-        kept = None
-        if masks:
-            joined = int.from_bytes(masks[0], "little")
-            for mask in masks[1:]:
-                joined &= int.from_bytes(mask, "little")  # a bytewise AND of the 0/1 bytes
-            kept = joined.to_bytes(len(newest), "little")
-        # One date window read from a sorted index: creation's if sent, and modification's checked below.
-        window: list[int] | None = None
-        if created_from is not None or created_to is not None:
-            window = self._window("created_at", created_from, created_to)
-            created_from = created_to = None
-        elif modified_from is not None or modified_to is not None:
-            window = self._window("last_modified", modified_from, modified_to)
-            modified_from = modified_to = None
-        if window is not None:
-            if kept is not None and len(window) > 1:  # the window's bytes of `kept`, picked at C speed
-                window = list(compress(window, itemgetter(*window)(kept)))
-            elif kept is not None:
-                window = [i for i in window if kept[i]]
-            selection = Selection(newest, positions=window)
-        else:
-            selection = Selection(newest, mask=kept)
-        if not (vendor or ids or modified_from is not None or modified_to is not None or search or custom):
-            return selection  # a page of it reads only that page's invoices
-        found = list(selection)
-        if vendor:
-            found = [inv for inv in found if vendor in (str(inv.vendor_id), inv.erp_vendor_id)]
-        if ids:
-            found = [inv for inv in found if inv.uuid in ids or str(inv.id) in ids]
-        if modified_from is not None:  # still here when the creation window took the index
-            found = [inv for inv in found if inv.last_modified >= modified_from]
-        if modified_to is not None:
-            found = [inv for inv in found if inv.last_modified <= modified_to]
-        if search:
-            found = [inv for inv in found if search in _haystack(inv)]
-        if custom:
-            found = [inv for inv in found if all((inv.custom_fields or {}).get(k) == v for k, v in custom.items())]
-        return found
+            facets["company"] = frozenset({company_id})
+        windows = {"created_at": (created_from, created_to), "last_modified": (modified_from, modified_to)}
+
+        def where(inv: Invoice) -> bool:
+            return (
+                (not vendor or vendor in (str(inv.vendor_id), inv.erp_vendor_id))
+                and (not ids or inv.uuid in ids or str(inv.id) in ids)
+                and (modifier_id is None or self._known_user_id(inv.last_modified_user) == modifier_id)
+                and (not search or search in _haystack(inv))
+                and (not custom or all((inv.custom_fields or {}).get(k) == v for k, v in custom.items()))
+            )
+
+        residual = vendor or ids or modifier_id is not None or search or custom
+        return self._listing.select(Query(facets, windows, where if residual else None))  # newest first (§6.1)
 
     # -- creation -------------------------------------------------------------------------------
 
@@ -347,10 +245,7 @@ class InvoiceStore:
         )
         self._by_uuid[invoice.uuid] = invoice
         self._uuid_of[invoice.id] = invoice.uuid
-        last = self._created[-1] if self._created else None
-        if last is not None and (invoice.created_at, invoice.id) < (last.created_at, last.id):
-            self._created_sorted = False  # the clock went back: sort before the next list
-        self._created.append(invoice)
+        self._listing.add(invoice)
         if upload_id:
             self._upload_ids.add((loc.company_id, upload_id))
         return invoice
@@ -543,6 +438,10 @@ class InvoiceStore:
             "first_name": "API User",
             "last_name": user.scope_level.title(),
         }
+
+    def _known_user_id(self, user: ApiUser | None) -> int | None:
+        """The integer id of a user that has one already (a filter hands out none)."""
+        return None if user is None else self.user_ids.get(user.client_id)
 
     def _user_id(self, user: ApiUser | None) -> int | None:
         if user is None:

@@ -103,7 +103,6 @@ class Uploads:
         invoice.last_modified_user = None  # extraction is Ottimate's work, not the uploader's
         # stamped when extraction finished, not when a later request happened to apply it
         invoice.created_at = invoice.last_modified = datetime.fromtimestamp(due_at, tz=UTC)
-        self._store._created_sorted = False  # created_at moved back: the list order is re-sorted before use
         invoice.invoice_number = found.invoice_number
         invoice.invoice_date, invoice.due_date = found.invoice_date, found.due_date
         invoice.total_amount, invoice.total_tax = found.total, found.tax
