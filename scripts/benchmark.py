@@ -19,6 +19,10 @@ What one run measures, side by side (each part can be skipped):
   dependent work: requests x latency plus the processing its waits covered, total requests / allowed rate).
 - scale: 100,000 vendors and 50,000 invoices loaded in-process, list pages and filtered lists timed over
   HTTP (p95) against the same queries with 100 of each; memory per entity from the RSS growth.
+- server throughput: concurrent keep-alive GETs (``wrk`` when installed, else a multi-process Python
+  client) against embedded sandboxes with and without a recording middleware around the app; requests per
+  second, p50/p99 latency, and the throughput the recording costs. ``--only-throughput`` measures just this
+  and puts it into the figures already in ``--output``.
 
 Everything runs on loopback; report folders go to a temporary folder inside reports/ (where a real run writes
 its results; removed afterwards) and every sandbox is stopped.
@@ -34,6 +38,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,7 +47,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -94,6 +99,8 @@ TARGETS = (
     Target("client_overhead", "client path / bare httpx loop", "<=", 1.3),
     Target("realistic_vs_lower_bound", "realistic wall time / lower bound (best worker count)", "<=", 1.5),
     Target("scale_p95_ratio", "p95 at 100k vendors + 50k invoices / p95 at 100 (worst query)", "<=", 2.0),
+    Target("server_req_per_s", "keep-alive GETs per second, recording middleware on", ">=", 2000.0, " req/s"),
+    Target("recording_overhead_pct", "throughput lost to the recording middleware", "<=", 10.0, " %"),
 )
 
 
@@ -898,6 +905,189 @@ def bench_scale(vendors: int, invoices: int, small: int, samples: int) -> dict[s
 
 
 # ---------------------------------------------------------------------------------------------
+# 5. Server throughput: concurrent keep-alive GETs against the embedded sandbox's HTTP server
+
+THROUGHPUT_CONNECTIONS = 16
+THROUGHPUT_TARGET_PER_S = 2000.0
+
+
+class _Recorder:
+    """The cheap WSGI recording middleware of "journal on": one small dict appended per exchange."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self.exchanges: deque[dict[str, Any]] = deque(maxlen=5000)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.perf_counter()
+        status: list[str] = []
+
+        def recording_start(line: str, headers: Any, exc_info: Any = None) -> Any:
+            status.append(line)
+            return start_response(line, headers, exc_info)
+
+        body = self._app(environ, recording_start)
+        self.exchanges.append(
+            {
+                "method": environ.get("REQUEST_METHOD"),
+                "path": environ.get("PATH_INFO"),
+                "query": environ.get("QUERY_STRING"),
+                "status": int(status[0][:3]) if status else None,
+                "ms": round((time.perf_counter() - started) * 1000, 3),
+            }
+        )
+        return body
+
+
+_WRK_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk_load(url: str, headers: Mapping[str, str], connections: int, seconds: float) -> dict[str, Any]:
+    """One round of ``wrk`` (one thread: it needs little CPU, the sandbox gets the rest)."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    latency = {p: float(v) * _UNIT_MS[u] for p, v, u in _WRK_LATENCY.findall(out)}
+    if rate is None or errors or socket_errors:
+        raise RuntimeError(f"wrk reported errors or no rate:\n{out}")
+    return {"req_per_s": float(rate.group(1)), "p50_ms": latency.get("50"), "p99_ms": latency.get("99")}
+
+
+def _python_worker(url: str, headers: dict[str, str], connections: int, seconds: float) -> tuple[int, list[float]]:
+    """A process of the fallback client: ``connections`` threads, each one kept-alive connection."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = f"{parts.path}?{parts.query}"
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def loop() -> None:
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+        mine: list[float] = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            conn.request("GET", target, headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+            mine.append(time.perf_counter() - started)
+            if answer.status != 200:
+                failures[0] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=loop) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures[0], latencies
+
+
+def _python_load(url: str, headers: Mapping[str, str], connections: int, seconds: float) -> dict[str, Any]:
+    """One round of the fallback client: a few processes (one would be the bottleneck), threads in each."""
+    import concurrent.futures
+
+    processes = max(1, min(connections, os.cpu_count() or 1))
+    shares = [connections // processes + (1 if i < connections % processes else 0) for i in range(processes)]
+    with concurrent.futures.ProcessPoolExecutor(processes) as pool:
+        results = list(pool.map(_python_worker, *zip(*[(url, dict(headers), n, seconds) for n in shares], strict=True)))
+    failures = sum(f for f, _ in results)
+    latencies = sorted(x for _, lat in results for x in lat)
+    if failures or not latencies:
+        raise RuntimeError(f"the Python load client got {failures} answers other than 200")
+    return {
+        "req_per_s": round(len(latencies) / seconds, 2),
+        "p50_ms": round(_percentile(latencies, 50) * 1000, 3),
+        "p99_ms": round(_percentile(latencies, 99) * 1000, 3),
+    }
+
+
+def _throughput_variants() -> dict[str, Callable[[Any], Any] | None]:
+    """The sandboxes measured side by side: name -> middleware wrapped around the app (None: bare)."""
+    return {"plain": None, "recording middleware": _Recorder}
+
+
+def bench_server_throughput(seconds: float, rounds: int, connections: int = THROUGHPUT_CONNECTIONS) -> dict[str, Any]:
+    """Keep-alive GETs of one vendor page from ``connections`` concurrent connections, against embedded
+    sandboxes (control plane off, limits lifted) that differ only in what wraps the app; the variants
+    alternate round by round, so a busy spell of a shared machine slows them alike."""
+    from ottimate_validation.sandbox import server as sandbox_server
+
+    load = _wrk_load if shutil.which("wrk") else _python_load
+    load_average = [round(x, 2) for x in os.getloadavg()]
+    sandboxes: dict[str, EmbeddedSandbox] = {}
+    try:
+        for name, middleware in _throughput_variants().items():
+            sb = EmbeddedSandbox(config=unlimited(), control_plane=False)
+            if middleware is not None:
+                sb.wrap(middleware)
+            sandboxes[name] = sb.start()
+        plans = {}
+        for name, sb in sandboxes.items():
+            user = sb.users["account"]
+            headers = {"Authorization": f"Bearer {_token(sb)}", "X-Api-Key": user.api_key}
+            url = f"{sb.api_url}/vendors?ottimate_company_id={min(user.company_ids)}&limit=1"
+            plans[name] = (url, headers)
+            load(url, headers, connections, 1.0)  # warm-up: connections, first-call costs
+        _say(f"server throughput: {rounds} rounds of {seconds:g} s per variant ({load.__name__.strip('_')}) ...")
+        measured: dict[str, list[dict[str, Any]]] = {name: [] for name in sandboxes}
+        for _ in range(rounds):
+            for name, (url, headers) in plans.items():
+                measured[name].append(load(url, headers, connections, seconds))
+    finally:
+        for sb in sandboxes.values():
+            sb.stop()
+    variants = {}
+    for name, results in measured.items():
+        by_rate = sorted(results, key=lambda r: r["req_per_s"])
+        median = by_rate[len(by_rate) // 2]  # one round's own figures, not a mix of rounds
+        variants[name] = {**median, "rounds_req_per_s": [r["req_per_s"] for r in results]}
+    plain, recorded = variants["plain"]["req_per_s"], variants["recording middleware"]["req_per_s"]
+    return {
+        "client": "wrk (1 thread)" if load is _wrk_load else "Python (processes x threads, http.client)",
+        "server": f"cheroot, {sandbox_server.THREADS} threads",
+        "connections": connections,
+        "seconds_per_round": seconds,
+        "rounds": rounds,
+        "request": "GET /v1/vendors?ottimate_company_id=…&limit=1 (valid token, limits lifted)",
+        "load_average_at_start": load_average,
+        "variants": variants,
+        "recording_req_per_s": recorded,
+        "recording_overhead_pct": round((plain - recorded) / plain * 100, 1),
+    }
+
+
+def _throughput_markdown(tp: Mapping[str, Any]) -> list[str]:
+    out = [
+        "",
+        "## Server throughput",
+        "",
+        f"{tp['request']} from {tp['connections']} concurrent kept-alive connections ({tp['client']}), against "
+        f"the embedded sandbox's HTTP server ({tp['server']}); {tp['rounds']} rounds of {tp['seconds_per_round']:g} s "
+        "per variant, the variants alternating; the median round of each is shown (load average at start "
+        f"{', '.join(str(x) for x in tp['load_average_at_start'])}).",
+        "",
+        "| Variant | Requests/s | p50 | p99 | Every round (req/s) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, v in tp["variants"].items():
+        rounds = ", ".join(f"{r:g}" for r in v["rounds_req_per_s"])
+        out.append(f"| {name} | {v['req_per_s']:g} | {v['p50_ms']} ms | {v['p99_ms']} ms | {rounds} |")
+    out += ["", f"Throughput lost to the recording middleware: {tp['recording_overhead_pct']:g} %."]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Output
 
 
@@ -918,6 +1108,8 @@ def target_values(figures: dict[str, Any]) -> dict[str, float | None]:
         "client_overhead": (figures.get("client_overhead") or {}).get("ratio"),
         "realistic_vs_lower_bound": (figures.get("realistic") or {}).get("best_ratio"),
         "scale_p95_ratio": (figures.get("scale") or {}).get("worst_ratio"),
+        "server_req_per_s": (figures.get("server_throughput") or {}).get("recording_req_per_s"),
+        "recording_overhead_pct": (figures.get("server_throughput") or {}).get("recording_overhead_pct"),
     }
 
 
@@ -1071,6 +1263,8 @@ def markdown(figures: dict[str, Any]) -> str:
             f"{large['first_invoice_list_after_a_change_ms']} ms at the large size "
             f"({small['first_invoice_list_after_a_change_ms']} ms small).",
         ]
+    if figures.get("server_throughput"):
+        out += _throughput_markdown(figures["server_throughput"])
     if figures.get("notes"):
         out += ["", "## Notes", "", *[f"- {n}" for n in figures["notes"]]]
     return "\n".join(out) + "\n"
@@ -1160,6 +1354,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-client", action="store_true")
     parser.add_argument("--skip-realistic", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument(
+        "--only-throughput",
+        action="store_true",
+        help="measure only the server throughput and put it into the figures already in --output",
+    )
+    parser.add_argument("--throughput-seconds", type=float, default=5.0, help="seconds per throughput round")
+    parser.add_argument("--throughput-rounds", type=int, default=5, help="throughput rounds per variant")
     parser.add_argument("--repeat", type=int, default=1, help="full runs per worker count (median taken)")
     parser.add_argument(
         "--realistic-workers",
@@ -1175,6 +1377,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.only_throughput:
+        return _only_throughput(args)
     figures: dict[str, Any] = {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": _machine(),
@@ -1200,13 +1404,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_scale:
             vendors, invoices, samples = (2_000, 1_000, 10) if args.quick else (args.vendors, args.invoices, 50)
             figures["scale"] = bench_scale(vendors, invoices, 100, samples)
+        if not args.skip_throughput:
+            seconds, rounds = (1.0, 1) if args.quick else (args.throughput_seconds, args.throughput_rounds)
+            figures["server_throughput"] = bench_server_throughput(seconds, rounds)
+    return _write(figures, args.output)
+
+
+def _only_throughput(args: argparse.Namespace) -> int:
+    """The throughput section measured again, the other figures in ``--output`` kept as they are."""
+    output: Path = args.output
+    figures: dict[str, Any] = (
+        json.loads(output.read_text(encoding="utf-8"))
+        if output.exists()
+        else {"generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": _machine(), "quick": False}
+    )
+    figures["server_throughput"] = bench_server_throughput(args.throughput_seconds, args.throughput_rounds)
+    return _write(figures, output)
+
+
+def _write(figures: dict[str, Any], output: Path) -> int:
     figures["notes"] = derive_notes(figures)
     figures["targets"] = [
         {"key": t.key, "label": t.label, "value": v, "target": f"{t.op} {t.bound:g}", "met": t.met(v)}
         for t in TARGETS
         for v in [target_values(figures)[t.key]]
     ]
-    output: Path = args.output
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     output.with_suffix(".md").write_text(markdown(figures), encoding="utf-8")

@@ -6,12 +6,12 @@ package is its implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from .accounts.models import ApiUser, UserSecrets
 from .app import SandboxApp
-from .server import SandboxServer
+from .server import SandboxServer, WSGIApp
 from .state import SandboxConfig, SandboxState
 
 __all__ = ["ApiUser", "EmbeddedSandbox", "SandboxConfig", "UserSecrets"]
@@ -37,12 +37,20 @@ class EmbeddedSandbox:
             config.token_ttl_seconds = token_ttl
         self.state = SandboxState(seed=seed, config=config, account_secrets=account_secrets, variations=variations)
         self.app = SandboxApp(self.state, control_plane=control_plane)
+        self._served: WSGIApp | None = None  # middleware around the app (`wrap`), if any
         self._host, self._port = host, port
         self._server: SandboxServer | None = None
 
+    def wrap(self, middleware: Callable[[WSGIApp], WSGIApp]) -> None:
+        """Serve ``middleware(app)`` instead of the app itself (before `start`): a recorder, a fault injector.
+        Wrapping twice nests the second middleware around the first."""
+        if self._server is not None:
+            raise RuntimeError("wrap the embedded sandbox's app before start()")
+        self._served = middleware(self._served or self.app)
+
     def start(self) -> EmbeddedSandbox:
         if self._server is None:
-            self._server = SandboxServer(self.app, self._host, self._port)
+            self._server = SandboxServer(self._served or self.app, self._host, self._port)
             self._server.start()
         return self
 

@@ -12,8 +12,8 @@ compression of every finished answer except the control plane's.
 from __future__ import annotations
 
 import logging
+import random
 import time
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +30,7 @@ from .catalog import responses as catalog
 from .contract import ErrorCode
 from .control import responses as control
 from .core import dates
-from .core.context import Ctx, json_response
+from .core.context import Ctx, SandboxRequest, json_response
 from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from .core.idempotency import StoredResponse
 from .dimensions import responses as dimensions
@@ -54,6 +54,7 @@ from .vendors import responses as vendors
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox"
+_request_ids = random.Random()
 
 ALL_ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
@@ -90,9 +91,12 @@ class SandboxApp:
         self.url_map = Map(
             [Rule(rule, methods=sorted(m), endpoint=rule) for rule, m in methods.items()], strict_slashes=False
         )
+        # Paths without a parameter, answered by a dict lookup; the map decides everything else (path
+        # parameters, trailing slashes, 404 and 405), as it would have for these.
+        self._static = {key: route for key, route in self._routes.items() if "<" not in route.rule}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
+        request = SandboxRequest(environ)
         try:
             response = self.handle(request)
         finally:
@@ -100,7 +104,7 @@ class SandboxApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        request_id = f"req_{uuid.uuid4().hex}"
+        request_id = f"req_{_request_ids.getrandbits(128):032x}"  # unique, not secret: no system call
         version = contract.LATEST_API_VERSION
         route: Route | None = None
         args: dict[str, Any] = {}
@@ -161,6 +165,9 @@ class SandboxApp:
             response.vary.add("Accept-Encoding")
 
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
+        static = self._static.get((request.path, "GET" if request.method == "HEAD" else request.method))
+        if static is not None:
+            return static, {}
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             rule, args = adapter.match(method=request.method)

@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.datastructures import MultiDict
+import orjson
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.wrappers import Request, Response
 
 from ..contract import MAX_JSON_BODY_BYTES, ErrorCode
@@ -15,6 +16,23 @@ from .errors import BadRequest, PayloadTooLarge
 if TYPE_CHECKING:
     from ..accounts.models import ApiUser
     from ..state import SandboxState
+
+
+class QueryArgs(ImmutableMultiDict[str, str]):
+    """Query and form parameters whose `get` answers a missing name without raising and catching
+    werkzeug's KeyError (about ten times the cost of the lookup, and most optional parameters are absent)."""
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        values = dict.get(self, key)
+        if not values:
+            return default
+        if type is None:
+            return values[0]
+        return super().get(key, default, type)
+
+
+class SandboxRequest(Request):
+    parameter_storage_class = QueryArgs
 
 
 @dataclass
@@ -105,5 +123,14 @@ class Ctx:
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status=status, headers=headers, content_type="application/json")
+    return Response(dumps(payload), status=status, headers=headers, content_type="application/json")
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON, as `json.dumps(ensure_ascii=False, separators=(",", ":"))` writes it; orjson
+    where it can (five times faster), the standard library for what orjson refuses (integers beyond 64
+    bits, non-string keys)."""
+    try:
+        return orjson.dumps(payload)
+    except TypeError:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
