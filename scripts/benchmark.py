@@ -20,8 +20,9 @@ What one run measures, side by side (each part can be skipped):
 - scale: 100,000 vendors and 50,000 invoices loaded in-process, list pages and filtered lists timed over
   HTTP (p95) against the same queries with 100 of each; memory per entity from the RSS growth.
 - server throughput: concurrent keep-alive GETs (``wrk`` when installed, else a multi-process Python
-  client) against embedded sandboxes with and without a recording middleware around the app; requests per
-  second, p50/p99 latency, and the throughput the recording costs. ``--only-throughput`` measures just this
+  client) against embedded sandboxes without any recording, with a recording middleware around the app,
+  and with the sandbox's own request journal; requests per second, p50/p99 latency, and the throughput
+  each way of recording costs. ``--only-throughput`` measures just this
   and puts it into the figures already in ``--output``.
 
 Everything runs on loopback; report folders go to a temporary folder inside reports/ (where a real run writes
@@ -101,6 +102,7 @@ TARGETS = (
     Target("scale_p95_ratio", "p95 at 100k vendors + 50k invoices / p95 at 100 (worst query)", "<=", 2.0),
     Target("server_req_per_s", "keep-alive GETs per second, recording middleware on", ">=", 2000.0, " req/s"),
     Target("recording_overhead_pct", "throughput lost to the recording middleware", "<=", 10.0, " %"),
+    Target("journal_overhead_pct", "throughput lost to the sandbox's request journal", "<=", 10.0, " %"),
 )
 
 
@@ -1012,9 +1014,9 @@ def _python_load(url: str, headers: Mapping[str, str], connections: int, seconds
     }
 
 
-def _throughput_variants() -> dict[str, Callable[[Any], Any] | None]:
-    """The sandboxes measured side by side: name -> middleware wrapped around the app (None: bare)."""
-    return {"plain": None, "recording middleware": _Recorder}
+def _throughput_variants() -> dict[str, tuple[int, Callable[[Any], Any] | None]]:
+    """The sandboxes measured side by side: name -> (request journal size, middleware around the app)."""
+    return {"plain": (0, None), "recording middleware": (0, _Recorder), "sandbox journal": (5000, None)}
 
 
 def bench_server_throughput(seconds: float, rounds: int, connections: int = THROUGHPUT_CONNECTIONS) -> dict[str, Any]:
@@ -1027,8 +1029,8 @@ def bench_server_throughput(seconds: float, rounds: int, connections: int = THRO
     load_average = [round(x, 2) for x in os.getloadavg()]
     sandboxes: dict[str, EmbeddedSandbox] = {}
     try:
-        for name, middleware in _throughput_variants().items():
-            sb = EmbeddedSandbox(config=unlimited(), control_plane=False)
+        for name, (journal_size, middleware) in _throughput_variants().items():
+            sb = EmbeddedSandbox(config=unlimited(), control_plane=False, journal_size=journal_size)
             if middleware is not None:
                 sb.wrap(middleware)
             sandboxes[name] = sb.start()
@@ -1053,6 +1055,7 @@ def bench_server_throughput(seconds: float, rounds: int, connections: int = THRO
         median = by_rate[len(by_rate) // 2]  # one round's own figures, not a mix of rounds
         variants[name] = {**median, "rounds_req_per_s": [r["req_per_s"] for r in results]}
     plain, recorded = variants["plain"]["req_per_s"], variants["recording middleware"]["req_per_s"]
+    journal = variants["sandbox journal"]["req_per_s"]
     return {
         "client": "wrk (1 thread)" if load is _wrk_load else "Python (processes x threads, http.client)",
         "server": f"cheroot, {sandbox_server.THREADS} threads",
@@ -1064,6 +1067,8 @@ def bench_server_throughput(seconds: float, rounds: int, connections: int = THRO
         "variants": variants,
         "recording_req_per_s": recorded,
         "recording_overhead_pct": round((plain - recorded) / plain * 100, 1),
+        "journal_req_per_s": journal,
+        "journal_overhead_pct": round((plain - journal) / plain * 100, 1),
     }
 
 
@@ -1083,7 +1088,15 @@ def _throughput_markdown(tp: Mapping[str, Any]) -> list[str]:
     for name, v in tp["variants"].items():
         rounds = ", ".join(f"{r:g}" for r in v["rounds_req_per_s"])
         out.append(f"| {name} | {v['req_per_s']:g} | {v['p50_ms']} ms | {v['p99_ms']} ms | {rounds} |")
-    out += ["", f"Throughput lost to the recording middleware: {tp['recording_overhead_pct']:g} %."]
+    out += [
+        "",
+        "Plain: the request journal off (`journal_size=0`) and nothing around the app. Recording middleware: a WSGI "
+        "middleware appending one small dict per exchange to a bounded deque. Sandbox journal: the sandbox's own "
+        "request journal (`sandbox/journal.py`, on by default: 5,000 exchanges, bodies of the last 500).",
+        "",
+        f"Throughput lost to the recording middleware: {tp['recording_overhead_pct']:g} %; to the sandbox journal: "
+        f"{tp.get('journal_overhead_pct', '–')} %.",
+    ]
     return out
 
 
@@ -1110,6 +1123,7 @@ def target_values(figures: dict[str, Any]) -> dict[str, float | None]:
         "scale_p95_ratio": (figures.get("scale") or {}).get("worst_ratio"),
         "server_req_per_s": (figures.get("server_throughput") or {}).get("recording_req_per_s"),
         "recording_overhead_pct": (figures.get("server_throughput") or {}).get("recording_overhead_pct"),
+        "journal_overhead_pct": (figures.get("server_throughput") or {}).get("journal_overhead_pct"),
     }
 
 

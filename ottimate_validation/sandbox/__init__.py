@@ -11,10 +11,11 @@ from types import TracebackType
 
 from .accounts.models import ApiUser, UserSecrets
 from .app import SandboxApp
+from .journal import DEFAULT_CAPACITY, Exchange, Journal
 from .server import SandboxServer, WSGIApp
 from .state import SandboxConfig, SandboxState
 
-__all__ = ["ApiUser", "EmbeddedSandbox", "SandboxConfig", "UserSecrets"]
+__all__ = ["ApiUser", "EmbeddedSandbox", "Exchange", "Journal", "SandboxConfig", "UserSecrets"]
 
 
 class EmbeddedSandbox:
@@ -29,13 +30,17 @@ class EmbeddedSandbox:
         config: SandboxConfig | None = None,
         variations: Iterable[str] = (),
         control_plane: bool = True,
+        journal_size: int = DEFAULT_CAPACITY,
     ) -> None:
         """``control_plane=False``: no /_sandbox routes (404 like any unknown path), as on the real
-        sandbox; for rehearsing a real-sandbox run locally."""
+        sandbox; for rehearsing a real-sandbox run locally. ``journal_size``: exchanges the request
+        journal keeps (0: no journal)."""
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
-        self.state = SandboxState(seed=seed, config=config, account_secrets=account_secrets, variations=variations)
+        self.state = SandboxState(
+            seed=seed, config=config, account_secrets=account_secrets, variations=variations, journal_size=journal_size
+        )
         self.app = SandboxApp(self.state, control_plane=control_plane)
         self._served: WSGIApp | None = None  # middleware around the app (`wrap`), if any
         self._host, self._port = host, port
@@ -81,6 +86,11 @@ class EmbeddedSandbox:
     @property
     def auth_url(self) -> str:
         return self.url
+
+    @property
+    def journal(self) -> Journal:
+        """Every exchange served, newest last (`journal.py`): ``entries()``, ``get(seq)``, ``subscribe(callback)``."""
+        return self.state.journal
 
     @property
     def users(self) -> dict[str, ApiUser]:

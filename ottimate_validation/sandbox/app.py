@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Iterable
+from gzip import decompress
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -35,6 +36,7 @@ from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from .core.idempotency import StoredResponse
 from .dimensions import responses as dimensions
 from .invoices import responses as invoices
+from .journal import BodyTap
 from .oauth import responses as oauth
 from .purchase_orders import responses as purchase_orders
 from .receipts import responses as receipts
@@ -96,6 +98,9 @@ class SandboxApp:
         self._static = {key: route for key, route in self._routes.items() if "<" not in route.rule}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        journal = self.state.journal
+        if journal.keeps_bodies and environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            environ["wsgi.input"] = BodyTap(environ["wsgi.input"], journal.body_limit)
         request = SandboxRequest(environ)
         try:
             response = self.handle(request)
@@ -104,10 +109,13 @@ class SandboxApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        received = self.state.clock.time()
         request_id = f"req_{_request_ids.getrandbits(128):032x}"  # unique, not secret: no system call
         version = contract.LATEST_API_VERSION
         route: Route | None = None
         args: dict[str, Any] = {}
+        ctx: Ctx | None = None
         try:
             route, args = self._match(request)
             version, explicit = self._version(request) if route.kind != "control" else (version, False)
@@ -132,14 +140,52 @@ class SandboxApp:
         response.headers["X-Request-Id"] = request_id
         response.headers["Date"] = http_date(self.state.clock.now())  # the sandbox's clock, not the machine's
         response.headers.setdefault("X-API-Version", version)
-        if not (self.control_plane and request.path.startswith(CONTROL_PREFIX)):
+        control = self.control_plane and request.path.startswith(CONTROL_PREFIX)
+        if not control:
             self._overlay(route, args, response)
             self._vary(request, response)
+        if self.state.journal.enabled:
+            self._journal(request, response, ctx, request_id, received, started, control)
         return response
+
+    def _journal(
+        self,
+        request: Request,
+        response: Response,
+        ctx: Ctx | None,
+        request_id: str,
+        received: float,
+        started: float,
+        control: bool,
+    ) -> None:
+        """One entry of the request journal (`journal.py`) for this exchange."""
+        environ = request.environ
+        tap = environ.get("wsgi.input")
+        body = response.get_data()
+        if self.state.variations.on("gzip") and response.headers.get("Content-Encoding") == "gzip":
+            body = decompress(body)  # kept readable
+        client_id = None
+        if ctx is not None:
+            client_id = ctx._user.client_id if ctx._user is not None else ctx.client_id
+        self.state.journal.record(
+            at=received,
+            method=request.method,
+            path=request.path,
+            query=environ.get("QUERY_STRING", ""),
+            status=response.status_code,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            client_id=client_id,
+            idempotency_key=environ.get("HTTP_IDEMPOTENCY_KEY"),
+            request_id=request_id,
+            control=control,
+            request_body=bytes(tap.kept) if isinstance(tap, BodyTap) else None,
+            response_body=body,
+            content_type=environ.get("CONTENT_TYPE", ""),
+        )
 
     def _overlay(self, route: Route | None, args: dict[str, Any], response: Response) -> None:
         """Bend a finished API answer by the faults that only change answers (`overlays.py`)."""
-        if not self.state.faults.enabled:
+        if not self.state.faults.any_on:
             return
         resource = route.rule.split("/")[2] if route is not None and route.rule.startswith("/v1/") else None
         batch_kind = self.state.batches.kind_of(args["id"]) if resource == "batch" and "id" in args else None

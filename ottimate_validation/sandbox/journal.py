@@ -18,10 +18,11 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode
 
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 #: Body and query fields whose values are credentials (§2.1); their values are never stored.
 SECRET_FIELDS: Final = ("client_secret", "access_token", "refresh_token", "api_key")
 REDACTED: Final = "[redacted]"
-_SECRET_MARKERS: Final = tuple(name.encode("ascii") for name in SECRET_FIELDS)
+_SECRET_BYTES: Final = re.compile("|".join(SECRET_FIELDS).encode("ascii"))
+_SECRET_TEXT: Final = re.compile("|".join(SECRET_FIELDS))
 UNREADABLE_BODY: Final = b"[not kept: it names a credential and could not be parsed to redact it]"
 
 DEFAULT_CAPACITY: Final = 5000
@@ -42,9 +44,9 @@ class Exchange:
     """One request and its answer, as the sandbox served them."""
 
     __slots__ = (
+        "_at",
         "_request_body",
         "_response_body",
-        "at",
         "client_id",
         "control",
         "duration_ms",
@@ -61,7 +63,7 @@ class Exchange:
         self,
         *,
         seq: int,
-        at: datetime,
+        at: float,
         method: str,
         path: str,
         query: str,
@@ -75,7 +77,7 @@ class Exchange:
         response_body: bytes | None,
     ) -> None:
         self.seq = seq
-        self.at = at
+        self._at = at
         self.method = method
         self.path = path
         self.query = query
@@ -87,6 +89,11 @@ class Exchange:
         self.control = control
         self._request_body = request_body
         self._response_body = response_body
+
+    @property
+    def at(self) -> datetime:
+        """When the request was received, on the sandbox's clock."""
+        return datetime.fromtimestamp(self._at, tz=UTC)
 
     @property
     def request_body(self) -> bytes | None:
@@ -109,7 +116,7 @@ class Exchange:
             "path": self.path,
             "query": self.query,
             "status": self.status,
-            "duration_ms": self.duration_ms,
+            "duration_ms": round(self.duration_ms, 3),
             "client_id": self.client_id,
             "idempotency_key": self.idempotency_key,
             "request_id": self.request_id,
@@ -125,6 +132,36 @@ class Exchange:
 
 
 Subscriber = Callable[[Exchange], None]
+
+
+class BodyTap:
+    """A WSGI input stream that keeps a copy of the first ``limit`` bytes read from it (the request body
+    for the journal, whoever reads it: the JSON reader, werkzeug's form parser, the upload parser)."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+        self.kept = bytearray()
+
+    def _keep(self, data: bytes) -> bytes:
+        room = self._limit - len(self.kept)
+        if room > 0 and data:
+            self.kept += data[:room]
+        return data
+
+    # Sizes are passed on as given: a server's stream may take None (all) but not -1 (read to EOF, which on
+    # a kept-alive connection never comes).
+    def read(self, *size: int | None) -> bytes:
+        return self._keep(self._stream.read(*size))
+
+    def readline(self, *size: int | None) -> bytes:
+        return self._keep(self._stream.readline(*size))
+
+    def readlines(self, *hint: int) -> list[bytes]:
+        return [self._keep(line) for line in self._stream.readlines(*hint)]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
 
 
 class Journal:
@@ -149,12 +186,16 @@ class Journal:
     def enabled(self) -> bool:
         return self.capacity > 0
 
+    @property
+    def keeps_bodies(self) -> bool:
+        return self.enabled and self._keep_bodies
+
     # -- recording --------------------------------------------------------------------------------
 
     def record(
         self,
         *,
-        at: datetime,
+        at: float,
         method: str,
         path: str,
         query: str,
@@ -168,6 +209,7 @@ class Journal:
         response_body: bytes | None,
         content_type: str = "",
     ) -> Exchange | None:
+        """``at``: seconds since the epoch on the sandbox's clock (`Clock.time`)."""
         if not self.enabled:
             return None
         keep = self._keep_bodies
@@ -205,7 +247,7 @@ class Journal:
             return None
         if _names_secret_bytes(body):
             body = redact_body(body, content_type)
-        return body[: self.body_limit]
+        return body if len(body) <= self.body_limit else body[: self.body_limit]
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -251,11 +293,11 @@ class Journal:
 
 
 def _names_secret_bytes(data: bytes) -> bool:
-    return any(marker in data for marker in _SECRET_MARKERS)
+    return _SECRET_BYTES.search(data) is not None
 
 
 def _names_secret(text: str) -> bool:
-    return bool(text) and any(name in text for name in SECRET_FIELDS)
+    return bool(text) and _SECRET_TEXT.search(text) is not None
 
 
 def redact_query(query: str) -> str:

@@ -46,6 +46,7 @@ class Ctx:
     _user: ApiUser | None = None
     _body: bytes | None = None
     max_body: int = MAX_JSON_BODY_BYTES  # the route's limit (uploads have their own, §13)
+    client_id: str | None = None  # the API client a token request names (the journal's, before any user)
 
     @property
     def user(self) -> ApiUser:
