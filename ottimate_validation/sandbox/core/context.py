@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 
 class QueryArgs(ImmutableMultiDict[str, str]):
-    """Query and form parameters whose `get` answers a missing name without raising and catching
-    werkzeug's KeyError (about ten times the cost of the lookup, and most optional parameters are absent)."""
+    """Query and form parameters whose `get` answers a missing name without werkzeug raising and catching
+    a KeyError for it (most optional parameters are absent from most requests)."""
 
     def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
         values = dict.get(self, key)
@@ -128,9 +128,8 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
 
 
 def dumps(payload: Any) -> bytes:
-    """Compact UTF-8 JSON, as `json.dumps(ensure_ascii=False, separators=(",", ":"))` writes it; orjson
-    where it can (five times faster), the standard library for what orjson refuses (integers beyond 64
-    bits, non-string keys)."""
+    """Compact UTF-8 JSON, as `json.dumps(ensure_ascii=False, separators=(",", ":"))` writes it: orjson
+    where it can, the standard library for what orjson refuses (integers beyond 64 bits, non-string keys)."""
     try:
         return orjson.dumps(payload)
     except TypeError:
