@@ -6,15 +6,16 @@ package is its implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from .accounts.models import ApiUser, UserSecrets
 from .app import SandboxApp
-from .server import SandboxServer
+from .journal import DEFAULT_CAPACITY, Exchange, Journal
+from .server import SandboxServer, WSGIApp
 from .state import SandboxConfig, SandboxState
 
-__all__ = ["ApiUser", "EmbeddedSandbox", "SandboxConfig", "UserSecrets"]
+__all__ = ["ApiUser", "EmbeddedSandbox", "Exchange", "Journal", "SandboxConfig", "UserSecrets"]
 
 
 class EmbeddedSandbox:
@@ -29,20 +30,32 @@ class EmbeddedSandbox:
         config: SandboxConfig | None = None,
         variations: Iterable[str] = (),
         control_plane: bool = True,
+        journal_size: int = DEFAULT_CAPACITY,
     ) -> None:
         """``control_plane=False``: no /_sandbox routes (404 like any unknown path), as on the real
-        sandbox; for rehearsing a real-sandbox run locally."""
+        sandbox; for rehearsing a real-sandbox run locally. ``journal_size``: exchanges the request
+        journal keeps (0: no journal)."""
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
-        self.state = SandboxState(seed=seed, config=config, account_secrets=account_secrets, variations=variations)
+        self.state = SandboxState(
+            seed=seed, config=config, account_secrets=account_secrets, variations=variations, journal_size=journal_size
+        )
         self.app = SandboxApp(self.state, control_plane=control_plane)
+        self._served: WSGIApp | None = None  # middleware around the app (`wrap`), if any
         self._host, self._port = host, port
         self._server: SandboxServer | None = None
 
+    def wrap(self, middleware: Callable[[WSGIApp], WSGIApp]) -> None:
+        """Serve ``middleware(app)`` instead of the app itself (before `start`): a recorder, a fault injector.
+        Wrapping twice nests the second middleware around the first."""
+        if self._server is not None:
+            raise RuntimeError("wrap the embedded sandbox's app before start()")
+        self._served = middleware(self._served or self.app)
+
     def start(self) -> EmbeddedSandbox:
         if self._server is None:
-            self._server = SandboxServer(self.app, self._host, self._port)
+            self._server = SandboxServer(self._served or self.app, self._host, self._port)
             self._server.start()
         return self
 
@@ -73,6 +86,11 @@ class EmbeddedSandbox:
     @property
     def auth_url(self) -> str:
         return self.url
+
+    @property
+    def journal(self) -> Journal:
+        """Every exchange served, newest last (`journal.py`): ``entries()``, ``get(seq)``, ``subscribe(callback)``."""
+        return self.state.journal
 
     @property
     def users(self) -> dict[str, ApiUser]:

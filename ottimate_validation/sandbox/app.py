@@ -3,6 +3,7 @@
 route → API version → API key → rate limit → bearer token → idempotency → handler → error envelope.
 
 Every error on the way, from any layer, becomes the documented ErrorResponse here and nowhere else.
+The faults that only change an answer (`overlays.py`) bend the finished API answer here, once.
 Variations (`variations.py`) hook in where a real deployment would differ: a gateway's 503 before
 the pipeline, extra 429s at the rate limit, latency around the handler, and the rewriting and
 compression of every finished answer except the control plane's.
@@ -11,9 +12,10 @@ compression of every finished answer except the control plane's.
 from __future__ import annotations
 
 import logging
+import random
 import time
-import uuid
 from collections.abc import Iterable
+from gzip import decompress
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -22,18 +24,19 @@ from werkzeug.http import http_date
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import contract
+from . import contract, overlays
 from .accounts import responses as accounts
 from .batch import responses as batch
 from .catalog import responses as catalog
 from .contract import ErrorCode
 from .control import responses as control
 from .core import dates
-from .core.context import Ctx, json_response
+from .core.context import Ctx, SandboxRequest, json_response
 from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from .core.idempotency import StoredResponse
 from .dimensions import responses as dimensions
 from .invoices import responses as invoices
+from .journal import BodyTap
 from .oauth import responses as oauth
 from .purchase_orders import responses as purchase_orders
 from .receipts import responses as receipts
@@ -53,6 +56,7 @@ from .vendors import responses as vendors
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox"
+_request_ids = random.Random()
 
 ALL_ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
@@ -89,9 +93,15 @@ class SandboxApp:
         self.url_map = Map(
             [Rule(rule, methods=sorted(m), endpoint=rule) for rule, m in methods.items()], strict_slashes=False
         )
+        # Paths without a parameter, answered by a dict lookup; the map decides everything else (path
+        # parameters, trailing slashes, 404 and 405), as it would have for these.
+        self._static = {key: route for key, route in self._routes.items() if "<" not in route.rule}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
+        journal = self.state.journal
+        if journal.keeps_bodies and environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            environ["wsgi.input"] = BodyTap(environ["wsgi.input"], journal.body_limit)
+        request = SandboxRequest(environ)
         try:
             response = self.handle(request)
         finally:
@@ -99,8 +109,13 @@ class SandboxApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        request_id = f"req_{uuid.uuid4().hex}"
+        started = time.perf_counter()
+        received = self.state.clock.time()
+        request_id = f"req_{_request_ids.getrandbits(128):032x}"  # unique, not secret: no system call
         version = contract.LATEST_API_VERSION
+        route: Route | None = None
+        args: dict[str, Any] = {}
+        ctx: Ctx | None = None
         try:
             route, args = self._match(request)
             version, explicit = self._version(request) if route.kind != "control" else (version, False)
@@ -125,9 +140,57 @@ class SandboxApp:
         response.headers["X-Request-Id"] = request_id
         response.headers["Date"] = http_date(self.state.clock.now())  # the sandbox's clock, not the machine's
         response.headers.setdefault("X-API-Version", version)
-        if not (self.control_plane and request.path.startswith(CONTROL_PREFIX)):
+        control = self.control_plane and request.path.startswith(CONTROL_PREFIX)
+        if not control:
+            self._overlay(route, args, response)
             self._vary(request, response)
+        if self.state.journal.enabled:
+            self._journal(request, response, ctx, request_id, received, started, control)
         return response
+
+    def _journal(
+        self,
+        request: Request,
+        response: Response,
+        ctx: Ctx | None,
+        request_id: str,
+        received: float,
+        started: float,
+        control: bool,
+    ) -> None:
+        """One entry of the request journal (`journal.py`) for this exchange."""
+        environ = request.environ
+        tap = environ.get("wsgi.input")
+        body = response.get_data()
+        if self.state.variations.on("gzip") and response.headers.get("Content-Encoding") == "gzip":
+            body = decompress(body)  # kept readable
+        client_id = None
+        if ctx is not None:
+            client_id = ctx._user.client_id if ctx._user is not None else ctx.client_id
+        self.state.journal.record(
+            at=received,
+            method=request.method,
+            path=request.path,
+            query=environ.get("QUERY_STRING", ""),
+            status=response.status_code,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            client_id=client_id,
+            idempotency_key=environ.get("HTTP_IDEMPOTENCY_KEY"),
+            request_id=request_id,
+            control=control,
+            request_body=bytes(tap.kept) if isinstance(tap, BodyTap) else None,
+            response_body=body,
+            content_type=environ.get("CONTENT_TYPE", ""),
+        )
+
+    def _overlay(self, route: Route | None, args: dict[str, Any], response: Response) -> None:
+        """Bend a finished API answer by the faults that only change answers (`overlays.py`)."""
+        if not self.state.faults.any_on:
+            return
+        resource = route.rule.split("/")[2] if route is not None and route.rule.startswith("/v1/") else None
+        batch_kind = self.state.batches.kind_of(args["id"]) if resource == "batch" and "id" in args else None
+        batch_resource = overlays.BATCH_KIND_RESOURCE.get(batch_kind or "")
+        overlays.apply(overlays.Answer(response, resource, batch_resource), self.state.faults)
 
     def _vary(self, request: Request, response: Response) -> None:
         """Apply the body-level variations to a finished API answer."""
@@ -148,6 +211,9 @@ class SandboxApp:
             response.vary.add("Accept-Encoding")
 
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
+        static = self._static.get((request.path, "GET" if request.method == "HEAD" else request.method))
+        if static is not None:
+            return static, {}
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             rule, args = adapter.match(method=request.method)
@@ -195,16 +261,11 @@ class SandboxApp:
                 api_key, ctx._user = state.org.named_users["account"].api_key, state.org.named_users["account"]
         else:
             state.tokens.account_for_key(api_key)
-        try:
-            if state.variations.due("sporadic_429", EVERY_NTH_429):
-                raise TooManyRequests(
-                    "too many requests; try again shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-                )
-            state.rate_limiter.take(api_key)
-        except TooManyRequests as exc:
-            if state.faults.on("retry_after_missing"):
-                exc.headers.pop("Retry-After", None)
-            raise
+        if state.variations.due("sporadic_429", EVERY_NTH_429):
+            raise TooManyRequests(
+                "too many requests; try again shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
+        state.rate_limiter.take(api_key)
         if route.kind == "api" and ctx._user is None:
             ctx._user = state.tokens.authenticate(api_key, ctx.request.headers.get("Authorization"))
 
@@ -239,18 +300,14 @@ class SandboxApp:
             return self.error_response(exc, ctx.request_id)
 
     def error_response(self, exc: ApiError, request_id: str) -> Response:
-        body: dict[str, Any]
-        if self.state.faults.on("error_body_malformed"):
-            body = {"error": exc.code, "detail": exc.message}
-        else:
-            body = {
-                "code": exc.code,
-                "message": exc.message,
-                "request_id": request_id,
-                "timestamp": dates.stamp_utc(self.state.clock.now()),
-            }
-            if exc.errors:
-                body["errors"] = exc.errors
+        body: dict[str, Any] = {
+            "code": exc.code,
+            "message": exc.message,
+            "request_id": request_id,
+            "timestamp": dates.stamp_utc(self.state.clock.now()),
+        }
+        if exc.errors:
+            body["errors"] = exc.errors
         return json_response(body, exc.status, headers=exc.headers)
 
 

@@ -140,6 +140,10 @@ class Switches:
     def enabled(self) -> list[str]:
         return sorted(self._enabled)
 
+    @property
+    def any_on(self) -> bool:
+        return bool(self._enabled)
+
 
 class FaultSwitches(Switches):
     kind = "fault"

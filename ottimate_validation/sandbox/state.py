@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from . import contract
+from . import contract, journal
 from .accounts.models import Organisation, UserSecrets, default_created_at, generated_secrets
 from .batch.models import BatchBackend
 from .catalog.models import CatalogBackend
@@ -18,7 +18,7 @@ from .core.ratelimit import RateLimiter
 from .core.scheduler import Scheduler
 from .dimensions.models import DimensionBackend
 from .faults import FaultSwitches
-from .invoices.models import InvoiceBackend
+from .invoices.backend import InvoiceBackend
 from .oauth.models import TokenService
 from .purchase_orders.models import PurchaseOrderBackend
 from .receipts.models import ReceiptBackend
@@ -45,6 +45,7 @@ class SandboxState:
         config: SandboxConfig | None = None,
         account_secrets: UserSecrets | None = None,
         variations: Iterable[str] = (),
+        journal_size: int = journal.DEFAULT_CAPACITY,
     ) -> None:
         self._seed = seed
         self._initial_variations = tuple(variations)
@@ -67,6 +68,7 @@ class SandboxState:
         )
         self.idempotency = IdempotencyStore(self.clock)
         self.scheduler = Scheduler(self.clock)
+        self.journal = journal.Journal(journal_size)  # every exchange served; cleared by reset()
         self._build()
 
     def _build(self) -> None:
@@ -102,6 +104,7 @@ class SandboxState:
             self.rate_limiter.reset()
             self.idempotency.clear()
             self.scheduler.clear()
+            self.journal.clear()
             self._build()
 
     def config_dict(self) -> dict[str, Any]:

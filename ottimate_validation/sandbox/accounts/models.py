@@ -167,27 +167,57 @@ class Organisation:
         api_keys = {u.api_key: u.account_id for u in named.values()}
         return cls(accounts, companies, locations, {u.client_id: u for u in named.values()}, api_keys, named)
 
-    # -- lookups with scope checks --------------------------------------------------------------
+    # -- the access policy (§2.2) ----------------------------------------------------------------
+    # What an API user may see and change, asked by every backend. `ApiUser` holds the grants; the fault
+    # `scope_not_enforced` (every API user reaches everything) is applied here, in `_enforced`, only.
+
+    def _enforced(self) -> bool:
+        return not self.faults.on("scope_not_enforced")
+
+    def visible_companies(self, user: ApiUser) -> frozenset[int] | None:
+        """The companies the user may read; None: every company."""
+        return user.company_ids if self._enforced() else None
+
+    def visible_locations(self, user: ApiUser) -> frozenset[int] | None:
+        """The locations the user may read; None: every location."""
+        return user.location_ids if self._enforced() else None
+
+    def can_read_company(self, user: ApiUser, company_id: int) -> bool:
+        return user.can_read_company(company_id) or not self._enforced()
+
+    def can_read_location(self, user: ApiUser, location_id: int) -> bool:
+        return user.can_read_location(location_id) or not self._enforced()
+
+    def owns(self, user: ApiUser, owner: ApiUser) -> bool:
+        """Whether the user may read what `owner` created for itself (a batch)."""
+        return owner.client_id == user.client_id or not self._enforced()
 
     def account_for(self, user: ApiUser, account_id: str) -> Account:
         acc = self.accounts.get(account_id)
         if acc is None:
             raise NotFound(f"account {account_id} not found")
-        if acc.id != user.account_id and not self.faults.on("scope_not_enforced"):
+        if acc.id != user.account_id and self._enforced():
             raise Forbidden(f"account {account_id} is not linked to this API user")
         return acc
 
     def require_company_read(self, user: ApiUser, company_id: int) -> Company:
         comp = self.companies.get(company_id)
-        if comp is None or not (user.can_read_company(company_id) or self.faults.on("scope_not_enforced")):
+        if comp is None or not self.can_read_company(user, company_id):
             raise Forbidden(f"ottimate_company_id {company_id} is outside this API user's scope")
         return comp
 
     def require_company_write(self, user: ApiUser, company_id: int) -> Company:
         comp = self.require_company_read(user, company_id)
-        if not (user.can_write_company(company_id) or self.faults.on("scope_not_enforced")):
+        if not (user.can_write_company(company_id) or not self._enforced()):
             raise Forbidden(f"this API user may not change company {company_id}'s vendors or dimensions")
         return comp
+
+    def require_location_read(self, user: ApiUser, location_id: int) -> Location:
+        """A location the user's scope covers (403 otherwise, whether or not it exists, §2.2)."""
+        loc = self.locations.get(location_id)
+        if loc is None or not self.can_read_location(user, location_id):
+            raise Forbidden(f"ottimate_location_id {location_id} is outside this API user's scope")
+        return loc
 
 
 def _secrets(s: UserSecrets) -> dict[str, str]:

@@ -45,7 +45,6 @@ def list_accounts(ctx: Ctx) -> Response:
 def list_companies(ctx: Ctx) -> Response:
     org = ctx.state.org
     account = org.account_for(ctx.user, ctx.path_args["id"])
-    unscoped = ctx.state.faults.on("scope_not_enforced")
     rows = [
         {
             "id": c.id,
@@ -54,7 +53,7 @@ def list_companies(ctx: Ctx) -> Response:
             "plan": c.plan,
         }
         for c in (org.companies[cid] for cid in account.company_ids)
-        if unscoped or ctx.user.can_read_company(c.id)
+        if org.can_read_company(ctx.user, c.id)
     ]
     return _page(ctx, rows)
 
@@ -62,7 +61,6 @@ def list_companies(ctx: Ctx) -> Response:
 def list_locations(ctx: Ctx) -> Response:
     org = ctx.state.org
     account = org.account_for(ctx.user, ctx.path_args["id"])
-    unscoped = ctx.state.faults.on("scope_not_enforced")
     # §3: `location_group` from 1.1.0 on; the deprecated `group` for 1.0.0 and for unversioned calls.
     group_key = "location_group" if ctx.version_explicit and ctx.version != "1.0.0" else "group"
     rows = []
@@ -70,7 +68,7 @@ def list_locations(ctx: Ctx) -> Response:
         company = org.companies[cid]
         for lid in company.location_ids:
             loc = org.locations[lid]
-            if unscoped or ctx.user.can_read_location(lid):
+            if org.can_read_location(ctx.user, lid):
                 rows.append({"id": loc.id, "name": loc.name, "company": company.name, group_key: loc.group})
     return _page(ctx, rows)
 

@@ -109,9 +109,14 @@ class BatchBackend:
         batch = self._by_id.get(batch_id)
         if batch is None:
             raise NotFound(f"batch {batch_id} not found")
-        if batch.owner.client_id != user.client_id and not self._state.faults.on("scope_not_enforced"):
+        if not self._state.org.owns(user, batch.owner):
             raise Forbidden(f"batch {batch_id} belongs to another API user")
         return batch
+
+    def kind_of(self, batch_id: str) -> str | None:
+        """The producer of a batch, whoever asks (what its task results are)."""
+        batch = self._by_id.get(batch_id)
+        return batch.kind if batch else None
 
     def matching(self, user: ApiUser, query: Mapping[str, str]) -> list[Batch]:
         status = query.get("status")

@@ -718,7 +718,7 @@ class CatalogBackend:
                 if (start is None or i.invoice_date >= start)
                 and (end is None or i.invoice_date <= end)
                 and (not locations or i.ottimate_location_id in locations)
-                and user.can_read_location(i.ottimate_location_id)
+                and self._state.org.can_read_location(user, i.ottimate_location_id)
             ]
             if not items:
                 continue

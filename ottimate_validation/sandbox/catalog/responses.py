@@ -22,26 +22,26 @@ if TYPE_CHECKING:
     from ..state import SandboxState
 
 
-def _amount(state: SandboxState, value: Decimal | None, *, price: bool = False) -> str | None:
+def amount_text(value: Decimal) -> str:
     """Decimal strings, at least two places (§11)."""
-    if value is None:
-        return None
-    if price and state.faults.on("catalog_price_corrupted"):
-        value = value * 10
     return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else format(value.normalize(), "f")
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else amount_text(value)
 
 
 def _pair(name: str, value: Any) -> dict[str, Any]:
     return {name: dates.stamp(value), f"{name}_utc": dates.stamp_utc(value)}
 
 
-def serialise_price(state: SandboxState, p: Price) -> dict[str, Any]:
+def serialise_price(p: Price) -> dict[str, Any]:
     out = {
         "id": p.id,
         "catalog_entry_id": p.catalog_entry_id,
         "ottimate_company_id": p.ottimate_company_id,
-        "price": _amount(state, p.price, price=True),
-        "unit_price": _amount(state, p.unit_price, price=True),
+        "price": _amount(p.price),
+        "unit_price": _amount(p.unit_price),
         "price_type": CATALOG_TARGETS[p.price_type],
         "price_type_display": p.price_type,
         "ottimate_location_id": p.ottimate_location_id,
@@ -55,7 +55,7 @@ def serialise_price(state: SandboxState, p: Price) -> dict[str, Any]:
     return present(out)
 
 
-def serialise_allowance(state: SandboxState, a: Allowance) -> dict[str, Any]:
+def serialise_allowance(a: Allowance) -> dict[str, Any]:
     out = {
         "id": a.id,
         "catalog_entry_id": a.catalog_entry_id,
@@ -63,8 +63,8 @@ def serialise_allowance(state: SandboxState, a: Allowance) -> dict[str, Any]:
         "ottimate_location_id": a.ottimate_location_id,
         "ottimate_group_id": a.ottimate_group_id,
         "allowance_type": a.allowance_type,
-        "amount": _amount(state, a.amount),
-        "unit_allowance": _amount(state, a.unit_allowance),
+        "amount": _amount(a.amount),
+        "unit_allowance": _amount(a.unit_allowance),
         "target": CATALOG_TARGETS[a.target],
         "target_type": a.target,
         **_pair("start_date", a.start_date),
@@ -99,9 +99,9 @@ def serialise_entry(
         "buying_format": e.buying_format,
         "pack_size": e.size,
         "uom": e.uom,
-        "price": _amount(state, e.price, price=True),
-        "unit_price": _amount(state, e.unit_price, price=True),
-        "last_purchased_price": _amount(state, e.last_purchased_price),
+        "price": _amount(e.price),
+        "unit_price": _amount(e.unit_price),
+        "last_purchased_price": _amount(e.last_purchased_price),
         "erp_vendor_id": e.erp_vendor_id,
         "ottimate_vendor_name": vendor_name,
         "erp_vendor_name": vendor_name,
@@ -118,9 +118,9 @@ def serialise_entry(
         out["dimensions"] = dict(e.dimensions) or None
         out["display_name"] = f"{e.item_name} ({e.size})" if e.size else e.item_name
     if full or "prices" in expand:
-        out["prices"] = [serialise_price(state, p) for p in state.catalog.prices_of(e)]
+        out["prices"] = [serialise_price(p) for p in state.catalog.prices_of(e)]
     if full or "allowances" in expand:
-        out["allowances"] = [serialise_allowance(state, a) for a in state.catalog.allowances_of(e)]
+        out["allowances"] = [serialise_allowance(a) for a in state.catalog.allowances_of(e)]
     if full:
         out["warnings"] = [{"message": w} for w in e.warnings] if write else []  # they describe a write
     return out
@@ -221,7 +221,7 @@ def bulk_prices(ctx: Ctx) -> Response:
         ctx,
         "catalog_prices",
         "prices",
-        lambda index, item: serialise_price(state, state.catalog.bulk_price(user, company_id, index, item)),
+        lambda index, item: serialise_price(state.catalog.bulk_price(user, company_id, index, item)),
     )
 
 
@@ -232,7 +232,7 @@ def bulk_allowances(ctx: Ctx) -> Response:
         ctx,
         "catalog_allowances",
         "allowances",
-        lambda index, item: serialise_allowance(state, state.catalog.bulk_allowance(user, company_id, index, item)),
+        lambda index, item: serialise_allowance(state.catalog.bulk_allowance(user, company_id, index, item)),
     )
 
 
@@ -247,30 +247,30 @@ def _company_of(ctx: Ctx) -> int:
 def list_prices(ctx: Ctx) -> Response:
     page = PageRequest.from_query(ctx.query)
     matches = ctx.state.catalog.matching_prices(ctx.user, ctx.query)
-    results = [serialise_price(ctx.state, p) for p in page.slice(matches, ctx.state.faults)]
+    results = [serialise_price(p) for p in page.slice(matches, ctx.state.faults)]
     return ctx.respond({"count": len(matches), "page": page.page, "per_page": page.limit, "results": results})
 
 
 def create_price(ctx: Ctx) -> Response:
     price = ctx.state.catalog.create_price(ctx.user, ctx.json_object())
-    return ctx.respond_created(serialise_price(ctx.state, price))
+    return ctx.respond_created(serialise_price(price))
 
 
 def list_allowances(ctx: Ctx) -> Response:
     page = PageRequest.from_query(ctx.query)
     matches = ctx.state.catalog.matching_allowances(ctx.user, ctx.query)
-    results = [serialise_allowance(ctx.state, a) for a in page.slice(matches, ctx.state.faults)]
+    results = [serialise_allowance(a) for a in page.slice(matches, ctx.state.faults)]
     return ctx.respond({"count": len(matches), "results": results})
 
 
 def create_allowance(ctx: Ctx) -> Response:
     allowance = ctx.state.catalog.upsert_allowance(ctx.user, ctx.json_object())
-    return ctx.respond_created(serialise_allowance(ctx.state, allowance))
+    return ctx.respond_created(serialise_allowance(allowance))
 
 
 def patch_allowance(ctx: Ctx) -> Response:
     allowance = ctx.state.catalog.patch_allowance(ctx.user, ctx.path_args["id"], ctx.json_object())
-    return ctx.respond(serialise_allowance(ctx.state, allowance))
+    return ctx.respond(serialise_allowance(allowance))
 
 
 # -- variances ---------------------------------------------------------------------------------------
@@ -304,7 +304,11 @@ def list_variances(ctx: Ctx) -> Response:
 def variance_invoice_items(ctx: Ctx) -> Response:
     entry = ctx.state.catalog.get_entry(ctx.user, ctx.path_args["id"])
     page = PageRequest.from_query(ctx.query)
-    items = [i for i in ctx.state.catalog.invoice_items(entry) if ctx.user.can_read_location(i.ottimate_location_id)]
+    items = [
+        i
+        for i in ctx.state.catalog.invoice_items(entry)
+        if ctx.state.org.can_read_location(ctx.user, i.ottimate_location_id)
+    ]
     return ctx.respond(
         {
             "version": ctx.version,

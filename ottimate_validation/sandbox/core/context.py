@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.datastructures import MultiDict
+import orjson
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.wrappers import Request, Response
 
 from ..contract import MAX_JSON_BODY_BYTES, ErrorCode
@@ -15,6 +16,23 @@ from .errors import BadRequest, PayloadTooLarge
 if TYPE_CHECKING:
     from ..accounts.models import ApiUser
     from ..state import SandboxState
+
+
+class QueryArgs(ImmutableMultiDict[str, str]):
+    """Query and form parameters whose `get` answers a missing name without werkzeug raising and catching
+    a KeyError for it (most optional parameters are absent from most requests)."""
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        values = dict.get(self, key)
+        if not values:
+            return default
+        if type is None:
+            return values[0]
+        return super().get(key, default, type)
+
+
+class SandboxRequest(Request):
+    parameter_storage_class = QueryArgs
 
 
 @dataclass
@@ -28,6 +46,7 @@ class Ctx:
     _user: ApiUser | None = None
     _body: bytes | None = None
     max_body: int = MAX_JSON_BODY_BYTES  # the route's limit (uploads have their own, §13)
+    client_id: str | None = None  # the API client a token request names (the journal's, before any user)
 
     @property
     def user(self) -> ApiUser:
@@ -84,8 +103,8 @@ class Ctx:
         return json_response(payload, status)
 
     def respond_created(self, payload: Any) -> Response:
-        """201 for a create; 200 with the fault `wrong_status_codes` on (one place for every create)."""
-        return self.respond(payload, 200 if self.state.faults.on("wrong_status_codes") else 201)
+        """201 for a create."""
+        return self.respond(payload, 201)
 
     def respond_bulk(self, created: list[Any], updated: list[Any], errors: list[Any]) -> Response:
         """The synchronous create-or-update answer shared by vendor and dimension bulk (§9, §10): 201."""
@@ -105,5 +124,13 @@ class Ctx:
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status=status, headers=headers, content_type="application/json")
+    return Response(dumps(payload), status=status, headers=headers, content_type="application/json")
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON, as `json.dumps(ensure_ascii=False, separators=(",", ":"))` writes it: orjson
+    where it can, the standard library for what orjson refuses (integers beyond 64 bits, non-string keys)."""
+    try:
+        return orjson.dumps(payload)
+    except TypeError:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

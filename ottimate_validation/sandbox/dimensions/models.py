@@ -67,7 +67,7 @@ class DimensionBackend:
         erp_type = (query.get("erp_type") or "").casefold() or None
         if self._state.faults.on("filters_ignored"):
             company_id, erp_type = None, None
-        visible = user.company_ids if not self._state.faults.on("scope_not_enforced") else None
+        visible = self._state.org.visible_companies(user)
         return [
             d
             for d in self._by_id.values()

@@ -17,11 +17,8 @@ _BASIC = ("id", "name", "erp_type", "erp_dimension_id", "ottimate_company_id")
 _FULL = ("id", "name", "erp_type", "code", "reference_id", "ottimate_type", "erp_dimension_id", "ottimate_company_id")
 
 
-def serialise(ctx: Ctx, dimension: Dimension, *, detail: bool = True) -> dict[str, Any]:
-    out = {name: getattr(dimension, name) for name in (_FULL if detail else _BASIC)}
-    if ctx.state.faults.on("field_dropped"):
-        out.pop("code", None)
-    return out
+def serialise(dimension: Dimension, *, detail: bool = True) -> dict[str, Any]:
+    return {name: getattr(dimension, name) for name in (_FULL if detail else _BASIC)}
 
 
 def list_dimensions(ctx: Ctx) -> Response:
@@ -37,19 +34,19 @@ def list_dimensions(ctx: Ctx) -> Response:
             "count": len(matches),
             "page": page.page,
             "limit": page.limit,
-            "dimensions": [serialise(ctx, d, detail=detail != "basic") for d in page.slice(matches, ctx.state.faults)],
+            "dimensions": [serialise(d, detail=detail != "basic") for d in page.slice(matches, ctx.state.faults)],
         }
     )
 
 
 def create_dimension(ctx: Ctx) -> Response:
     dimension = ctx.state.dimensions.create(ctx.user, ctx.json_object())
-    return ctx.respond_created({"version": ctx.version, **serialise(ctx, dimension)})
+    return ctx.respond_created({"version": ctx.version, **serialise(dimension)})
 
 
 def get_dimension(ctx: Ctx) -> Response:
     dimension = ctx.state.dimensions.get(ctx.user, ctx.path_args["id"])
-    return ctx.respond({"version": ctx.version, "dimension": serialise(ctx, dimension)})
+    return ctx.respond({"version": ctx.version, "dimension": serialise(dimension)})
 
 
 def bulk_dimensions(ctx: Ctx) -> Response:

@@ -191,13 +191,13 @@ def upload_invoice(ctx: Ctx) -> Response:
     file = files.get("file")
     if file is None:
         raise ValidationFailed("file is required", errors=[{"field": "file", "message": "required"}])
-    upload = ctx.state.invoices.upload(ctx.user, form, file.filename, file.read())
+    upload = ctx.state.invoices.uploads.upload(ctx.user, form, file.filename, file.read())
     return ctx.respond({"version": ctx.version, "reference_id": upload.id})
 
 
 def list_uploads(ctx: Ctx) -> Response:
     location_id = optional_int_param(ctx.query, "ottimate_location_id")
-    uploads = ctx.state.invoices.pending_uploads(ctx.user, location_id)
+    uploads = ctx.state.invoices.uploads.pending_uploads(ctx.user, location_id)
     return ctx.respond({"version": ctx.version, "count": len(uploads), "results": [_upload(u) for u in uploads]})
 
 
@@ -215,37 +215,39 @@ def _upload(u: Upload) -> dict[str, Any]:
 
 
 def mark_exported(ctx: Ctx) -> Response:
-    result = ctx.state.invoices.mark_exported(ctx.user, ctx.json_object(), ctx.request.headers.get("X-Export-Batch-Id"))
+    result = ctx.state.invoices.exports.mark_exported(
+        ctx.user, ctx.json_object(), ctx.request.headers.get("X-Export-Batch-Id")
+    )
     return ctx.respond({"version": ctx.version, **result})
 
 
 def mark_unexported(ctx: Ctx) -> Response:
-    result = ctx.state.invoices.mark_unexported(ctx.user, ctx.json_object())
+    result = ctx.state.invoices.exports.mark_unexported(ctx.user, ctx.json_object())
     return ctx.respond({"version": ctx.version, **result})
 
 
 def get_approvers(ctx: Ctx) -> Response:
-    approvals = ctx.state.invoices.approvals(ctx.user, ctx.path_args["id"])
+    approvals = ctx.state.invoices.approvals.of(ctx.user, ctx.path_args["id"])
     return ctx.respond({"version": ctx.version, "approvers": [_approval(a) for a in approvals]})
 
 
 def add_approver(ctx: Ctx) -> Response:
-    approval = ctx.state.invoices.add_approver(ctx.user, ctx.path_args["id"], ctx.json_object())
+    approval = ctx.state.invoices.approvals.add_approver(ctx.user, ctx.path_args["id"], ctx.json_object())
     return ctx.respond_created({"version": ctx.version, "approver": _approval(approval)})
 
 
 def remove_approver(ctx: Ctx) -> Response:
-    ctx.state.invoices.remove_approver(ctx.user, ctx.path_args["id"], ctx.path_args["approval_id"])
+    ctx.state.invoices.approvals.remove_approver(ctx.user, ctx.path_args["id"], ctx.path_args["approval_id"])
     return Response(status=204)
 
 
 def approve(ctx: Ctx) -> Response:
-    inv = ctx.state.invoices.approve(ctx.user, ctx.path_args["id"], _optional_object(ctx))
+    inv = ctx.state.invoices.approvals.approve(ctx.user, ctx.path_args["id"], _optional_object(ctx))
     return _with_etag(ctx.respond(detail(ctx, inv)), inv)
 
 
 def force_approve(ctx: Ctx) -> Response:
-    inv = ctx.state.invoices.force_approve(ctx.user, ctx.path_args["id"])
+    inv = ctx.state.invoices.approvals.force_approve(ctx.user, ctx.path_args["id"])
     return _with_etag(ctx.respond(detail(ctx, inv)), inv)
 
 
@@ -299,7 +301,7 @@ def replace_images(ctx: Ctx) -> Response:
 
 def receiver_export(ctx: Ctx) -> Response:
     page = PageRequest.from_query(ctx.query, default_limit=RECEIVER_DEFAULT_LIMIT, max_limit=RECEIVER_MAX_LIMIT)
-    matches = ctx.state.invoices.receiver_export(ctx.user, ctx.query)
+    matches = ctx.state.invoices.exports.receiver_export(ctx.user, ctx.query)
     results = [_receiver(inv) for inv in page.slice(matches, ctx.state.faults)]
 
     def link(n: int) -> str:

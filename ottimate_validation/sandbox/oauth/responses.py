@@ -17,6 +17,8 @@ def token(ctx: Ctx) -> Response:
     else:
         form = ctx.request.form.to_dict()
     api_key = ctx.request.headers.get("X-Api-Key", "")
+    if isinstance(form.get("client_id"), str):
+        ctx.client_id = form["client_id"]
     body = ctx.state.tokens.issue(api_key, form)
     return ctx.respond(body, 200)
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator
 
-from ..accounts.models import ApiUser, Location
+from ..accounts.models import ApiUser
 from ..contract import PO_BULK_MAX, PO_BULK_MAX_ITEMS, PO_STATUS_FILTER, ErrorCode
 from ..core import dates
-from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from ..core.errors import BadRequest, NotFound, ValidationFailed
 from ..core.pagination import optional_int_param
 from ..core.validation import Body, Text, check, parse
 
@@ -162,14 +162,6 @@ def new_uuid(state: SandboxState) -> str:
     return str(uuid.UUID(int=int(state.ids.digits("", 38)) % (1 << 128), version=4))
 
 
-def require_location(state: SandboxState, user: ApiUser, location_id: int) -> Location:
-    """A location the user's scope covers (403 otherwise, whether or not it exists, §2.2)."""
-    loc = state.org.locations.get(location_id)
-    if loc is None or not (user.can_read_location(location_id) or state.faults.on("scope_not_enforced")):
-        raise Forbidden(f"ottimate_location_id {location_id} is outside this API user's scope")
-    return loc
-
-
 def window(query: Mapping[str, str], what: str) -> tuple[datetime | None, datetime | None, bool]:
     """(date_from, date_to, expand_items); expand=items needs both dates at most 30 days apart (§6.2)."""
     start = dates.parse_filter(query, "date_from")
@@ -207,7 +199,7 @@ class PurchaseOrderBackend:
         po = self._by_id.get(po_id)
         if po is None:
             raise NotFound(f"purchase order {po_id} not found")
-        require_location(self._state, user, po.ottimate_location_id)
+        self._state.org.require_location_read(user, po.ottimate_location_id)
         return po
 
     def find(self, po_id: str) -> PurchaseOrder | None:
@@ -232,7 +224,7 @@ class PurchaseOrderBackend:
         if company_id is not None:
             self._state.org.require_company_read(user, company_id)
         if location_id is not None:
-            require_location(self._state, user, location_id)
+            self._state.org.require_location_read(user, location_id)
         status = query.get("status") or None
         if status is not None and status not in STATUS_FILTER_MAP:
             raise BadRequest(
@@ -246,7 +238,7 @@ class PurchaseOrderBackend:
             company_id = location_id = None
             status = vendor = external = None
             start = end = None
-        visible = None if self._state.faults.on("scope_not_enforced") else user.location_ids
+        visible = self._state.org.visible_locations(user)
         found = [
             po
             for po in self._by_id.values()
@@ -273,7 +265,7 @@ class PurchaseOrderBackend:
         if data is None:
             raise ValidationFailed(problem or "invalid purchase order")
         location_id = data.get("ottimate_location_id") or default_location
-        loc = require_location(self._state, user, location_id)
+        loc = self._state.org.require_location_read(user, location_id)
         if loc.company_id != company_id:
             raise BadRequest(f"ottimate_location_id {location_id} does not belong to company {company_id}")
         return self._upsert(user, data, location_id)
@@ -287,7 +279,7 @@ class PurchaseOrderBackend:
             data["purchase_orders"],
         )
         self._state.org.require_company_read(user, company_id)
-        loc = require_location(self._state, user, location_id)
+        loc = self._state.org.require_location_read(user, location_id)
         if loc.company_id != company_id:
             raise BadRequest(
                 f"ottimate_location_id {location_id} does not belong to company {company_id}",
@@ -320,7 +312,7 @@ class PurchaseOrderBackend:
         return po
 
     def _upsert(self, user: ApiUser, data: dict[str, Any], location_id: int) -> PurchaseOrder:
-        loc = require_location(self._state, user, location_id)
+        loc = self._state.org.require_location_read(user, location_id)
         now = self._state.clock.now()
         items_in = data["items"]
         existing = (

@@ -40,11 +40,10 @@ def present(out: dict[str, Any]) -> dict[str, Any]:
 
 def serialise_item(state: SandboxState, item: POItem, *, utc: bool = True) -> dict[str, Any]:
     dims: dict[str, Any] = {}
-    if not state.faults.on("po_dimensions_dropped"):
-        for key, dim_id in item.dimensions.items():
-            dim = state.dimensions._by_id.get(dim_id)  # read-only look into the dimensions store
-            if dim is not None:
-                dims[key] = {"id": dim.id, "erp_dimension_id": dim.erp_dimension_id, "name": dim.name, "code": dim.code}
+    for key, dim_id in item.dimensions.items():
+        dim = state.dimensions._by_id.get(dim_id)  # read-only look into the dimensions store
+        if dim is not None:
+            dims[key] = {"id": dim.id, "erp_dimension_id": dim.erp_dimension_id, "name": dim.name, "code": dim.code}
     out: dict[str, Any] = {
         "id": item.id,
         "external_id": item.external_id,

@@ -19,7 +19,6 @@ from ..purchase_orders.models import (
     new_uuid,
     on_day,
     reject_changes,
-    require_location,
     window,
 )
 
@@ -118,7 +117,7 @@ class ReceiptBackend:
         receipt = self._by_id.get(receipt_id)
         if receipt is None:
             raise NotFound(f"receipt {receipt_id} not found")
-        require_location(self._state, user, receipt.ottimate_location_id)
+        self._state.org.require_location_read(user, receipt.ottimate_location_id)
         return receipt
 
     def matching(self, user: ApiUser, query: Mapping[str, str]) -> tuple[list[Receipt], bool]:
@@ -127,7 +126,7 @@ class ReceiptBackend:
         if company_id is not None:
             self._state.org.require_company_read(user, company_id)
         if location_id is not None:
-            require_location(self._state, user, location_id)
+            self._state.org.require_location_read(user, location_id)
         start, end, expand = window(query, "receipts")
         po_id = query.get("ottimate_po_id") or None
         status = query.get("status") or None  # a free string (§15): exact match, unknown values match nothing
@@ -136,7 +135,7 @@ class ReceiptBackend:
             company_id = location_id = None
             po_id = status = external = None
             start = end = None
-        visible = None if self._state.faults.on("scope_not_enforced") else user.location_ids
+        visible = self._state.org.visible_locations(user)
         found = [
             r
             for r in self._by_id.values()
@@ -212,11 +211,11 @@ class ReceiptBackend:
                     "send ottimate_po_id, or erp_vendor_id + ottimate_location_id + po_number or po_external_id",
                     code=ErrorCode.VALIDATION_ERROR,
                 )
-            require_location(self._state, user, location_id)
+            self._state.org.require_location_read(user, location_id)
             po = backend.lookup(vendor, location_id, number, external)
             if po is None:
                 raise BadRequest("no purchase order matches the lookup fields", code=ErrorCode.VALIDATION_ERROR)
-        require_location(self._state, user, po.ottimate_location_id)
+        self._state.org.require_location_read(user, po.ottimate_location_id)
         return po
 
     def _upsert(self, user: ApiUser, data: dict[str, Any], company_id: int | None) -> Receipt:

@@ -20,15 +20,11 @@ if TYPE_CHECKING:
 _SUMMARY = ("external_id", "receipt_number", "status", "ottimate_po_id", "date", "total_amount")
 
 
-def _link_lost(state: SandboxState) -> bool:
-    return state.faults.on("receipt_po_link_lost")
-
-
 def serialise_item(state: SandboxState, item: ReceiptItem) -> dict[str, Any]:
     out = {
         "id": item.id,
         "external_id": item.external_id,
-        "ottimate_po_item_id": None if _link_lost(state) else item.ottimate_po_item_id,
+        "ottimate_po_item_id": item.ottimate_po_item_id,
         "name": item.name,
         "sku": item.sku,
         "quantity": item.quantity,
@@ -45,8 +41,6 @@ def serialise_item(state: SandboxState, item: ReceiptItem) -> dict[str, Any]:
 def serialise(state: SandboxState, receipt: Receipt, *, view: str = "detail") -> dict[str, Any]:
     """view: "summary" (list), "created" (POST answer, also the batch task result), "detail" (GET one)."""
     out: dict[str, Any] = {"id": receipt.id, **{name: getattr(receipt, name) for name in _SUMMARY}}
-    if _link_lost(state):
-        out["ottimate_po_id"] = None
     if view == "created":
         out["items_count"] = len(receipt.items)
     if view == "detail":
@@ -79,8 +73,6 @@ def get_receipt(ctx: Ctx) -> Response:
 def patch_receipt(ctx: Ctx) -> Response:
     r = ctx.state.receipts.patch(ctx.user, ctx.path_args["id"], ctx.json_object())
     out = {"version": ctx.version, "id": r.id, **{name: getattr(r, name) for name in _SUMMARY}}
-    if _link_lost(ctx.state):
-        out["ottimate_po_id"] = None
     out.update(items_count=len(r.items), last_modified_date=dates.stamp(r.last_modified))
     return ctx.respond(present(out))
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_left, bisect_right, insort
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..accounts.models import ApiUser
 from ..contract import VENDOR_BULK_MAX, ErrorCode, PaymentMethod
 from ..core import dates
 from ..core.errors import BadRequest, NotFound
-from ..core.pagination import Selection
+from ..core.listing import Facet, Listing, Query, Tracked
 from ..core.validation import Body, Text, check, parse
 
 if TYPE_CHECKING:
@@ -58,7 +55,7 @@ class VendorBulk(Body):
 
 
 @dataclass
-class Vendor:
+class Vendor(Tracked):  # Tracked: the list indexes see its changes
     id: int
     ottimate_company_id: int
     erp_vendor_id: str | None
@@ -76,8 +73,6 @@ class Vendor:
     last_modified: datetime
 
 
-_WINDOWS_KEPT = 64  # date windows kept sorted at once (a page walk needs one; pollers a few)
-
 _WRITABLE = tuple(
     f.name for f in fields(Vendor) if f.name not in ("id", "ottimate_company_id", "created_at", "last_modified")
 )
@@ -88,19 +83,9 @@ class VendorBackend:
         self._state = state
         self._by_id: dict[int, Vendor] = {}
         self._by_erp_id: dict[tuple[int, str], int] = {}
-        # Lists read indexes rather than every vendor (a vendor never changes company and is never
-        # deleted): every vendor in id order, the same per company, and each one's place there.
-        self._order: list[Vendor] = []
-        self._company_order: dict[int, list[Vendor]] = {}
-        self._position: dict[int, int] = {}
-        # Per set of visible companies, a byte per vendor in id order (1 = visible), kept up to date on
-        # insert: an unfiltered list copies the visible vendors without reading each one.
-        self._visible_masks: dict[frozenset[int], bytearray] = {}
-        # company -> (last_modified, place) of its vendors, sorted: a date window is two binary searches.
-        self._by_modified: dict[int, list[tuple[datetime, int]]] = {}
-        # (company, first, last index into its _by_modified) -> those places in id order: a window is
-        # sorted once and its pages are then read one page at a time, until the next write.
-        self._windows: dict[tuple[int, int, int], list[int]] = {}
+        self._listing: Listing[Vendor] = Listing(
+            order_by=("id",), facets={"company": Facet("ottimate_company_id")}, dates=("last_modified",)
+        )
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -124,31 +109,12 @@ class VendorBackend:
         end = dates.parse_filter(query, "last_modified_date_to")
         if self._state.faults.on("filters_ignored"):
             company_id, start, end = None, None, None
-        visible = user.company_ids if not self._state.faults.on("scope_not_enforced") else None
-        # The same answer as a filter over every vendor in id order, without visiting the others.
-        # (Lists are views: a page of 100,000 vendors reads only that page's.)
-        if company_id is not None and (visible is None or company_id in visible):
-            in_company = self._company_order.get(company_id, [])
-            if start is None and end is None:
-                return Selection(in_company)
-            stamps = self._by_modified.get(company_id, [])  # (last_modified, position in in_company)
-            low = bisect_left(stamps, (start,)) if start is not None else 0
-            high = bisect_right(stamps, (end, math.inf)) if end is not None else len(stamps)
-            window = self._windows.get((company_id, low, high))
-            if window is None:
-                if len(self._windows) >= _WINDOWS_KEPT:
-                    self._windows.clear()
-                window = self._windows[(company_id, low, high)] = sorted(map(itemgetter(1), stamps[low:high]))
-            return Selection(in_company, positions=window)
+        visible = self._state.org.visible_companies(user)
+        companies = visible
         if company_id is not None:
-            return []
-        # Date filters need a company (checked above), so what is left is the visible vendors.
-        if visible is None or visible.issuperset(self._company_order):
-            return Selection(self._order)
-        mask = self._visible_masks.get(visible)
-        if mask is None:
-            mask = self._visible_masks[visible] = bytearray(v.ottimate_company_id in visible for v in self._order)
-        return Selection(self._order, mask=bytes(mask))
+            companies = frozenset({company_id}) if visible is None else visible & {company_id}
+        facets: dict[str, frozenset[Hashable]] = {} if companies is None else {"company": companies}
+        return self._listing.select(Query(facets, {"last_modified": (start, end)}))  # in id order
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -211,14 +177,7 @@ class VendorBackend:
             **values,
         )
         self._by_id[vendor.id] = vendor
-        self._order.append(vendor)
-        in_company = self._company_order.setdefault(company_id, [])
-        in_company.append(vendor)
-        self._position[vendor.id] = len(in_company) - 1
-        insort(self._by_modified.setdefault(company_id, []), (vendor.last_modified, len(in_company) - 1))
-        self._windows.clear()
-        for visible, mask in self._visible_masks.items():
-            mask.append(company_id in visible)
+        self._listing.add(vendor)
         if isinstance(vendor.erp_vendor_id, str):
             self._by_erp_id[(company_id, vendor.erp_vendor_id)] = vendor.id
         return vendor
@@ -229,15 +188,7 @@ class VendorBackend:
         for name, value in data.items():
             if name in _WRITABLE and name != "erp_vendor_id":
                 setattr(vendor, name, self._state.stored_text(value))
-        stamps = self._by_modified.get(vendor.ottimate_company_id)
-        if stamps is not None and self._by_id.get(vendor.id) is vendor:  # not the copy `bulk_updates_lost` changes
-            position = self._position[vendor.id]
-            del stamps[bisect_left(stamps, (vendor.last_modified, position))]
-            vendor.last_modified = self._state.clock.now()
-            insort(stamps, (vendor.last_modified, position))
-            self._windows.clear()
-        else:
-            vendor.last_modified = self._state.clock.now()
+        vendor.last_modified = self._state.clock.now()
         return vendor
 
     def seed(self, company_id: int, names: list[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -14,9 +13,6 @@ from ..core.errors import BadRequest
 from ..core.pagination import PageRequest, optional_int_param
 from ..routing import Route
 from .models import Vendor
-
-#: `dates_shifted`: US Eastern local time written as if it were UTC.
-DATES_SHIFTED_BY = timedelta(hours=5)
 
 _FIELDS = (
     "erp_vendor_id",
@@ -44,13 +40,8 @@ def serialise(
     for name in names:
         out[name] = getattr(vendor, name)
     if detail and with_dates:
-        changed = vendor.last_modified
-        if ctx.state.faults.on("dates_shifted"):
-            changed -= DATES_SHIFTED_BY
-        out["last_modified_date"] = dates.stamp(changed)
-        out["last_modified_date_utc"] = dates.stamp_utc(changed)
-    if ctx.state.faults.on("field_dropped"):
-        out.pop("net_terms", None)
+        out["last_modified_date"] = dates.stamp(vendor.last_modified)
+        out["last_modified_date_utc"] = dates.stamp_utc(vendor.last_modified)
     return out
 
 
