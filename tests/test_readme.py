@@ -1,4 +1,4 @@
-"""The README's generated tables match the code they describe, and its first commands exist."""
+"""The documentation's generated tables match the code they describe, and the README's first commands exist."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_generated_tables_are_up_to_date() -> None:
+    page = (ROOT / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    assert render(page) == page, "run scripts/update-docs and commit the result"
+
+
+def test_the_readme_is_a_quickstart_and_every_page_it_names_exists() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert render(readme) == readme, "run scripts/update-readme and commit the result"
+    assert len(readme.splitlines()) <= 150, "the README is the partner's first page; details go to docs/"
+    for page in re.findall(r"`(docs/[\w.-]+\.md)`", readme):
+        assert (ROOT / page).is_file(), page
 
 
 def test_the_two_first_commands_are_the_scripts_ci_and_people_use() -> None:

@@ -1,9 +1,11 @@
 """The rules table of ``docs/integration.md``, generated from the rules themselves.
 
-python -m ottimate_validation.integration.docs     # prints the table; a test checks the page holds it
+scripts/update-docs     # rewrites it in the page; a test checks the page holds it
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from .faults import FAULTS
 from .model import PASSES
@@ -34,6 +36,16 @@ def rules_table() -> str:
     for fault in FAULTS.values():
         lines.append(f"| `{fault.name}` | {'yes' if fault.default else 'no'} | {_cell(fault.description)} |")
     return "\n".join([*lines, "", END])
+
+
+def update(path: Path) -> bool:
+    """Rewrite the page's rules table; True when something changed."""
+    old = path.read_text(encoding="utf-8")
+    start, end = old.index(BEGIN), old.index(END) + len(END)
+    new = old[:start] + rules_table() + old[end:]
+    if new != old:
+        path.write_text(new, encoding="utf-8")
+    return new != old
 
 
 if __name__ == "__main__":

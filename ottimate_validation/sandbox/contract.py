@@ -1,7 +1,7 @@
 """Every limit, enum and error code the embedded sandbox applies, and every UNKNOWN it decided.
 
 The facts come from `shared/ottimate-api/CONTRACT.md` (section numbers cited). Where the contract says
-UNKNOWN the sandbox has to choose; each choice is a `Decision` in `DECISIONS` below, so the README's
+UNKNOWN the sandbox has to choose; each choice is a `Decision` in `DECISIONS` below, so docs/sandbox.md.s
 table of assumptions is generated from this one list and a correction against the real sandbox is a
 one-line change here.
 """
@@ -600,7 +600,7 @@ DECISIONS: Final[tuple[Decision, ...]] = (
     ),
 )
 
-# §19 conflicts as the sandbox resolves them (quoted in the README next to DECISIONS).
+# §19 conflicts as the sandbox resolves them (listed in docs/sandbox.md next to DECISIONS).
 CONFLICTS_RESOLVED: Final[tuple[tuple[str, str], ...]] = (
     ("#1 Token URL", "Both `{auth}/oauth/token` and `{api}/v1/oauth/token` are served."),
     ("#2 Token example", "`expires_in` configurable, default 3600; scope `accounts.can_access_dashboard`."),

@@ -1,4 +1,5 @@
-"""README tables generated from the sandbox's own data, so the documentation cannot drift from the code."""
+"""The tables of docs/sandbox.md, generated from the sandbox's own data, so the documentation cannot drift from
+the code."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ def _cell(text: str) -> str:
 
 
 def decisions_table() -> str:
-    rows = ["| Topic | Contract | What the embedded sandbox does |", "| --- | --- | --- |"]
-    rows += [f"| {_cell(d.topic)} | {_cell(d.contract)} | {_cell(d.chosen)} |" for d in DECISIONS]
+    rows = ["| Decision | Contract | What the embedded sandbox does |", "| --- | --- | --- |"]
+    rows += [f"| `{d.id}` | {_cell(d.contract)} | {_cell(d.chosen)} |" for d in DECISIONS]
     return "\n".join(rows)
 
 

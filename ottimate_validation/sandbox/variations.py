@@ -3,7 +3,7 @@
 Where a fault makes the sandbox wrong (and a suite must fail), a variation makes it *right but
 different*: what a real deployment may do that the contract allows, such as adding a field in a later
 version, compressing answers, being slow, or shedding load now and then. The harness's own tests
-(`tests/robustness`) turn each one on and require every suite to still pass; the README's table of
+(`tests/robustness`) turn each one on and require every suite to still pass; docs/sandbox.md's table of
 variations is generated from this list.
 
 The sporadic variations are deterministic (every Nth request), never random, so a run is

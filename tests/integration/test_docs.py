@@ -10,7 +10,7 @@ from .conftest import EXAMPLES, ROOT
 
 def test_the_rules_table_is_generated_from_the_rules() -> None:
     page = (ROOT / "docs" / "integration.md").read_text(encoding="utf-8")
-    assert rules_table() in page, "run: python -m ottimate_validation.integration.docs, and paste the table"
+    assert rules_table() in page, "run scripts/update-docs and commit the result"
     for rule in RULES:
         assert f"`{rule.id}`" in page
 
