@@ -1,8 +1,8 @@
 """Every limit, enum and error code the embedded sandbox applies, and every UNKNOWN it decided.
 
 The facts come from `shared/ottimate-api/CONTRACT.md` (section numbers cited). Where the contract says
-UNKNOWN the sandbox has to choose; each choice is a `Decision` in `DECISIONS` below, so docs/sandbox.md.s
-table of assumptions is generated from this one list and a correction against the real sandbox is a
+UNKNOWN the sandbox has to choose; each choice is a `Decision` in `DECISIONS` below, so the table of
+assumptions in docs/sandbox.md is generated from this one list and a correction against the real sandbox is a
 one-line change here.
 """
 
