@@ -372,9 +372,9 @@ class _AttachmentsToDisk:
     """Stands in for allure-pytest's listener: every attachment goes to the file logger a real run uses."""
 
     def __init__(self, folder: Path) -> None:
-        from ottimate_validation.report.writer import LeanFileLogger
+        from allure_commons.logger import AllureFileLogger
 
-        self.logger, self.count = LeanFileLogger(folder), 0
+        self.logger, self.count = AllureFileLogger(str(folder)), 0
 
     @allure_commons.hookimpl
     def attach_data(self, body: Any, name: str, attachment_type: Any, extension: Any) -> None:

@@ -41,7 +41,6 @@ from ottimate_validation.pytest_plugin.budget import budget_skipped_key
 from ottimate_validation.pytest_plugin.state import RunState, TestTraffic, state_key, state_of
 from ottimate_validation.report import categories as report_categories
 from ottimate_validation.report import environment as report_environment
-from ottimate_validation.report import writer as results_writer
 from ottimate_validation.report.criteria import CRITERION_SEVERITY, SUITE_CRITERIA
 from ottimate_validation.report.curl import curl_command
 from ottimate_validation.report.failures import (
@@ -301,7 +300,6 @@ def configure(config: pytest.Config, state: RunState) -> None:
     state.ledger.observers.append(_Attacher(state, recording))
     config.pluginmanager.register(_AnswerShape(), "ottimate-answer-shape")
     if recording:
-        results_writer.install()
         scrubber = _ResultScrubber(state.ledger.secrets)
         allure_commons.plugin_manager.register(scrubber, _SCRUBBER_NAME)
         config.add_cleanup(lambda: allure_commons.plugin_manager.unregister(name=_SCRUBBER_NAME))

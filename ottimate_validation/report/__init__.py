@@ -11,5 +11,4 @@ the pure pieces they are made of. Nothing here reads a run folder's ledger (``ru
     curl          a reproducer of one request, without credentials
     transcript    one exchange as the report shows it
     allure        building the single-file report (offline, no analytics, summary on top)
-    writer        allure-pytest's results written with fewer, cheaper files
 """
