@@ -49,10 +49,37 @@ def round_trip(api, company, body):
         assert_fields_equal(body, found, "The dimension in the list")
 
 
+@pytest.fixture(scope="module")
+def every_type(api, company, payloads):
+    """A dimension of each documented ottimate_type, all with the same non-Latin text and one ERP type of
+    their own, created one after the other and then listed once under that ERP type: each type's check
+    below reads its create answer and its entry in that list."""
+    n = payloads.number()
+    erp_type = f"{NON_LATIN['erp_type']} {payloads.run_id}-{n}"
+    sent = {}
+    with allure.step(f"Prepare: create a dimension of each of the {len(OTTIMATE_TYPES)} ottimate types"):
+        for kind in OTTIMATE_TYPES:
+            body = {**dimension_body(company, payloads, {**NON_LATIN, "ottimate_type": kind}), "erp_type": erp_type}
+            sent[kind] = (body, api.post("/dimensions", json=body))
+    with allure.step(f"Prepare: list the company's dimensions of ERP type {erp_type!r}"):
+        listed = stable_walk(
+            api, "/dimensions", "dimensions", {"ottimate_company_id": company.id, "erp_type": erp_type}
+        )
+    return sent, listed
+
+
 @pytest.mark.parametrize("kind", OTTIMATE_TYPES)
-def test_every_ottimate_type_is_kept(api, company, payloads, kind):
-    """A dimension of every documented ottimate_type reads back identical"""
-    round_trip(api, company, dimension_body(company, payloads, {**NON_LATIN, "ottimate_type": kind}))
+def test_every_ottimate_type_is_kept(every_type, kind):
+    """A dimension of every documented ottimate_type reads back identical, in the create answer and the list"""
+    sent, listed = every_type
+    body, response = sent[kind]
+    with allure.step(f"Check the {kind} dimension as created"):
+        created = expect_status(response, 201)
+        assert_fields_equal(body, created, "The create answer")
+    with allure.step(f"Find it among the dimensions of ERP type {body['erp_type']!r}"):
+        found = find_by_id(listed, created["id"])
+        assert found is not None, f"dimension {created['id']} is not listed under ERP type {body['erp_type']!r}"
+        assert_fields_equal(body, found, "The dimension in the list")
 
 
 @settings(deadline=None)
