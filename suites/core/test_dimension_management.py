@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import allure
 import pytest
 
-from fixtures.checks import assert_fields_equal, assert_keys, assert_list_envelope, expect_status, is_int
+from fixtures.checks import about, assert_fields_equal, assert_keys, assert_list_envelope, expect_status, is_int
 from fixtures.paging import Walk, find_by_id, stable_walk
 
 pytestmark = pytest.mark.api_area("Dimensions")
@@ -76,32 +76,35 @@ def test_creating_a_dimension_answers_201_with_the_flat_dimension(api, company, 
 def test_a_created_dimension_reads_back_by_id(new_dimension):
     """A created dimension reads back by id with every field"""
     stored = new_dimension.stored
-    assert stored.get("id") == new_dimension.id, f"asked for {new_dimension.id}, got {stored.get('id')}"
-    assert_fields_equal(new_dimension.body, stored, "The dimension read by id")
+    with allure.step("Check every field of the dimension read by id"), about("GET /dimensions/{id}"):
+        assert stored.get("id") == new_dimension.id, f"asked for {new_dimension.id}, got {stored.get('id')}"
+        assert_fields_equal(new_dimension.body, stored, "The dimension read by id")
 
 
 def test_creating_a_dimension_stores_it_exactly_once(new_dimension):
     """Creating a dimension once stores exactly one dimension with its ERP id"""
     erp_id = new_dimension.body["erp_dimension_id"]
-    same = [d for d in new_dimension.of_type.items if d.get("erp_dimension_id") == erp_id]
-    assert len(same) == 1, (
-        f"one create should store one dimension with ERP id {erp_id!r}, the list of its ERP type holds {len(same)}"
-    )
+    with allure.step("Count the ERP id among the dimensions of its ERP type"), about("GET /dimensions"):
+        same = [d for d in new_dimension.of_type.items if d.get("erp_dimension_id") == erp_id]
+        assert len(same) == 1, (
+            f"one create should store one dimension with ERP id {erp_id!r}, the list of its ERP type holds {len(same)}"
+        )
 
 
 def test_the_dimension_list_contains_a_new_dimension_with_every_field(new_dimension):
     """The dimension list contains a new dimension, with every field, in the documented envelope"""
-    with allure.step("Check the envelope of the company's dimension list"):
+    with allure.step("Check the envelope of the company's dimension list"), about("GET /dimensions"):
         assert_list_envelope(new_dimension.of_type.pages[0].body, "dimensions", "GET /dimensions")
-    found = find_by_id(new_dimension.of_type, new_dimension.id)
-    assert found is not None, f"dimension {new_dimension.id} is not in the company's dimension list"
-    assert_fields_equal(new_dimension.body, found, "The dimension in the list")
+    with allure.step("Check the listed dimension has every field as sent"), about("GET /dimensions"):
+        found = find_by_id(new_dimension.of_type, new_dimension.id)
+        assert found is not None, f"dimension {new_dimension.id} is not in the company's dimension list"
+        assert_fields_equal(new_dimension.body, found, "The dimension in the list")
 
 
 def test_filtering_dimensions_by_erp_type_lists_only_that_type(new_dimension):
     """Filtering dimensions by ERP type lists only dimensions of that type"""
     wanted, listed, theirs = new_dimension.body["erp_type"], new_dimension.of_type, new_dimension.other
-    with allure.step(f"Check every dimension listed is of ERP type {wanted!r}"):
+    with allure.step(f"Check every dimension listed is of ERP type {wanted!r}"), about("GET /dimensions"):
         strangers = [(d.get("id"), d.get("erp_type")) for d in listed.items if d.get("erp_type") != wanted]
         assert not strangers, f"filtering by erp_type {wanted!r} listed other types: {strangers[:10]}"
         assert find_by_id(listed, new_dimension.id) is not None, (

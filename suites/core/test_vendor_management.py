@@ -7,6 +7,7 @@ import allure
 import pytest
 
 from fixtures.checks import (
+    about,
     assert_fields_equal,
     assert_keys,
     assert_list_envelope,
@@ -111,7 +112,7 @@ def test_creating_a_vendor_with_every_documented_field_answers_201_with_the_vend
 def test_a_created_vendor_reads_back_by_id_with_its_company_name(company, new_vendor):
     """A created vendor reads back by id with every field and its company name"""
     vendor = new_vendor.stored
-    with allure.step("Check every field, the company name and the modification time"):
+    with allure.step("Check every field, the company name and the modification time"), about("GET /vendors/{id}"):
         assert vendor.get("id") == new_vendor.id, f"asked for vendor {new_vendor.id}, got {vendor.get('id')}"
         assert_fields_equal(new_vendor.body, vendor, "The vendor read by id")
         assert vendor.get("company_name") == company.name, (
@@ -121,21 +122,24 @@ def test_a_created_vendor_reads_back_by_id_with_its_company_name(company, new_ve
 
 def test_creating_a_vendor_stores_it_exactly_once(new_vendor):
     """Creating a vendor once stores exactly one vendor with its ERP id"""
-    new_vendor.listed()
-    with allure.step("Count the ERP id among the company's vendors changed around that time"):
+    with allure.step("Count the ERP id among the company's vendors changed around that time"), about("GET /vendors"):
+        new_vendor.listed()
         same = [v for v in new_vendor.near.items if v.get("erp_vendor_id") == new_vendor.body["erp_vendor_id"]]
-    assert len(same) == 1, (
-        f"one create should store one vendor with ERP id {new_vendor.body['erp_vendor_id']!r}, "
-        f"the list holds {len(same)}: ids {[v.get('id') for v in same]}"
-    )
+        assert len(same) == 1, (
+            f"one create should store one vendor with ERP id {new_vendor.body['erp_vendor_id']!r}, "
+            f"the list holds {len(same)}: ids {[v.get('id') for v in same]}"
+        )
 
 
 def test_the_vendor_list_contains_a_new_vendor_with_every_field(new_vendor):
     """The vendor list contains a new vendor, with every field, in the documented envelope"""
-    with allure.step("Check the envelope of the company's vendor list"):
+    with allure.step("Check the envelope of the company's vendor list"), about("GET /vendors"):
         assert_list_envelope(new_vendor.near.pages[0].body, "vendors", "GET /vendors")
-    found = new_vendor.listed()
-    with allure.step("Check the listed vendor has every field as read by id, and a modification time"):
+    with (
+        allure.step("Check the listed vendor has every field as read by id, and a modification time"),
+        about("GET /vendors"),
+    ):
+        found = new_vendor.listed()
         assert_fields_equal(new_vendor.stored, found, "The vendor in the list")
         for key in ("last_modified_date", "last_modified_date_utc"):
             assert key in found, f"a listed vendor should carry '{key}': {found}"

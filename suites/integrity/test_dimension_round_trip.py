@@ -4,7 +4,7 @@ import allure
 import pytest
 from hypothesis import example, given, settings
 
-from fixtures.checks import assert_fields_equal, expect_status
+from fixtures.checks import about, assert_fields_equal, expect_status, judging
 from fixtures.data import OTTIMATE_TYPES
 from fixtures.paging import find_by_id, stable_walk
 from fixtures.strategies import dimension_fields
@@ -73,10 +73,10 @@ def test_every_ottimate_type_is_kept(every_type, kind):
     """A dimension of every documented ottimate_type reads back identical, in the create answer and the list"""
     sent, listed = every_type
     body, response = sent[kind]
-    with allure.step(f"Check the {kind} dimension as created"):
+    with allure.step(f"Check the {kind} dimension as created"), judging(response):
         created = expect_status(response, 201)
         assert_fields_equal(body, created, "The create answer")
-    with allure.step(f"Find it among the dimensions of ERP type {body['erp_type']!r}"):
+    with allure.step(f"Find it among the dimensions of ERP type {body['erp_type']!r}"), about("GET /dimensions"):
         found = find_by_id(listed, created["id"])
         assert found is not None, f"dimension {created['id']} is not listed under ERP type {body['erp_type']!r}"
         assert_fields_equal(body, found, "The dimension in the list")

@@ -4,7 +4,7 @@ import allure
 import pytest
 from hypothesis import example, given, settings
 
-from fixtures.checks import assert_fields_equal, expect_status
+from fixtures.checks import about, assert_fields_equal, expect_status, judging
 from fixtures.data import PAYMENT_METHODS
 from fixtures.paging import find_by_id, locate_vendor, server_time, vendors_near
 from fixtures.strategies import NON_LATIN_SAMPLE, vendor_fields
@@ -93,10 +93,10 @@ def test_every_payment_method_is_kept(every_payment_method, method):
     """Every documented payment method is kept as sent, in the create answer and the list"""
     sent, listed = every_payment_method
     body, response = sent[method]
-    with allure.step(f"Check the vendor paid by {method} as created"):
+    with allure.step(f"Check the vendor paid by {method} as created"), judging(response):
         created = expect_status(response, 201)["vendor"]
         assert_fields_equal(body, created, "The create answer")
-    with allure.step("Find the vendor in the company's vendor list"):
+    with allure.step("Find the vendor in the company's vendor list"), about("GET /vendors"):
         found = find_by_id(listed, created["id"])
         assert found is not None, (
             f"vendor {created['id']} is not in the vendor list of company {body['ottimate_company_id']}"
