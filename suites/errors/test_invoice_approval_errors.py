@@ -19,9 +19,25 @@ def assert_refused(response, what):
     return assert_error_response(response, response.status_code)
 
 
-@pytest.fixture
-def half_approved(api, invoice):
+def pending_approval(make_invoice):
+    invoice = make_invoice()
+    assert invoice.get("status") == "pending-approval", (
+        f"a complete invoice should wait for its approvers, it is {invoice.get('status')!r}: {invoice.get('error')}"
+    )
+    return invoice
+
+
+# The refusals below change nothing when they are refused, so the tests share their invoices (one per module).
+@pytest.fixture(scope="module")
+def invoice(make_invoice):
+    """An invoice waiting for its approvers, shared by the refusals that need no approval given."""
+    return pending_approval(make_invoice)
+
+
+@pytest.fixture(scope="module")
+def half_approved(api, make_invoice):
     """An invoice that one of its approvers has approved, the others not yet."""
+    invoice = pending_approval(make_invoice)
     approvals = approvers_of(api, invoice["id"])
     if len(approvals) < 2:
         pytest.skip("the invoice has fewer than two assigned approvers")
