@@ -54,17 +54,19 @@ def test_the_scoped_user_cannot_bulk_write_vendors_of_another_company(scoped_api
     assert_error_response(response, 403)
 
 
-def test_the_scoped_user_cannot_read_a_vendor_of_another_company(scoped_api, out_of_scope_company, make_vendor):
+def test_the_scoped_user_cannot_read_a_vendor_of_another_company(scoped_api, out_of_scope_company, out_of_scope_vendor):
     """The scoped user reading a vendor of a company outside its scope is refused with 403"""
-    vendor = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    vendor = out_of_scope_vendor
     with allure.step(f"As the scoped user, read vendor {vendor['id']} of company {out_of_scope_company.id}"):
         response = scoped_api.get(f"/vendors/{vendor['id']}")
     assert_error_response(response, 403)
 
 
-def test_the_scoped_user_lists_only_vendors_of_its_companies(scoped_api, scoped_org, out_of_scope_company, make_vendor):
+def test_the_scoped_user_lists_only_vendors_of_its_companies(
+    scoped_api, scoped_org, out_of_scope_company, out_of_scope_vendor
+):
     """The scoped user listing vendors without a company filter sees only its own companies' vendors"""
-    outsider = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    outsider = out_of_scope_vendor
     with allure.step("As the scoped user, list vendors without a company filter"):
         body = expect_status(scoped_api.get("/vendors", params={"limit": 100}), 200)
     strangers = [
@@ -116,11 +118,11 @@ def test_the_scoped_user_cannot_list_invoices_of_a_location_outside_its_scope(sc
 
 
 def test_the_scoped_user_cannot_read_an_invoice_of_a_location_outside_its_scope(
-    scoped_api, org, out_of_scope_company, make_vendor, make_invoice
+    scoped_api, org, out_of_scope_company, out_of_scope_vendor, make_invoice
 ):
     """An invoice belongs to a location: the scoped user reading one booked outside its scope gets 403"""
     location = _location_of(org, out_of_scope_company)
-    outsider = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    outsider = out_of_scope_vendor
     invoice = make_invoice(ottimate_location_id=location.id, erp_vendor_id=outsider["erp_vendor_id"])
     with allure.step(f"As the scoped user, read invoice {invoice['id']} of location {location.name!r}"):
         response = scoped_api.get(f"/invoices/{invoice['id']}")
