@@ -6,7 +6,7 @@ from io import BytesIO
 import allure
 import pytest
 
-from fixtures.checks import assert_error_response, expect_status, refuse_outage
+from fixtures.checks import about, assert_error_response, expect_status, refuse_outage
 from fixtures.documents import MAX_UPLOAD_BYTES, non_invoice_file, oversized_pdf
 from fixtures.uploads import assert_upload_refused
 
@@ -31,17 +31,28 @@ UNSUPPORTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def unsupported_uploads(uploads, upload_location):
+    """Each unsupported file sent once, then one read of the location's pending uploads: each check below
+    judges its own file's answer and that the file is not among them."""
+    sent = {}
+    for kind, make in UNSUPPORTED.items():
+        name, content, content_type = make()
+        with allure.step(f"Upload a {kind} as {name!r}"):
+            sent[kind] = (name, uploads.send(upload_location.id, name, content, content_type))
+    with allure.step("List the location's pending uploads"):
+        pending = uploads.listed(upload_location, [name for name, _ in sent.values()])
+    return sent, pending
+
+
 @pytest.mark.parametrize("kind", list(UNSUPPORTED))
-def test_a_file_that_is_not_a_pdf_or_an_image_is_refused(uploads, upload_location, kind):
+def test_a_file_that_is_not_a_pdf_or_an_image_is_refused(unsupported_uploads, kind):
     """A file that is not a PDF, JPG/JPEG, PNG or TIFF is refused, whatever its name says"""
-    name, content, content_type = UNSUPPORTED[kind]()
-    with allure.step(f"Upload a {kind} as {name!r}"):
-        response = uploads.send(upload_location.id, name, content, content_type)
+    sent, pending = unsupported_uploads
+    name, response = sent[kind]
     assert_upload_refused(response)
-    with allure.step("Check it does not wait among the pending uploads"):
-        assert uploads.pending(upload_location, name) is None, (
-            f"the refused {kind} {name!r} should not be listed by GET /invoices/uploads"
-        )
+    with allure.step("Check it does not wait among the pending uploads"), about("GET /invoices/uploads"):
+        assert name not in pending, f"the refused {kind} {name!r} should not be listed by GET /invoices/uploads"
 
 
 def test_a_file_over_25_mb_is_refused_with_413(uploads, upload_location):
