@@ -46,12 +46,10 @@ def check_extracted_as_printed(invoice, document):
 
 @pytest.mark.waits
 def test_an_invoice_pdf_goes_from_upload_to_export_and_back(
-    api, uploads, documents, upload_location, make_vendor, make_dimension
+    api, uploads, documents, upload_location, invoice_vendor, department_dimension, class_dimension
 ):
     """A vendor's invoice PDF is uploaded, extracted, coded, approved, exported and unexported"""
-    vendor = make_vendor()
-    department = make_dimension(ottimate_type="department")
-    cost_class = make_dimension(ottimate_type="class")
+    vendor, department, cost_class = invoice_vendor, department_dimension, class_dimension
     coding = {"department": department["erp_dimension_id"], "class": cost_class["erp_dimension_id"]}
 
     document = documents.pdf(vendor_name=vendor["erp_vendor_name"])

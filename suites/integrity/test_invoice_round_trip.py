@@ -70,10 +70,9 @@ def test_an_imported_invoice_is_stored_once_with_every_field(api, invoice_payloa
         assert same == [created["id"]], f"invoice {item['invoice_number']!r} should exist once, found {same}"
 
 
-def test_updated_fields_and_line_dimensions_are_stored(api, invoice, make_dimension, run_id):
+def test_updated_fields_and_line_dimensions_are_stored(api, invoice, department_dimension, class_dimension, run_id):
     """Updated header fields are stored, and line dimensions merge with null removing one"""
-    department = make_dimension(ottimate_type="department")
-    klass = make_dimension(ottimate_type="class")
+    department, klass = department_dimension, class_dimension
     line = (invoice.get("items") or [{}])[0]
     if "id" not in line:
         pytest.skip("the API does not return the invoice's lines with their ids (CONTRACT §12.3: item shape UNKNOWN)")
