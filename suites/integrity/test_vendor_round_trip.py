@@ -63,9 +63,10 @@ def round_trip(api, company, body):
         assert_fields_equal(body, listed, "The vendor in the list")
 
 
+# NON_LATIN is not an example here: test_every_payment_method_is_kept sends exactly it (with every method)
+# and finds it in the list, and LONGEST reads non-Latin text back by id.
 @settings(deadline=None)
 @given(fields=vendor_fields())
-@example(fields=NON_LATIN)
 @example(fields=LONGEST)
 def test_a_vendor_reads_back_exactly_as_sent(api, company, payloads, fields):
     """A vendor with any text (any script, emoji, 1 to 255 characters) reads back identical, by id and in the list"""
