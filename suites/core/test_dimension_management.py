@@ -61,12 +61,10 @@ def new_dimension(api, company, payloads, run_id):
     return NewDimension(body, created, stored, theirs, dimensions_of_type(api, company.id, wanted))
 
 
-def test_creating_a_dimension_answers_201_with_the_flat_dimension(api, company, payloads):
+def test_creating_a_dimension_answers_201_with_the_flat_dimension(new_dimension):
     """Creating a dimension answers 201 with the flat dimension object"""
-    body = payloads.dimension(company.id)
-    with allure.step("Create a department dimension with all its fields"):
-        created = expect_status(api.post("/dimensions", json=body), 201)
-    with allure.step("Check the answer is the flat dimension with every field as sent"):
+    body, created = new_dimension.body, new_dimension.created  # the module's dimension, created with 201
+    with allure.step("Check the answer is the flat dimension with every field as sent"), about("POST /dimensions"):
         assert_keys(created, ["version", *DIMENSION_KEYS], "POST /dimensions answer")
         assert "dimension" not in created, f"POST /dimensions answers a flat object, not wrapped: {created}"
         assert isinstance(created["id"], str) and created["id"], f"a dimension id is a string, got {created['id']!r}"
