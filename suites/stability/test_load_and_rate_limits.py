@@ -162,9 +162,7 @@ def test_throttled_requests_carry_retry_after_and_the_client_recovers(sandbox, f
     with allure.step("Lower the sandbox's rate limit to 3 requests a second, bursts of 4"):
         sandbox.set_config(rate_per_second=3, burst=4)
     with allure.step("Send 6 requests in a row"):
-        statuses = [
-            fresh_api.get("/vendors", params={"ottimate_company_id": company.id}).status_code for _ in range(6)
-        ]
+        statuses = [fresh_api.get("/vendors", params={"ottimate_company_id": company.id}).status_code for _ in range(6)]
     throttled = [r for _, r in fresh_api_log.exchanges if r.status_code == 429]
     with allure.step("Some were throttled, each 429 said when to come back"):
         assert throttled, "no request was throttled; the rate limit was not applied"
