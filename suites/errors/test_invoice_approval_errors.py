@@ -11,10 +11,11 @@ pytestmark = pytest.mark.api_area("Approvals")
 
 
 def assert_refused(response, what):
-    """The approval actions are guide-only (CONTRACT §12.8: status codes UNKNOWN): any 4xx with an
-    ErrorResponse is a clear refusal."""
-    assert 400 <= response.status_code < 500, (
-        f"{what} should be refused with a 4xx, got {response.status_code}: {response.text[:500]}"
+    """The approval actions are guide-only (CONTRACT §12.8: status codes UNKNOWN; DECISIONS "Approval
+    actions (extension)"): any 4xx with an ErrorResponse is a clear refusal, except 401, which says the
+    credentials were refused (§7), not the action."""
+    assert 400 <= response.status_code < 500 and response.status_code != 401, (
+        f"{what} should be refused with a 4xx other than 401, got {response.status_code}: {response.text[:500]}"
     )
     return assert_error_response(response, response.status_code)
 
