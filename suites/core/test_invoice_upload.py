@@ -29,7 +29,7 @@ def check_pending_upload(entry, document, location):
         parse_timestamp(entry["date"])
     except (TypeError, ValueError):
         raise AssertionError(f"the upload 'date' should be a date-time, got {entry['date']!r}") from None
-    if entry.get("ottimate_location_name") is not None:
+    if entry.get("ottimate_location_name") is not None:  # optional in an upload entry (§13)
         assert entry["ottimate_location_name"] == location.name, (
             f"the upload was sent to {location.name!r}, the list says {entry['ottimate_location_name']!r}"
         )
