@@ -73,6 +73,16 @@ def test_a_vendor_reads_back_exactly_as_sent(api, company, payloads, fields):
     round_trip(api, company, vendor_body(company, payloads, fields))
 
 
+def created_id(response):
+    """The id of the vendor a create answered, if it answered one (judged by the check, not here)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    vendor = body.get("vendor") if isinstance(body, dict) else None
+    return vendor.get("id") if isinstance(vendor, dict) else None
+
+
 @pytest.fixture(scope="module")
 def every_payment_method(api, company, payloads):
     """A vendor paid by each documented method, all with the same non-Latin text, created one after the
@@ -86,6 +96,9 @@ def every_payment_method(api, company, payloads):
     last = sent[PAYMENT_METHODS[-1]][1]
     with allure.step("Prepare: list the company's vendors changed around then"):
         listed = vendors_near(api, company.id, server_time(last), seconds=900)
+        ids = [created_id(response) for _, response in sent.values()]
+        if any(i is not None and find_by_id(listed, i) is None for i in ids):  # the clocks disagree
+            listed = vendors_near(api, company.id, None)
     return sent, listed
 
 
