@@ -4,6 +4,7 @@ import allure
 import pytest
 
 from fixtures.checks import assert_error_response, expect_status
+from fixtures.paging import find_by_id, last_modified, server_time, vendors_near
 
 pytestmark = [pytest.mark.api_area("Access scoping"), pytest.mark.scoped_user]
 
@@ -23,13 +24,28 @@ def test_the_scoped_user_sees_only_some_of_the_accounts_companies(org, scoped_or
         )
 
 
-def test_the_scoped_user_can_list_and_read_vendors_of_its_own_company(scoped_api, in_scope_company, make_vendor):
-    """The scoped user can list and read the vendors of its own company"""
-    vendor = make_vendor(ottimate_company_id=in_scope_company.id)
-    with allure.step(f"As the scoped user, list the vendors of company {in_scope_company.id}"):
-        expect_status(scoped_api.get("/vendors", params={"ottimate_company_id": in_scope_company.id}), 200)
+@pytest.fixture(scope="module")
+def in_scope_vendor(request, company, in_scope_company, make_vendor):
+    """A vendor of the scoped user's own company: the run's own vendor where that company is the run's."""
+    if in_scope_company.id == company.id:
+        return request.getfixturevalue("run_vendor")
+    return make_vendor(ottimate_company_id=in_scope_company.id)
+
+
+def test_the_scoped_user_can_list_and_read_vendors_of_its_own_company(scoped_api, in_scope_company, in_scope_vendor):
+    """The scoped user can read a vendor of its own company and finds it in that company's vendor list"""
+    vendor = in_scope_vendor
     with allure.step(f"As the scoped user, read vendor {vendor['id']}"):
-        expect_status(scoped_api.get(f"/vendors/{vendor['id']}"), 200)
+        response = scoped_api.get(f"/vendors/{vendor['id']}")
+        stored = expect_status(response, 200)["vendor"]
+    with allure.step(f"As the scoped user, find it among the vendors of company {in_scope_company.id}"):
+        near = last_modified(stored) or server_time(response)
+        listed = vendors_near(scoped_api, in_scope_company.id, near, seconds=900)
+        if find_by_id(listed, vendor["id"]) is None:  # the clocks disagree: the whole company list
+            listed = vendors_near(scoped_api, in_scope_company.id, None)
+        assert find_by_id(listed, vendor["id"]) is not None, (
+            f"the scoped user's list of its own company {in_scope_company.id} does not show its vendor {vendor['id']}"
+        )
 
 
 def test_the_scoped_user_cannot_list_vendors_of_another_company(scoped_api, out_of_scope_company):
@@ -54,19 +70,23 @@ def test_the_scoped_user_cannot_bulk_write_vendors_of_another_company(scoped_api
     assert_error_response(response, 403)
 
 
-def test_the_scoped_user_cannot_read_a_vendor_of_another_company(scoped_api, out_of_scope_company, make_vendor):
+def test_the_scoped_user_cannot_read_a_vendor_of_another_company(scoped_api, out_of_scope_company, out_of_scope_vendor):
     """The scoped user reading a vendor of a company outside its scope is refused with 403"""
-    vendor = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    vendor = out_of_scope_vendor
     with allure.step(f"As the scoped user, read vendor {vendor['id']} of company {out_of_scope_company.id}"):
         response = scoped_api.get(f"/vendors/{vendor['id']}")
     assert_error_response(response, 403)
 
 
-def test_the_scoped_user_lists_only_vendors_of_its_companies(scoped_api, scoped_org, out_of_scope_company, make_vendor):
+def test_the_scoped_user_lists_only_vendors_of_its_companies(
+    scoped_api, scoped_org, out_of_scope_company, out_of_scope_vendor, in_scope_vendor
+):
     """The scoped user listing vendors without a company filter sees only its own companies' vendors"""
-    outsider = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    outsider = out_of_scope_vendor
     with allure.step("As the scoped user, list vendors without a company filter"):
         body = expect_status(scoped_api.get("/vendors", params={"limit": 100}), 200)
+    # Its own company has a vendor (in_scope_vendor): an empty list would show nothing about the scope.
+    assert body["vendors"], "the scoped user is shown no vendor at all, not even its own company's"
     strangers = [
         (v.get("id"), v.get("ottimate_company_id"))
         for v in body["vendors"]
@@ -116,11 +136,11 @@ def test_the_scoped_user_cannot_list_invoices_of_a_location_outside_its_scope(sc
 
 
 def test_the_scoped_user_cannot_read_an_invoice_of_a_location_outside_its_scope(
-    scoped_api, org, out_of_scope_company, make_vendor, make_invoice
+    scoped_api, org, out_of_scope_company, out_of_scope_vendor, make_invoice
 ):
     """An invoice belongs to a location: the scoped user reading one booked outside its scope gets 403"""
     location = _location_of(org, out_of_scope_company)
-    outsider = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    outsider = out_of_scope_vendor
     invoice = make_invoice(ottimate_location_id=location.id, erp_vendor_id=outsider["erp_vendor_id"])
     with allure.step(f"As the scoped user, read invoice {invoice['id']} of location {location.name!r}"):
         response = scoped_api.get(f"/invoices/{invoice['id']}")

@@ -21,7 +21,7 @@ def test_the_account_list_shows_the_account_of_these_credentials(api, org):
         assert isinstance(account["id"], str) and account["id"].startswith("racc_"), (
             f"an account id is a string prefixed 'racc_', got {account['id']!r}"
         )
-        for key in ("company_count", "location_count"):
+        for key in ("company_count", "location_count"):  # optional (§8: only id and name are required)
             if key in account:
                 assert is_int(account[key]), f"account '{key}' should be an integer, got {account[key]!r}"
 
@@ -64,11 +64,13 @@ def test_the_account_lists_its_locations(api, org):
     with allure.step("List the locations of the account"):
         body = expect_status(api.get(f"/accounts/{org.account_id}/locations"), 200)
     locations = assert_list_envelope(body, "results", "GET /accounts/{id}/locations", versioned=False)
+    # The run books its invoices at a location of the account (fixtures.resources.location), so there is one.
+    assert locations, "the account lists no location"
     company_names = {c.name for c in org.companies}
     for location in locations:
         assert_keys(location, ["id", "name"], "location")
         assert is_int(location["id"]), f"a location id is an integer, got {location['id']!r}"
-        if location.get("company") is not None:
+        if location.get("company") is not None:  # optional (§8: only id and name are required)
             assert location["company"] in company_names, (
                 f"location {location['id']} belongs to {location['company']!r}, "
                 f"which is not one of the account's companies {sorted(company_names)}"

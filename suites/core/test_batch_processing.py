@@ -20,9 +20,12 @@ def finished_batch(company, po_location, procurement_bodies, run_bulk):
 
 
 def test_batch_progress_advances_until_the_job_completes(finished_batch):
-    """Batch progress only moves forward, task by task, until the job is completed with every task done"""
+    """Batch progress only moves forward, task by task, until the job is completed"""
     _, run = finished_batch
     seen = run.seen
+    if len(seen) < 2:
+        # Seen only completed (a fast target finishes before the first poll): nothing shows progress moving.
+        pytest.skip("the batch had completed by the first poll: no answer while it ran shows how progress moved")
     with allure.step(f"Check the {len(seen)} progress answers seen while waiting"):
         values = [answer["progress"] for answer in seen]
         assert values == sorted(values), f"progress went backwards while the batch ran: {values}"
@@ -35,10 +38,15 @@ def test_batch_progress_advances_until_the_job_completes(finished_batch):
             assert answer["status"] == "processing" and answer["results_url"] is None, (
                 f"before completion a batch is processing, with no results_url: {answer}"
             )
+
+
+def test_a_completed_batch_has_done_every_task(finished_batch):
+    """A completed batch reports every task done, no error, and where its results are"""
+    _, run = finished_batch
     with allure.step("Check the completed batch"):
         final = run.progress
-        assert (final["tasks_completed"], final["tasks_failed"]) == (3, 0), (
-            f"three valid POs: expected 3 completed and 0 failed, got {final}"
+        assert (final["tasks_count"], final["tasks_completed"], final["tasks_failed"]) == (3, 3, 0), (
+            f"three valid POs: expected 3 tasks, 3 completed and 0 failed, got {final}"
         )
         assert final["error"] is None, f"no task failed, so the batch has no error, got {final['error']!r}"
         assert run.batch_id in final["results_url"], (

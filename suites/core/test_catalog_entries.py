@@ -164,7 +164,7 @@ def test_posting_an_entry_again_with_its_unique_key_updates_it(api, catalog_payl
         item_name=entry["item_name"], sku=entry["sku"], catalog_unique_key=key, price=catalog_payloads.money()
     )
     with allure.step("Post the entry again with the returned unique key and a new price"):
-        updated = expect_status(api.post("/catalog/entries", json=again), 201, 200)
+        updated = expect_status(api.post("/catalog/entries", json=again), 201)  # §11: create or update, 201
     with allure.step("Check the same entry answers, with the new price"):
         assert updated.get("id") == entry["id"], (
             f"the same unique key should update entry {entry['id']}, got entry {updated.get('id')!r}"

@@ -115,9 +115,12 @@ def test_the_variance_batch_list_holds_only_exported_batches(api, company):
     """The variance batch list holds only exported cost batches, each with its documented fields"""
     with allure.step("List the company's variance (cost) batches"):
         body = expect_status(api.get("/catalog/variance-batches", params={"ottimate_company_id": company.id}), 200)
-    with allure.step("Check the envelope {count, next, previous, results} and every batch"):
+    with allure.step("Check the envelope {count, next, previous, results}"):
         assert_keys(body, ["count", "next", "previous", "results"], "GET /catalog/variance-batches")
         assert is_int(body["count"]) and body["previous"] is None, f"page 1 has no previous page: {body}"
+    if not body["results"]:
+        pytest.skip("the company has no exported variance batch: an empty list shows nothing about the batches")
+    with allure.step("Check every batch listed is exported, of the company, with its documented fields"):
         for batch in body["results"]:
             assert_keys(batch, BATCH_KEYS, f"variance batch {batch.get('id')}")
             assert batch["export_status"] == "exported" and batch["exported_at"], (

@@ -65,9 +65,9 @@ def test_updating_lines_reports_each_line_and_keeps_the_others(api, invoice, run
         assert len(added) == 1, f"the added line {new_line['name']!r} is missing: {list(lines.values())}"
 
 
-def test_header_dimensions_are_replaced_and_cleared(api, invoice, make_dimension):
+def test_header_dimensions_are_replaced_and_cleared(api, invoice, department_dimension):
     """Header dimensions are replaced by the map sent, and {} clears them"""
-    department = make_dimension(ottimate_type="department")
+    department = department_dimension
     wanted = {"department": department["erp_dimension_id"]}
     answer = patch_invoice(api, invoice["id"], {"dimensions": wanted}, "Code the invoice to a department")
     with allure.step("Check the invoice carries exactly that dimension"):

@@ -3,7 +3,7 @@
 import allure
 import pytest
 
-from fixtures.checks import expect_status, is_int, parse_timestamp
+from fixtures.checks import about, expect_status, is_int, parse_timestamp
 from fixtures.uploads import UPLOAD_KEYS
 
 pytestmark = pytest.mark.api_area("Uploads")
@@ -29,7 +29,7 @@ def check_pending_upload(entry, document, location):
         parse_timestamp(entry["date"])
     except (TypeError, ValueError):
         raise AssertionError(f"the upload 'date' should be a date-time, got {entry['date']!r}") from None
-    if entry.get("ottimate_location_name") is not None:
+    if entry.get("ottimate_location_name") is not None:  # optional in an upload entry (§13)
         assert entry["ottimate_location_name"] == location.name, (
             f"the upload was sent to {location.name!r}, the list says {entry['ottimate_location_name']!r}"
         )
@@ -59,27 +59,53 @@ def test_an_uploaded_invoice_pdf_waits_as_an_upload_then_becomes_an_invoice(uplo
         )
 
 
-@pytest.mark.parametrize("image_format", ["PNG", "JPEG", "TIFF"])
-def test_an_invoice_image_is_accepted_and_listed_as_pending(uploads, documents, upload_location, image_format):
-    """A PNG, JPEG or TIFF picture of an invoice is accepted and listed as a pending upload"""
-    document = documents.image(image_format)
-    uploads.upload(document, upload_location)
-    with allure.step(f"Check the {image_format} upload is listed as not yet processed"):
-        check_pending_upload(uploads.pending(upload_location, document.filename), document, upload_location)
+IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
 
 
-def test_an_upload_can_be_given_its_own_file_name(uploads, documents, upload_location, payloads):
-    """An upload's optional filename field names the pending upload"""
+@pytest.fixture(scope="module")
+def pending_images(uploads, documents, upload_location, payloads):
+    """A picture of an invoice in each format and one sent under a file name of its own, uploaded one after
+    the other and then looked for in one read of the location's pending uploads: each check below judges
+    its own upload's answer and its entry in that list."""
+    sent = {}
+    with allure.step(f"Prepare: upload an invoice picture as {', '.join(IMAGE_FORMATS)}"):
+        for image_format in IMAGE_FORMATS:
+            document = documents.image(image_format)
+            response = uploads.send(upload_location.id, document.filename, document.content, document.content_type)
+            sent[image_format] = (document, response, document.filename)
     document = documents.image("PNG")
     chosen = f"Test Invoice - renamed - {payloads.run_id} - {payloads.number()}.png"
-    with allure.step(f"Upload a scan as {document.filename!r} but name it {chosen!r}"):
-        expect_status(
-            uploads.send(
-                upload_location.id, document.filename, document.content, document.content_type, filename=chosen
-            ),
-            200,
+    with allure.step(f"Prepare: upload a scan as {document.filename!r} but name it {chosen!r}"):
+        response = uploads.send(
+            upload_location.id, document.filename, document.content, document.content_type, filename=chosen
         )
-    with allure.step("Check the pending upload carries the chosen name, not the file's own"):
-        assert uploads.pending(upload_location, chosen) is not None, (
+        sent["renamed"] = (document, response, chosen)
+    with allure.step("Prepare: list the location's pending uploads"):
+        pending = uploads.listed(upload_location, [name for _, _, name in sent.values()])
+    return sent, pending
+
+
+@pytest.mark.parametrize("image_format", IMAGE_FORMATS)
+def test_an_invoice_image_is_accepted_and_listed_as_pending(uploads, upload_location, pending_images, image_format):
+    """A PNG, JPEG or TIFF picture of an invoice is accepted and listed as a pending upload"""
+    sent, pending = pending_images
+    document, response, name = sent[image_format]
+    with allure.step(f"Check the {image_format} upload was accepted"):
+        uploads.accepted(response, document, upload_location)
+    with allure.step(f"Check the {image_format} upload is listed as not yet processed"), about("GET /invoices/uploads"):
+        check_pending_upload(pending.get(name), document, upload_location)
+
+
+def test_an_upload_can_be_given_its_own_file_name(uploads, upload_location, pending_images):
+    """An upload's optional filename field names the pending upload"""
+    sent, pending = pending_images
+    _, response, chosen = sent["renamed"]
+    with allure.step("Check the upload under a name of its own was accepted"):
+        expect_status(response, 200)
+    with (
+        allure.step("Check the pending upload carries the chosen name, not the file's own"),
+        about("GET /invoices/uploads"),
+    ):
+        assert pending.get(chosen) is not None, (
             f"GET /invoices/uploads should list the upload under the filename sent, {chosen!r}"
         )

@@ -81,7 +81,7 @@ def test_an_item_billed_above_its_agreed_price_shows_as_an_overbilling_variance(
         line = lines["results"][0]
         assert_keys(line, ["id", "invoice_id", "item_name", "price", "quantity", "invoice_date"], "invoice item")
         assert line["id"] == last["id"], f"the line {line['id']} should be the latest line {last['id']}"
-        if is_int(invoice.get("invoice_id")):
+        if is_int(invoice.get("invoice_id")):  # an extra field (§19 #14; DECISIONS "Invoice ids")
             assert line["invoice_id"] == invoice["invoice_id"], (
                 f"the line should come from invoice {invoice['invoice_id']}, got invoice_id {line['invoice_id']!r}"
             )

@@ -46,12 +46,10 @@ def check_extracted_as_printed(invoice, document):
 
 @pytest.mark.waits
 def test_an_invoice_pdf_goes_from_upload_to_export_and_back(
-    api, uploads, documents, upload_location, make_vendor, make_dimension
+    api, uploads, documents, upload_location, invoice_vendor, department_dimension, class_dimension
 ):
     """A vendor's invoice PDF is uploaded, extracted, coded, approved, exported and unexported"""
-    vendor = make_vendor()
-    department = make_dimension(ottimate_type="department")
-    cost_class = make_dimension(ottimate_type="class")
+    vendor, department, cost_class = invoice_vendor, department_dimension, class_dimension
     coding = {"department": department["erp_dimension_id"], "class": cost_class["erp_dimension_id"]}
 
     document = documents.pdf(vendor_name=vendor["erp_vendor_name"])
@@ -78,6 +76,9 @@ def test_an_invoice_pdf_goes_from_upload_to_export_and_back(
         )
     invoice = uploads.read(invoice["id"])
     with allure.step("Check every line item now carries both dimensions, and the invoice still waits for approval"):
+        assert len(invoice.get("items") or []) == len(lines), (
+            f"the invoice should still have its {len(lines)} coded line items, got {invoice.get('items')!r}"
+        )
         uncoded = [
             (item.get("name"), item.get("dimensions"))
             for item in invoice.get("items") or []
@@ -141,6 +142,7 @@ def test_an_invoice_pdf_goes_from_upload_to_export_and_back(
             f"mark-unexported should list the invoice as updated and nothing failed, got {outcome}"
         )
     invoice = uploads.read(invoice["id"])
+    # Which status an unexported invoice returns to is UNKNOWN (§12.1; DECISIONS "Export rules": ready-for-export).
     with allure.step("Check the invoice is no longer exported"):
         assert invoice.get("status") != "exported", (
             f"after mark-unexported the invoice should no longer be exported, got {invoice.get('status')!r}"

@@ -18,6 +18,10 @@ def test_a_purchase_order_is_received_and_invoiced(api, po_location, po_vendor, 
     with allure.step(f"Place purchase order {order['po_number']} with {po_vendor['erp_vendor_name']}"):
         po = expect_status(api.post("/purchase-orders", json=order), 201)
         assert isinstance(po, dict) and po.get("id"), f"POST /purchase-orders should answer the new PO, got {po!r}"
+        # The receipt's lines are checked against these below: none there would check nothing.
+        assert isinstance(po.get("items"), list) and len(po["items"]) == len(order["items"]), (
+            f"POST /purchase-orders should answer the {len(order['items'])} items placed, got {po.get('items')!r}"
+        )
 
     invoice_number = f"TINV-{run_id}-{order['po_number']}"
     delivery = {

@@ -46,7 +46,7 @@ def test_an_imported_invoice_is_approved_by_every_approver_and_exported(api, inv
         approvers = approvers_of(api, invoice_id)
         assert approvers, "an invoice waiting for approval should have assigned approvers"
 
-    approved = approve_by_every_approver(api, invoice)
+    approved = approve_by_every_approver(api, invoice, approvers)
     with allure.step("Check that, every approver having approved, the invoice is ready for export"):
         assert approved["status"] == "ready-for-export", f"the approved invoice is {approved['status']!r}"
 

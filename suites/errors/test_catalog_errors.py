@@ -222,10 +222,10 @@ def test_exporting_an_already_exported_variance_batch_is_refused(api, company):
 
 
 def test_a_company_scoped_user_cannot_change_another_companys_catalog_entry(
-    scoped_api, out_of_scope_company, catalog_payloads, make_vendor, make_catalog_entry
+    scoped_api, out_of_scope_company, catalog_payloads, out_of_scope_vendor, make_catalog_entry
 ):
     """An API user scoped to one company cannot change another company's catalog entry (403)"""
-    vendor = make_vendor(ottimate_company_id=out_of_scope_company.id)
+    vendor = out_of_scope_vendor
     entry = make_catalog_entry(ottimate_company_id=out_of_scope_company.id, erp_vendor_id=vendor["erp_vendor_id"])
     with allure.step(
         f"As the scoped user, change the unit of entry {entry['id']} of company {out_of_scope_company.id}"

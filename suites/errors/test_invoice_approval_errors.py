@@ -11,17 +11,34 @@ pytestmark = pytest.mark.api_area("Approvals")
 
 
 def assert_refused(response, what):
-    """The approval actions are guide-only (CONTRACT §12.8: status codes UNKNOWN): any 4xx with an
-    ErrorResponse is a clear refusal."""
-    assert 400 <= response.status_code < 500, (
-        f"{what} should be refused with a 4xx, got {response.status_code}: {response.text[:500]}"
+    """The approval actions are guide-only (CONTRACT §12.8: status codes UNKNOWN; DECISIONS "Approval
+    actions (extension)"): any 4xx with an ErrorResponse is a clear refusal, except 401, which says the
+    credentials were refused (§7), not the action."""
+    assert 400 <= response.status_code < 500 and response.status_code != 401, (
+        f"{what} should be refused with a 4xx other than 401, got {response.status_code}: {response.text[:500]}"
     )
     return assert_error_response(response, response.status_code)
 
 
-@pytest.fixture
-def half_approved(api, invoice):
+def pending_approval(make_invoice):
+    invoice = make_invoice()
+    assert invoice.get("status") == "pending-approval", (
+        f"a complete invoice should wait for its approvers, it is {invoice.get('status')!r}: {invoice.get('error')}"
+    )
+    return invoice
+
+
+# The refusals below change nothing when they are refused, so the tests share their invoices (one per module).
+@pytest.fixture(scope="module")
+def invoice(make_invoice):
+    """An invoice waiting for its approvers, shared by the refusals that need no approval given."""
+    return pending_approval(make_invoice)
+
+
+@pytest.fixture(scope="module")
+def half_approved(api, make_invoice):
     """An invoice that one of its approvers has approved, the others not yet."""
+    invoice = pending_approval(make_invoice)
     approvals = approvers_of(api, invoice["id"])
     if len(approvals) < 2:
         pytest.skip("the invoice has fewer than two assigned approvers")

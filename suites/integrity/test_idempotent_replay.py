@@ -6,7 +6,7 @@ import allure
 import pytest
 
 from fixtures.checks import assert_error_response, expect_status
-from fixtures.paging import last_modified, locate_vendor, server_time, stable_walk, vendors_near
+from fixtures.paging import find_by_id, server_time, stable_walk, vendors_near
 
 pytestmark = pytest.mark.api_area("Idempotency")
 
@@ -14,9 +14,15 @@ REPLAYED = "X-Idempotent-Replayed"
 
 
 def vendors_with_erp_id(api, company_id, vendor_id, erp_id, near):
-    listed = locate_vendor(api, company_id, vendor_id, near)
-    assert listed is not None, f"vendor {vendor_id} is not in the vendor list of company {company_id}"
-    return [v for v in vendors_near(api, company_id, last_modified(listed)).items if v.get("erp_vendor_id") == erp_id]
+    """The company's vendors with ``erp_id``, among those changed within 15 minutes of ``near`` (a
+    duplicate would have been stored in the same moment), else in the whole list (clocks disagree)."""
+    listed = vendors_near(api, company_id, near, seconds=900)
+    if find_by_id(listed, vendor_id) is None:
+        listed = vendors_near(api, company_id, None)
+    assert find_by_id(listed, vendor_id) is not None, (
+        f"vendor {vendor_id} is not in the vendor list of company {company_id}"
+    )
+    return [v for v in listed.items if v.get("erp_vendor_id") == erp_id]
 
 
 def test_a_vendor_create_sent_twice_with_one_key_is_replayed_and_stored_once(api, company, payloads):
@@ -66,9 +72,9 @@ def test_a_bulk_sent_twice_with_one_key_is_replayed(api, company, payloads):
         payloads.idempotency_key(),
     )
     with allure.step("Send a bulk call with an Idempotency-Key, twice"):
-        first = expect_status(api.post("/vendors/bulk", json=body, idempotency_key=key), 201, 207)
+        first = expect_status(api.post("/vendors/bulk", json=body, idempotency_key=key), 201)
         second = api.post("/vendors/bulk", json=body, idempotency_key=key)
-        replay = expect_status(second, 201, 207)
+        replay = expect_status(second, 201)
     assert second.headers.get(REPLAYED, "").lower() == "true", f"a replay should carry {REPLAYED}: true"
     assert replay == first, (
         f"the replay should repeat the original answer (2 created), got created {replay.get('created_count')}, "
@@ -120,6 +126,8 @@ def test_two_simultaneous_creates_with_one_key_store_one_vendor(api, raw_http, c
         for thread in threads:
             thread.join(timeout=60)
     with allure.step("Check one created the vendor and the other was told 409 or got a replay"):
+        # Not a status left open: 409 is documented for a key still in flight (§5), and a replay (201) is right
+        # when the first create finished before the second arrived; which one happens is timing.
         statuses = sorted(a.status_code for a in answers)
         assert statuses in ([201, 201], [201, 409]), f"expected 201 and (201 replay or 409), got {statuses}"
         created = [a for a in answers if a.status_code == 201]

@@ -78,7 +78,7 @@ def test_posting_a_known_receipt_external_id_updates_that_receipt(api, three_lin
     first = make_receipt(three_line_po)
     again = {**first["sent"], "total_amount": 55.5, "note": f"Test Receipt - corrected - {procurement_bodies.run_id}"}
     with allure.step(f"Post receipt {again['receipt_number']} again with the same external id and new values"):
-        second = expect_status(api.post("/receipts", json=again), 201, 200)
+        second = expect_status(api.post("/receipts", json=again), 201)  # §15, §20: POST answers 201
     assert second.get("id") == first["id"], (
         f"external id {again['external_id']} belongs to receipt {first['id']}: posting it again should update "
         f"that receipt, but answered id {second.get('id')!r}"

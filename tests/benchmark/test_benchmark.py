@@ -143,9 +143,12 @@ def test_a_realistic_run_is_read_from_its_ledger(bench: ModuleType, tmp_path: Pa
     exchanges, its work from the sandbox, and as many requests in the ledger as reached the sandbox."""
     config = SandboxConfig(latency_ms=20, batch_task_seconds=0.5)
     test = "suites/core/test_batch_processing.py::test_batch_progress_advances_until_the_job_completes"
-    args = ["--suite", "core", "--", "-k", "test_batch_progress_advances_until_the_job_completes"]
+    # Both checks of the batch they share: on a target this quick the batch has completed by the first poll,
+    # so the one about progress while it runs has nothing to judge and skips, and the other passes.
+    selected = "test_batch_progress_advances_until_the_job_completes or test_a_completed_batch_has_done_every_task"
+    args = ["--suite", "core", "--", "-k", selected]
     figures = bench.realistic_run(tmp_path, 0, config, 120.0, args)
-    assert (figures["exit_code"], figures["passed"], figures["failed"]) == (0, 1, 0), figures
+    assert (figures["exit_code"], figures["passed"], figures["failed"], figures["skipped"]) == (0, 1, 0, 1), figures
     assert figures["requests_in_ledger"] == figures["requests_at_sandbox"] > 0
     batch = figures["waits"]["batch"]
     assert batch["waits"] == 1 and batch["processing_s"] == 1.5  # three POs, 0.5 s each
