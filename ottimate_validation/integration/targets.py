@@ -21,6 +21,8 @@ from typing import Any, cast
 
 import httpx
 
+from ottimate_validation.run.http import plain_client
+from ottimate_validation.run.ledger import Source
 from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig, UserSecrets
 from ottimate_validation.sandbox.app import SandboxApp
 from ottimate_validation.sandbox.server import SandboxServer
@@ -104,7 +106,14 @@ class EmbeddedTargets:
         server = SandboxServer(cast(SandboxApp, recorder), LOOPBACK, 0)
         server.start()
         reader = StateReader(
-            httpx.Client(transport=httpx.WSGITransport(app=sandbox.app), base_url="http://sandbox"),
+            # In process, past the recording layer: the harness's own reads are not the integration's.
+            plain_client(
+                "http://sandbox",
+                self._ledger.ledger,
+                source=Source.STATE,
+                retry=None,
+                network=httpx.WSGITransport(app=sandbox.app),
+            ),
             api_url="http://sandbox/v1",
             auth_url="http://sandbox",
             api_key=self.credentials.api_key,
@@ -150,7 +159,7 @@ class RemoteTargets:
         self._server = SandboxServer(cast(SandboxApp, recorder), LOOPBACK, 0)
         self._server.start()
         reader = StateReader(
-            httpx.Client(transport=transport, timeout=httpx.Timeout(60.0, connect=10.0)),
+            plain_client(api_url, ledger.ledger, source=Source.STATE, retry=None, timeout=60.0, network=transport),
             api_url=api_url,
             auth_url=auth_url,
             api_key=api_key,

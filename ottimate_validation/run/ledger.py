@@ -55,6 +55,7 @@ class Source:
     CONTROL = "control"  # /_sandbox calls
     CLEANUP = "cleanup"  # the end-of-run sweep and `ottimate-validate cleanup`
     INTEGRATION = "integration"  # the partner's integration under test, seen by the recording proxy
+    STATE = "state"  # the integration mode reading the sandbox's state before and after a pass
     LOAD = "load"  # the stability suite's sustained load
 
 
