@@ -56,6 +56,8 @@ from ottimate_validation.run import Run, RunFileError
 from ottimate_validation.run.http import api_client
 from ottimate_validation.run.ledger import Exchange, Ledger, Records, Wait, iter_records, ledger_files, read_ledger
 from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: the suites' load profile below
 from suites.stability.test_load_and_rate_limits import SUSTAINED
 
 SUSTAINED_TEST = "::test_sustained_use_stays_within_the_limits"
