@@ -25,7 +25,6 @@ from typing import NoReturn
 
 from ottimate_validation.client.errors import OttimateError
 from ottimate_validation.report.allure import AllureNotInstalledError, find_allure
-from ottimate_validation.report.verdicts import format_verdicts
 from ottimate_validation.run.http import plain_client
 from ottimate_validation.run.ledger import Ledger, Source
 from ottimate_validation.run.plan import PLAN_ENV, PlanError
@@ -259,30 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _warn(str(exc))
         return EXIT_USAGE
     try:
-        result = run(options, _say)
+        return run(options, _say, _warn).exit_code
     except KeyboardInterrupt:
         _warn("interrupted; the command was stopped.")
         return EXIT_INTERRUPTED
     except Exception as exc:  # never a traceback: one sentence, and the run fails
         _warn(f"the run stopped on an internal error ({type(exc).__name__}: {exc}); please report it.")
         return EXIT_FAILED
-    summary = result.summary
-    _say()
-    if result.report is not None:
-        _say(f"Report: {result.report}")
-    elif not options.report:
-        _say(f"Report: skipped (--no-report); results in {result.run_dir / 'allure-results'}")
-    _say(f"Summary: {result.run_dir / 'summary.md'} (and summary.json)")
-    _say()
-    _say(summary.headline)
-    for line in format_verdicts(summary.verdicts):
-        _say(line)
-    _say()
-    for line in summary.console_lines():
-        _say(line)
-    for problem in result.problems:
-        _warn(problem)
-    return result.exit_code
 
 
 if __name__ == "__main__":

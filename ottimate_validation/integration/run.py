@@ -9,7 +9,8 @@
         reader.snapshot()          the state after
     read_ledger()                  every exchange, as recorded
     judge_pass() per pass          a Finding per rule, written to the same ledger
-    results, summary, report       allure-results/, summary.md/.json, report.html, reports/latest
+    results                        allure-results/, one result per rule and pass
+    finish.end()                   summary.md/.json, report.html, run.json's ending, reports/latest, console
 
 Nothing the command does stops the run: a command that does not exist, exits at once, hangs, floods,
 prints megabytes or binary, or speaks broken HTTP becomes findings, and the report is still written.
@@ -28,10 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ottimate_validation.report.allure import ReportError, generate_report
 from ottimate_validation.report.redact import fingerprint
 from ottimate_validation.run import Run, new_run_id
-from ottimate_validation.run.folder import KEEP_RUNS, history_file, new_run_folder, point_latest, prune
+from ottimate_validation.run.finish import Ending, end
+from ottimate_validation.run.folder import new_run_folder
+from ottimate_validation.run.judge import is_evidence
 from ottimate_validation.run.ledger import LEDGER_DIR, Exchange, Finding, Ledger, read_ledger
 from ottimate_validation.run.target import OTTIMATE_SANDBOX_HOSTS
 
@@ -45,16 +47,13 @@ from .model import CLEAN, FAULT, PASSES, REPEAT, Limits, PassEvidence, PassRecor
 from .plan import IntegrationPlan
 from .rules import BY_ID
 from .state import KINDS, Snapshot, StateError
-from .summary import FindingLine, IntegrationSummary, PassLine, write_summary
+from .summary import FindingLine, IntegrationSummary, PassLine
 from .targets import EmbeddedTargets, RemoteTargets, Served
 
 TITLE = "Ottimate integration validation: your integration"
 DEFAULT_SEED = 1
 DEFAULT_TIME_LIMIT = 600.0
-RESULTS_DIR = "allure-results"
 PASSES_DIR = "integration"  # per pass: its record and the state around it, as JSON
-LATEST_LINK = "latest"
-HISTORY_FILE = "history.jsonl"
 PASS_ENV = "OTTIMATE_INTEGRATION_PASS"
 _LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
 _REACHED_FAULTS = frozenset({"answer-lost", "connection-dropped", "latency"})
@@ -98,28 +97,23 @@ class RunResult:
     summary: IntegrationSummary
     findings: tuple[Finding, ...]
     report: Path | None = None
-    problems: tuple[str, ...] = ()  # what went wrong writing the evidence
 
 
 Say = Callable[[str], None]
 
 
-def is_evidence(options: RunOptions) -> bool:
-    """Only the partner's Ottimate sandbox makes evidence; on the embedded sandbox a run is a rehearsal."""
-    return options.remote is not None and (urlsplit(options.remote.api_url).hostname or "") in OTTIMATE_SANDBOX_HOSTS
-
-
 def _target_facts(options: RunOptions) -> dict[str, object] | None:
+    """As a validation run records its target, so one judge says whether the run is evidence."""
     if options.remote is None:
         return None
-    kind = "sandbox" if is_evidence(options) else "other"
+    host = urlsplit(options.remote.api_url).hostname or ""
+    kind = "sandbox" if host in OTTIMATE_SANDBOX_HOSTS else "other"
     return {"kind": kind, "api_url": options.remote.api_url, "auth_url": options.remote.auth_url}
 
 
-def run(options: RunOptions, say: Say = print) -> RunResult:
+def run(options: RunOptions, say: Say = print, warn: Say | None = None) -> RunResult:
     run_id = new_run_id()
     run_dir = new_run_folder(options.reports_dir, run_id)
-    (run_dir / RESULTS_DIR).mkdir(parents=True)
     the_run = Run(
         id=run_id,
         folder=run_dir,
@@ -129,6 +123,7 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
         sources=tuple({"pass": name} for name in options.passes),
     )
     the_run.save()
+    the_run.results_dir.mkdir(parents=True)
     say(f"Integration run {run_id}: results in {run_dir}")
     ledger = Ledger(run_dir / LEDGER_DIR, process="integration")
     journal = Journal(ledger, run_dir / LEDGER_DIR)  # the recording layer's exchanges, beside the ledger
@@ -189,42 +184,32 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
         ledger.record(finding)
     ledger.close()
 
-    summary = _summary(options, targets.description, records, exchanges, findings, credentials)
+    proves = is_evidence(the_run)
+    summary = _summary(options, targets.description, records, exchanges, findings, credentials, evidence=proves)
     if isinstance(targets, RemoteTargets):
         reads = targets.harness_requests
         note = f"The harness read your sandbox's state before and after each pass with {reads} requests."
         summary = replace(summary, notes=(*summary.notes, note))
-    problems: list[str] = []
+    written = True
     try:
-        ResultsWriter(run_dir / RESULTS_DIR, credentials.secrets).write(findings, BY_ID, records, exchanges)
-        write_summary(summary, run_dir, scrub=credentials.secrets.scrub)
+        ResultsWriter(the_run.results_dir, credentials.secrets).write(findings, BY_ID, records, exchanges)
     except OSError as exc:
-        problems.append(f"the evidence was not written into {run_dir}: {exc.strerror or exc}")
-    report: Path | None = None
-    if options.report and options.allure is not None and not problems:
-        try:
-            report = generate_report(
-                run_dir / RESULTS_DIR,
-                run_dir,
-                title=TITLE,
-                allure=options.allure,
-                history_path=options.reports_dir / history_file(the_run),
-                variables={
-                    "Target": credentials.secrets.scrub(targets.description),
-                    "Passes": ", ".join(records),
-                    "Seed": str(options.seed),
-                },
-                summary_html=credentials.secrets.scrub(summary.to_html()),
-            )
-        except ReportError as exc:
-            problems.append(f"the report was not built: {exc}")
-    warning = point_latest(options.reports_dir, run_dir)
-    if warning:
-        problems.append(warning)
-    prune(options.reports_dir, KEEP_RUNS, spare=run_dir)
+        written = False
+        (warn or say)(f"the results were not written into {the_run.results_dir}: {exc.strerror or exc}")
+    title = TITLE if proves else f"{TITLE} — REHEARSAL on the embedded sandbox (not evidence)"
     judged_badly = any(status_of(f) in ("failed", "broken") for f in findings)
-    exit_code = 1 if judged_badly or problems or not findings else 0
-    return RunResult(run_id, run_dir, exit_code, summary, tuple(findings), report, tuple(problems))
+    finished = end(
+        the_run,
+        summary,
+        Ending(failed=judged_badly or not findings or not written),
+        allure=options.allure if options.report else None,
+        title=title,
+        variables={"Target": targets.description, "Passes": ", ".join(records), "Seed": str(options.seed)},
+        say=say,
+        warn=warn or say,
+        scrub=credentials.secrets.scrub,
+    )
+    return RunResult(run_id, run_dir, finished.exit_code, summary, tuple(findings), finished.report)
 
 
 def _run_pass(
@@ -405,6 +390,8 @@ def _summary(
     exchanges: Mapping[str, Sequence[Exchange]],
     findings: Sequence[Finding],
     credentials: RunCredentials,
+    *,
+    evidence: bool,
 ) -> IntegrationSummary:
     scrub = credentials.secrets.scrub
     cwd = options.cwd or Path.cwd()
@@ -444,12 +431,10 @@ def _summary(
         seed=options.seed,
         faults=[(n, FAULTS[n].description) for n in options.faults] if FAULT in records else [],
         passes=lines,
-        verdicts=verdicts(findings, evidence=is_evidence(options)),
-        evidence=is_evidence(options),
+        verdicts=verdicts(findings, evidence=evidence),
+        evidence=evidence,
         findings=[FindingLine.of(f) for f in findings],
         daily_quota=options.limits.daily_quota,
         incremental=options.incremental or options.plan.incremental,
         notes=notes,
     )
-
-

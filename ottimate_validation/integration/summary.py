@@ -2,18 +2,17 @@
 
 It names the command, the repository revision it ran at, the target, the passes (exit, time,
 requests, quota share, the faults that fired), the fault schedule and its seed, a verdict per
-criterion, and every finding that did not hold. Written as ``summary.md`` and ``summary.json``, shown
-at the top of the report (``to_html``, its own section ``#ottimate-integration`` so a report holding a
-validation run too keeps the two apart), and printed on the console.
+criterion, and every finding that did not hold. The run's end (``run.finish.end``) writes it as
+``summary.md`` and ``summary.json``, shows it at the top of the report (``to_html``, its own section
+``#ottimate-integration`` so a report holding a validation run too keeps the two apart) and prints it.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons
@@ -22,8 +21,6 @@ from ottimate_validation.run.ledger import Finding
 from .judge import status_of
 
 SECTION = "Your integration"
-SUMMARY_MD = "summary.md"
-SUMMARY_JSON = "summary.json"
 SCHEMA_VERSION = 1
 _CONSOLE_FINDINGS = 12
 _CONSOLE_CHARS = 240
@@ -267,16 +264,6 @@ def _slug(text: str) -> str:
 
 def _md(text: str) -> str:
     return " ".join(str(text).replace("|", "\\|").split())
-
-
-def write_summary(
-    summary: IntegrationSummary, run_dir: Path, scrub: Callable[[str], str] = lambda text: text
-) -> tuple[Path, Path]:
-    """``summary.md`` and ``summary.json`` in the run folder, each passed through ``scrub`` on the way."""
-    md, js = run_dir / SUMMARY_MD, run_dir / SUMMARY_JSON
-    md.write_text(scrub(summary.to_markdown()), encoding="utf-8")
-    js.write_text(scrub(summary.to_json()), encoding="utf-8")
-    return md, js
 
 
 _CSS = """

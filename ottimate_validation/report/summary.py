@@ -18,10 +18,10 @@ import html
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ottimate_validation.report.categories import KNOWN_DEVIATION
 from ottimate_validation.report.criteria import CRITERIA_DEFINED
@@ -483,9 +483,24 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     return ordered[rank - 1]
 
 
-def write_summary(summary: ReadinessSummary, run_dir: Path) -> tuple[Path, Path]:
-    """``summary.md`` and ``summary.json`` in the run folder."""
+class Summary(Protocol):
+    """What a run's end needs of its summary (a validation run's or an integration's)."""
+
+    @property
+    def headline(self) -> str: ...
+    @property
+    def ready(self) -> bool: ...
+    @property
+    def verdicts(self) -> Sequence[CriterionVerdict]: ...
+    def to_markdown(self) -> str: ...
+    def to_json(self) -> str: ...
+    def to_html(self) -> str: ...
+    def console_lines(self) -> list[str]: ...
+
+
+def write_summary(summary: Summary, run_dir: Path, scrub: Callable[[str], str] | None = None) -> tuple[Path, Path]:
+    """``summary.md`` and ``summary.json`` in the run folder, each passed through ``scrub`` on the way."""
     md, js = run_dir / SUMMARY_MD, run_dir / SUMMARY_JSON
-    md.write_text(summary.to_markdown(), encoding="utf-8")
-    js.write_text(summary.to_json(), encoding="utf-8")
+    md.write_text(scrub(summary.to_markdown()) if scrub else summary.to_markdown(), encoding="utf-8")
+    js.write_text(scrub(summary.to_json()) if scrub else summary.to_json(), encoding="utf-8")
     return md, js

@@ -1,18 +1,19 @@
 """The end of a run, once: summary, report, ``latest``, pruning, console, exit code.
 
-Used by a validation run (``cli.validate``), by merge (``cli.merge``) and by the integration mode:
-whatever made the run folder, its end reads the same ledger and says the same things.
+``end`` is every run's end: a validation run's (``cli.validate``), merge's (``cli.merge``) and the
+integration mode's. What differs is only the summary each judges from the ledger: ``finish`` builds a
+validation run's readiness summary and ends with it; the integration mode builds its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ottimate_validation.report.allure import DEFAULT_TITLE, ReportError, generate_report
 from ottimate_validation.report.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
-from ottimate_validation.report.summary import ReadinessSummary, write_summary
+from ottimate_validation.report.summary import SUMMARY_JSON, SUMMARY_MD, ReadinessSummary, Summary, write_summary
 from ottimate_validation.report.verdicts import Verdict, format_verdicts
 from ottimate_validation.run import Run, deviations
 from ottimate_validation.run.folder import KEEP_RUNS, history_file, point_latest, prune
@@ -64,7 +65,6 @@ def problem_lines(summary: ReadinessSummary) -> list[str]:
 
 @dataclass(frozen=True)
 class Finished:
-    summary: ReadinessSummary
     report: Path | None
     exit_code: int
 
@@ -81,7 +81,7 @@ def finish(
     keep_runs: int = KEEP_RUNS,
     title: str = DEFAULT_TITLE,
 ) -> Finished:
-    reports_dir = run.folder.parent
+    """A validation run's end (a run or a merge): its readiness summary, judged from the ledger."""
     if not is_evidence(run):
         title = f"{title} — REHEARSAL on {target_phrase(run)} (not evidence)"
     try:
@@ -100,9 +100,50 @@ def finish(
         run_error=ending.run_error,
         duration_seconds=ending.duration_seconds,
     )
+    return end(
+        run,
+        summary,
+        Ending(
+            run_error=ending.run_error,
+            interrupted=ending.interrupted,
+            duration_seconds=ending.duration_seconds,
+            notes=ending.notes,
+            banner=ending.banner,
+            after=[*problem_lines(summary), *ending.after],
+            failed=ending.failed,
+        ),
+        allure=allure,
+        title=title,
+        variables={k: v for k, v in summary.environment.items() if k in HEADER_FACTS},
+        say=say,
+        warn=warn,
+        keep_runs=keep_runs,
+    )
+
+
+def end(
+    run: Run,
+    summary: Summary,
+    ending: Ending,
+    *,
+    allure: Path | None,
+    title: str,
+    variables: Mapping[str, str],
+    say: Callable[[str], None],
+    warn: Callable[[str], None],
+    keep_runs: int = KEEP_RUNS,
+    scrub: Callable[[str], str] | None = None,
+) -> Finished:
+    """Summary files, report, ``run.json``'s ending, ``latest``, pruning, console, exit code.
+
+    Everything written passes through ``scrub`` (the integration mode's secrets: the command line and
+    the output it shows are the partner's, not ours).
+    """
+    clean = scrub or _same
+    reports_dir = run.folder.parent
     summary_ok = True
     try:
-        write_summary(summary, run.folder)
+        write_summary(summary, run.folder, clean)
     except OSError as exc:
         summary_ok = False
         warn(f"the summary was not written into {run.folder}: {exc.strerror or exc}")
@@ -117,8 +158,8 @@ def finish(
                 title=title,
                 allure=allure,
                 history_path=reports_dir / history_file(run),
-                variables={k: v for k, v in summary.environment.items() if k in HEADER_FACTS},
-                summary_html=summary.to_html(),
+                variables={k: clean(v) for k, v in variables.items()},
+                summary_html=clean(summary.to_html()),
             )
         except ReportError as exc:
             report_ok = False
@@ -141,8 +182,6 @@ def finish(
     say("")
     for line in summary.console_lines():
         say(line)
-    for line in problem_lines(summary):
-        say(line)
     for line in ending.after:
         say(line)
     say("")
@@ -152,7 +191,7 @@ def finish(
         say(f"Report: skipped (--no-report); results in {run.results_dir}")
     if summary_ok:
         junit = f", {JUNIT_FILE}" if (run.folder / JUNIT_FILE).exists() else ""
-        say(f"Summary: {run.folder / 'summary.md'} (and summary.json{junit})")
+        say(f"Summary: {run.folder / SUMMARY_MD} (and {SUMMARY_JSON}{junit})")
     say("")
     for line in ending.banner:
         say(line)
@@ -161,7 +200,11 @@ def finish(
         say(line)
 
     if ending.interrupted:
-        return Finished(summary, report, EXIT_INTERRUPTED)
+        return Finished(report, EXIT_INTERRUPTED)
     not_ready = any(v.verdict is Verdict.NOT_READY for v in summary.verdicts)
     failed = ending.failed or not_ready or not report_ok or not summary_ok
-    return Finished(summary, report, EXIT_FAILED if failed else EXIT_OK)
+    return Finished(report, EXIT_FAILED if failed else EXIT_OK)
+
+
+def _same(text: str) -> str:
+    return text
