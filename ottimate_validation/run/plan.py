@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError, field_validator
 
 from ottimate_validation.report.operations import (
     ALIASES,
@@ -92,10 +92,18 @@ class _ErpTable(BaseModel):
     dimensions: StrictStr | None = None
 
 
+class _IntegrationTable(BaseModel):
+    """Read by the integration mode only; a validation run accepts it so one file serves both."""
+
+    model_config = ConfigDict(extra="forbid")
+    incremental: StrictBool = False
+
+
 class _PlanFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     plan: _PlanTable | None = None
     erp: _ErpTable | None = None
+    integration: _IntegrationTable | None = None
 
 
 class _ErpRecord(BaseModel):
@@ -157,6 +165,8 @@ class LoadedPlan:
     erp_vendors_file: Path | None = None
     erp_dimensions: tuple[ErpDimension, ...] | None = None
     erp_dimensions_file: Path | None = None
+    # [integration] incremental: the integration syncs incrementally (its repeat pass reads by date)
+    incremental: bool = False
 
     @property
     def restricts(self) -> bool:
@@ -263,6 +273,7 @@ def load_plan(path: Path) -> LoadedPlan:
         erp_vendors_file=vendors_file,
         erp_dimensions=load_erp_file(dimensions_file, ErpDimension) if dimensions_file else None,
         erp_dimensions_file=dimensions_file,
+        incremental=(parsed.integration or _IntegrationTable()).incremental,
     )
 
 
@@ -283,9 +294,10 @@ def _dotted(loc: Iterable[int | str], prefix: str = "") -> str:
 
 
 _KNOWN_KEYS = {
-    "": ("plan", "erp"),
+    "": tuple(_PlanFile.model_fields),
     "plan": tuple(_PlanTable.model_fields),
     "erp": tuple(_ErpTable.model_fields),
+    "integration": tuple(_IntegrationTable.model_fields),
 }
 
 
@@ -297,6 +309,8 @@ def _structure_error(exc: ValidationError, prefix: str) -> str:
         known = _KNOWN_KEYS.get(".".join(str(p) for p in loc[:-1]), ())
         table = f"[{_dotted(loc[:-1], prefix)}]" if loc[:-1] else "the file"
         return f"unknown key {key!r}; the keys of {table} are {', '.join(known)}"
+    if error["type"] == "bool_type":
+        return f"{key!r} must be true or false"
     if error["type"] in ("list_type", "string_type", "model_type", "dict_type"):
         expected = {"list_type": "a list", "string_type": "a string"}.get(error["type"], "a table")
         if len(loc) == 3:  # an item of a list

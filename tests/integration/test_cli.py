@@ -79,7 +79,7 @@ def test_a_bad_plan_exits_2_naming_the_file(
     assert f"{plan}: 'GET /vendorz' in plan.operations is not a documented operation" in err
     plan.write_text('[plan]\noperations = ["GET /vendors"]\n[integration]\nincremental = "yes"\n')
     assert cli.main(["integration", "--plan", str(plan), "--no-report", "--", "true"]) == 2
-    assert "integration.incremental must be true or false" in capsys.readouterr().err
+    assert f"{plan}: 'integration.incremental' must be true or false." in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("allow", [False, True])

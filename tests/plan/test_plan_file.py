@@ -84,6 +84,16 @@ def test_a_pyproject_table_is_a_plan_too(tmp_path: Path) -> None:
     assert "POST /vendors/bulk" in plan.planned and "GET /dimensions" not in plan.planned
 
 
+def test_one_plan_file_serves_a_validation_run_and_the_integration_mode(tmp_path: Path) -> None:
+    """The [integration] table is the integration mode's; a validation run reads the rest of the file."""
+    write(tmp_path, '[plan]\nareas = ["Vendors"]\n[integration]\nincremental = true\n')
+
+    plan = resolve_plan(None, tmp_path)
+
+    assert plan.incremental and "POST /vendors/bulk" in plan.planned
+    assert not resolve_plan(None, tmp_path / "elsewhere").incremental
+
+
 # --- where it is found --------------------------------------------------------------------------
 
 
@@ -120,7 +130,15 @@ BAD_PLANS = {
     ),
     "unknown table": (
         '[plans]\nname = "x"\n',
-        "{path}: unknown key 'plans'; the keys of the file are plan, erp.",
+        "{path}: unknown key 'plans'; the keys of the file are plan, erp, integration.",
+    ),
+    "integration flag not a boolean": (
+        '[integration]\nincremental = "yes"\n',
+        "{path}: 'integration.incremental' must be true or false.",
+    ),
+    "unknown integration key": (
+        "[integration]\nincrementally = true\n",
+        "{path}: unknown key 'integration.incrementally'; the keys of [integration] are incremental.",
     ),
     "unknown operation": (
         '[plan]\noperations = ["GET /vendor"]\n',
