@@ -1,12 +1,10 @@
 """The recording layer's writer: Exchange records into the run's ledger folder, cheaply.
 
 Records go to ``<run folder>/ledger/<process>-journal.jsonl``, one JSON line each in the ledger's own
-format (``read_ledger`` reads them with every other ledger file). The line is ``orjson``'s native
-encoding of the dataclass, with the record's ``type`` put first: the same JSON ``ledger.to_line``
-writes, without its ``dataclasses.asdict`` deep copy (most of the recording layer's cost per request
-before; ``scripts/benchmark.py --integration``, docs/benchmark.md). Lines are buffered and flushed
-every ``FLUSH_SECONDS`` and at the end of each pass (``flush``), rather than one write per record: the
-judge reads the journal only once the passes are over, and a run killed midway has no report anyway.
+format (``ledger.to_line``; ``read_ledger`` reads them with every other ledger file). Lines are
+buffered and flushed every ``FLUSH_SECONDS`` and at the end of each pass (``flush``), rather than one
+write per record: the judge reads the journal only once the passes are over, and a run killed midway
+has no report anyway.
 """
 
 from __future__ import annotations
@@ -16,17 +14,10 @@ import time
 from pathlib import Path
 from typing import IO
 
-import orjson
-
-from ottimate_validation.run.ledger import Exchange, Ledger
+from ottimate_validation.run.ledger import Exchange, Ledger, to_line
 
 BUFFER_BYTES = 1 << 20
 FLUSH_SECONDS = 0.5
-_PREFIX = b'{"type":"' + Exchange.type.encode() + b'",'
-
-
-def line(record: Exchange) -> bytes:
-    return _PREFIX + orjson.dumps(record, default=str)[1:] + b"\n"
 
 
 class Journal:
@@ -46,7 +37,7 @@ class Journal:
         return self.ledger.next_id()
 
     def record(self, record: Exchange) -> None:
-        data = line(record)
+        data = to_line(record)
         with self._lock:
             if self._file is None:
                 return
