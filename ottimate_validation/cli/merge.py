@@ -1,4 +1,5 @@
-"""``ottimate-validate merge``: the run folders of a sharded run (or of runs split by suite), as one run.
+"""``ottimate-validate merge``: the run folders of a sharded run (or of runs split by suite), as one run;
+with an integration run's folder among them, its evidence beside the validation run's in one report.
 
     ottimate-validate merge RUN_DIR RUN_DIR ... [--reports-dir DIR] [--plan PATH] [--no-report]
 
@@ -18,6 +19,12 @@ The rules:
 - a missing shard is not refused but said: the summary's headline reads "Not evidenced" and names it,
   and the command exits 1, because a partial union cannot show readiness.
 
+An integration run's folder (``ottimate-validate integration``) is not merged into the validation run:
+its results join the report under "Your integration", its summary stays whole beside the validation
+run's ("Your sandbox and credentials"), and its ledger and summary are kept in the merged folder under
+``integrations/<run id>/``, outside the merged ledger, so its exchanges are not counted as the suites'
+(``integration.combined``). One integration run at most; at least one validation run.
+
 Exit codes: 0 merged and nothing is "Not ready" or missing; 1 merged, but a criterion is "Not ready",
 a shard is missing or the report could not be built; 2 refused (nothing is written).
 """
@@ -34,7 +41,10 @@ from pathlib import Path
 
 from ottimate_validation.cli import PROG as VALIDATE
 from ottimate_validation.cli import Parser, UsageError, allure_for, project_root, say, warner
+from ottimate_validation.integration.combined import Combined, NotAnIntegrationSummary, read_integration_summary
+from ottimate_validation.integration.summary import IntegrationSummary
 from ottimate_validation.report.allure import ReportError
+from ottimate_validation.report.summary import SUMMARY_JSON, SUMMARY_MD
 from ottimate_validation.run import Run, RunFileError, new_run_id
 from ottimate_validation.run.finish import EXIT_USAGE, JUNIT_FILE, Ending, finish
 from ottimate_validation.run.folder import FolderError, new_run_folder
@@ -64,13 +74,52 @@ class Source:
         return f"shard {self.run.shard_label} ({self.folder.name})" if self.run.shard else self.folder.name
 
 
-def _read_source(folder: Path) -> Source:
+def _load(folder: Path) -> Run:
     if not folder.is_dir():
         raise MergeRefused(f"{folder} is not a folder; give the run folders to merge (reports/<date>-<run id>).")
     try:
-        run = Run.load(folder)
+        return Run.load(folder)
     except RunFileError as exc:
         raise MergeRefused(f"{folder} is not a run folder of {VALIDATE} ({exc})") from None
+
+
+@dataclass(frozen=True)
+class IntegrationSource:
+    run: Run
+    summary: IntegrationSummary
+
+
+def split_sources(folders: Sequence[Path]) -> tuple[list[Path], IntegrationSource | None]:
+    """The validation run folders, and the integration run's (one at most) with its summary."""
+    integrations = []
+    validation = []
+    for folder in folders:
+        run = _load(folder)
+        if run.kind == "integration":
+            integrations.append(run)
+        else:
+            validation.append(folder)
+    if len(integrations) > 1:
+        raise MergeRefused(
+            f"{integrations[0].folder} and {integrations[1].folder} are both integration runs; a report holds one "
+            "integration run beside the validation run."
+        )
+    if not validation:
+        raise MergeRefused(
+            "Give at least one validation run folder (ottimate-validate) to merge; an integration run's folder "
+            "has its own report already."
+        )
+    if not integrations:
+        return validation, None
+    try:
+        summary = read_integration_summary(integrations[0].folder)
+    except NotAnIntegrationSummary as exc:
+        raise MergeRefused(f"{exc} Run the integration again with this version.") from None
+    return validation, IntegrationSource(integrations[0], summary)
+
+
+def _read_source(folder: Path) -> Source:
+    run = _load(folder)
     checks = final_checks(read_ledger(folder).checks)
     # A shard may hold no test (more shards than tests); any other run folder without tests is not one.
     if run.shard is None and not checks:
@@ -144,6 +193,26 @@ def _copy(sources: Sequence[Source], run: Run) -> None:
                 shutil.copy2(path, destination)
 
 
+INTEGRATIONS_DIR = "integrations"
+
+
+def _keep_integration(source: IntegrationSource, run: Run) -> None:
+    """Its results join the report; its ledger and summary are kept apart from the merged ledger."""
+    run.results_dir.mkdir(parents=True, exist_ok=True)
+    results = source.run.results_dir
+    for path in sorted(results.iterdir()) if results.is_dir() else ():
+        destination = run.results_dir / path.name
+        if path.is_file() and not destination.exists():
+            shutil.copy2(path, destination)
+    kept = run.folder / INTEGRATIONS_DIR / source.run.id
+    (kept / "ledger").mkdir(parents=True, exist_ok=True)
+    for path in ledger_files(source.run.folder):
+        shutil.copy2(path, kept / "ledger" / path.name)
+    for name in ("run.json", SUMMARY_JSON, SUMMARY_MD):
+        if (source.run.folder / name).is_file():
+            shutil.copy2(source.run.folder / name, kept / name)
+
+
 def _merge_junit(sources: Sequence[Source], folder: Path) -> None:
     suites = ET.Element("testsuites")
     found = False
@@ -190,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         root = project_root(None)
-        sources, missing = check_sources(args.run_dirs)
+        validation, integration = split_sources(args.run_dirs)
+        sources, missing = check_sources(validation)
         plan = resolve_plan(args.plan, root)
         allure = None if args.no_report else allure_for(root)
         reports_dir = (args.reports_dir if args.reports_dir is not None else root / "reports").absolute()
@@ -213,12 +283,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         sources=tuple(
             {"folder": str(s.folder.resolve()), "id": s.run.id, "shard": s.run.shard_label, "label": s.label}
             for s in sources
+        )
+        + (
+            ({"folder": str(integration.run.folder.resolve()), "id": integration.run.id, "kind": "integration"},)
+            if integration
+            else ()
         ),
     )
     run.save()
     _copy(sources, run)
+    if integration is not None:
+        _keep_integration(integration, run)
     _merge_junit(sources, folder)
     note = f"Merged from {len(sources)} run folder(s): {', '.join(s.label for s in sources)}."
+    if integration is not None:
+        note += f" Beside it, the integration run {integration.run.id} ({integration.run.folder.name})."
     say(f"Merged run {run_id}: {folder}")
     say(note)
     if missing:
@@ -235,5 +314,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         allure=allure,
         say=say,
         warn=warn,
+        combine=(lambda summary: Combined(integration.summary, summary)) if integration is not None else None,
     )
     return finished.exit_code

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons
+from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, format_verdicts, reasons
 from ottimate_validation.run.ledger import Finding
 
 from .judge import status_of
@@ -138,6 +138,40 @@ class IntegrationSummary:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IntegrationSummary:
+        """The summary an integration run wrote (``summary.json``), read back; ``KeyError``,
+        ``TypeError`` or ``ValueError`` when it is not one."""
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"schema version {data.get('schema_version')!r}, not {SCHEMA_VERSION}")
+        derived = {"schema_version", "ready", "headline"}
+        given = {k: v for k, v in data.items() if k not in derived}
+        return cls(
+            **{
+                **given,
+                "faults": [(str(name), str(text)) for name, text in given["faults"]],
+                "passes": [
+                    PassLine(
+                        **{
+                            **p,
+                            "faults_fired": tuple(p["faults_fired"]),
+                            "faults_not_fired": tuple(p["faults_not_fired"]),
+                        }
+                    )
+                    for p in given["passes"]
+                ],
+                "verdicts": [
+                    CriterionVerdict(**{**v, "verdict": Verdict(v["verdict"]), "missing": tuple(v.get("missing", ()))})
+                    for v in given["verdicts"]
+                ],
+                "findings": [FindingLine(**{**f, "exchanges": tuple(f["exchanges"])}) for f in given["findings"]],
+                "notes": tuple(given.get("notes", ())),
+            }
+        )
+
+    def verdict_lines(self) -> list[str]:
+        return format_verdicts(self.verdicts)
 
     def console_lines(self) -> list[str]:
         lines = [f"Pass {p.name}: {self.pass_sentence(p)}" for p in self.passes]
@@ -284,6 +318,7 @@ vertical-align:top}
 #ottimate-integration .oi-ready{background:#dafbe1;color:#116329}
 #ottimate-integration .oi-not-ready{background:#ffebe9;color:#a40e26}
 #ottimate-integration .oi-not-evidenced{background:#fff8c5;color:#7d4e00}
+#ottimate-integration .oi-rehearsed{background:#ddf4ff;color:#0a3069}
 #ottimate-integration .oi-head.oi-ready,#ottimate-integration .oi-head.oi-not-ready,
 #ottimate-integration .oi-head.oi-not-evidenced{background:none;color:inherit}
 #ottimate-integration dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:8px 24px;

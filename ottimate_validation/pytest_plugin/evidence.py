@@ -8,6 +8,8 @@ Labels (set at collection, so a test that breaks in set-up still carries them):
              test's title in the report (parametrised cases add ``[case]``)
 - severity = by criterion unless the test sets its own
 - link     = the Ottimate documentation page of the area (``@pytest.mark.docs_page(url)`` overrides)
+- suites   = "Your sandbox and credentials" > criterion > area, as the integration mode's results are
+             "Your integration" > criterion > pass: one report can hold both, apart
 
 Each exchange the ledger records is attached, as an HTTP transcript, to the step that made it. When a
 test fails or breaks, a ``curl`` reproducing its last request is attached. Every credential the run
@@ -41,7 +43,7 @@ from ottimate_validation.pytest_plugin.budget import budget_skipped_key
 from ottimate_validation.pytest_plugin.state import RunState, TestTraffic, state_key, state_of
 from ottimate_validation.report import categories as report_categories
 from ottimate_validation.report import environment as report_environment
-from ottimate_validation.report.criteria import CRITERION_SEVERITY, SUITE_CRITERIA
+from ottimate_validation.report.criteria import CRITERION_SEVERITY, SUITE_CRITERIA, VALIDATION_SECTION
 from ottimate_validation.report.curl import curl_command
 from ottimate_validation.report.failures import (
     ContractViolation,
@@ -145,6 +147,9 @@ def label_item(item: pytest.Item, rootdir: Path) -> None:
     item.add_marker(label(criterion, label_type="epic"))
     item.add_marker(label(area, label_type="feature"))
     item.add_marker(label(story, label_type="story"))
+    item.add_marker(label(VALIDATION_SECTION, label_type="parentSuite"))
+    item.add_marker(label(criterion, label_type="suite"))
+    item.add_marker(label(area, label_type="subSuite"))
     if not _has_label(item, "severity"):
         item.add_marker(label(CRITERION_SEVERITY.get(criterion, "normal"), label_type="severity"))
     docs = item.get_closest_marker("docs_page")

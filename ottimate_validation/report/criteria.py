@@ -86,6 +86,9 @@ SUITE_CRITERIA: dict[str, str] = {c.suite: c.name for c in CRITERIA_DEFINED}
 #: Allure severities: without working authentication or faithful data nothing else matters.
 CRITERION_SEVERITY: dict[str, str] = {c.name: c.severity for c in CRITERIA_DEFINED}
 
+#: What the suites evidence, as the report names it beside "Your integration" (the integration mode's).
+VALIDATION_SECTION = "Your sandbox and credentials"
+
 REQUIRED_CHECKS_FILE = "required-checks.toml"
 Required = Mapping[str, tuple[RequiredCheck, ...]]
 

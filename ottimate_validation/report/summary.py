@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from ottimate_validation.report.categories import KNOWN_DEVIATION
 from ottimate_validation.report.criteria import CRITERIA_DEFINED
-from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, reasons, rests_on
+from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, format_verdicts, reasons, rests_on
 
 DAILY_QUOTA = 10_000  # CONTRACT §4: requests a day per API key, reset at midnight UTC
 SUMMARY_JSON = "summary.json"
@@ -237,6 +237,9 @@ class ReadinessSummary:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def verdict_lines(self) -> list[str]:
+        return format_verdicts(self.verdicts)
 
     def console_lines(self) -> list[str]:
         lines = [
@@ -496,6 +499,7 @@ class Summary(Protocol):
     def to_json(self) -> str: ...
     def to_html(self) -> str: ...
     def console_lines(self) -> list[str]: ...
+    def verdict_lines(self) -> list[str]: ...
 
 
 def write_summary(summary: Summary, run_dir: Path, scrub: Callable[[str], str] | None = None) -> tuple[Path, Path]:

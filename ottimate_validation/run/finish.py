@@ -14,7 +14,7 @@ from pathlib import Path
 from ottimate_validation.report.allure import DEFAULT_TITLE, ReportError, generate_report
 from ottimate_validation.report.environment import API_VERSION, GIT_REVISION, PLAN, RUN_ID, RUN_MODE, TARGET
 from ottimate_validation.report.summary import SUMMARY_JSON, SUMMARY_MD, ReadinessSummary, Summary, write_summary
-from ottimate_validation.report.verdicts import Verdict, format_verdicts
+from ottimate_validation.report.verdicts import Verdict
 from ottimate_validation.run import Run, deviations
 from ottimate_validation.run.folder import KEEP_RUNS, history_file, point_latest, prune
 from ottimate_validation.run.judge import build_summary, is_evidence, target_phrase
@@ -80,8 +80,12 @@ def finish(
     warn: Callable[[str], None],
     keep_runs: int = KEEP_RUNS,
     title: str = DEFAULT_TITLE,
+    combine: Callable[[ReadinessSummary], Summary] | None = None,
 ) -> Finished:
-    """A validation run's end (a run or a merge): its readiness summary, judged from the ledger."""
+    """A validation run's end (a run or a merge): its readiness summary, judged from the ledger.
+
+    ``combine``: a merge holding integration runs too puts the readiness summary beside theirs.
+    """
     if not is_evidence(run):
         title = f"{title} — REHEARSAL on {target_phrase(run)} (not evidence)"
     try:
@@ -102,7 +106,7 @@ def finish(
     )
     return end(
         run,
-        summary,
+        combine(summary) if combine is not None else summary,
         Ending(
             run_error=ending.run_error,
             interrupted=ending.interrupted,
@@ -196,7 +200,7 @@ def end(
     for line in ending.banner:
         say(line)
     say(summary.headline)
-    for line in format_verdicts(summary.verdicts):
+    for line in summary.verdict_lines():
         say(line)
 
     if ending.interrupted:

@@ -88,6 +88,10 @@ def test_a_real_run_labels_every_test_attaches_reproducers_and_writes_no_secret(
     for result in data:
         labels = {label["name"] for label in result["labels"]}
         assert {"epic", "feature", "story", "severity"} <= labels, result["name"]
+        named = {label["name"]: label["value"] for label in result["labels"]}
+        # The suites' evidence is one part of a report that may hold an integration run's beside it.
+        assert named["parentSuite"] == "Your sandbox and credentials", result["name"]
+        assert (named["suite"], named["subSuite"]) == (named["epic"], named["feature"]), result["name"]
         assert "framework" not in labels
         assert any(link["url"].startswith("https://docs.ottimate.com/") for link in result["links"])
     reproducers = [
