@@ -88,6 +88,7 @@ class RunOptions:
     retry_after: int = 1
     remote: RemoteTarget | None = None
     existing_records: tuple[int, int] | None = None  # (vendors, dimensions) per company; None: the default
+    keep_dashboards: bool = False  # embedded: leave the sandboxes up after the run (`RunResult.release`)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class RunResult:
     findings: tuple[Finding, ...]
     report: Path | None = None
     problems: tuple[str, ...] = ()  # what went wrong writing the evidence
+    dashboards: tuple[tuple[str, str], ...] = ()  # kept up (keep_dashboards): (sandbox, one-time link)
+    release: Callable[[], None] | None = None  # stops the sandboxes kept up
 
 
 Say = Callable[[str], None]
@@ -161,8 +164,10 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
             )
             records[name] = record
             _save_pass(run_dir, record, credentials)
-    finally:
+    except BaseException:
         targets.close()
+        raise
+    finally:
         journal.close()
 
     recorded = read_ledger(run_dir)
@@ -188,6 +193,7 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
     for finding in findings:
         ledger.record(finding)
     ledger.close()
+    targets.mark_findings(findings)  # an embedded sandbox's dashboard shows them on the exchanges they cite
 
     summary = _summary(options, targets.description, records, exchanges, findings, credentials)
     if isinstance(targets, RemoteTargets):
@@ -224,7 +230,20 @@ def run(options: RunOptions, say: Say = print) -> RunResult:
     prune(options.reports_dir, KEEP_RUNS, spare=run_dir)
     judged_badly = any(status_of(f) in ("failed", "broken") for f in findings)
     exit_code = 1 if judged_badly or problems or not findings else 0
-    return RunResult(run_id, run_dir, exit_code, summary, tuple(findings), report, tuple(problems))
+    kept = tuple(targets.dashboards()) if options.keep_dashboards else ()
+    if not kept:
+        targets.close()
+    return RunResult(
+        run_id,
+        run_dir,
+        exit_code,
+        summary,
+        tuple(findings),
+        report,
+        tuple(problems),
+        dashboards=kept,
+        release=targets.close if kept else None,
+    )
 
 
 def _run_pass(
@@ -244,6 +263,8 @@ def _run_pass(
         f"(time limit {options.time_limit:g} s"
         f"{f'; faults (seed {options.seed}): ' + ', '.join(faults) if faults else ''})"
     )
+    if served.fresh and served.dashboard:
+        say(f"Dashboard of {served.label} (the link signs you in once): {served.dashboard}")
     before: Snapshot | None
     state_error: str | None = None
     previous = done.get(CLEAN) if name == REPEAT else None
@@ -451,5 +472,3 @@ def _summary(
         incremental=options.incremental or options.plan.incremental,
         notes=notes,
     )
-
-
