@@ -147,9 +147,15 @@ class Recorder:
         else:
             if decision is not None and decision.action == "delay":
                 time.sleep(decision.delay)
+            theirs = environ.get(_EXCHANGE_ENVIRON)
             if self._tag:
                 environ[_EXCHANGE_ENVIRON] = exchange_id
             status, answer_headers, answer = self._forward(environ, body)
+            if self._tag:  # recorded as the integration sent it
+                if theirs is None:
+                    del environ[_EXCHANGE_ENVIRON]
+                else:
+                    environ[_EXCHANGE_ENVIRON] = theirs
             if decision is not None and decision.action in ("lose", "drop"):
                 processed = status
                 status, answer_headers, answer = _fault_answer(decision)

@@ -28,6 +28,7 @@ import httpx
 from ottimate_validation.run.ledger import Finding
 from ottimate_validation.sandbox import EmbeddedSandbox, Mark, SandboxConfig, UserSecrets
 from ottimate_validation.sandbox.app import SandboxApp
+from ottimate_validation.sandbox.journal import EXCHANGE_HEADER
 from ottimate_validation.sandbox.server import SandboxServer
 
 from .credentials import RunCredentials
@@ -39,6 +40,7 @@ from .state import StateReader
 LOOPBACK = "127.0.0.1"
 EXISTING_VENDORS = 40  # with the seed's 2: three pages of the default 20
 EXISTING_DIMENSIONS = 25
+HARNESS_READ = "harness: state read"  # how the harness's own reads of a sandbox are named in its request log
 
 
 @dataclass
@@ -109,7 +111,11 @@ class EmbeddedTargets:
         sandbox.wrap(lambda _app: cast(Any, recorder))  # served in front of the app; the dashboard beside it
         sandbox.start()
         reader = StateReader(
-            httpx.Client(transport=httpx.WSGITransport(app=sandbox.app), base_url="http://sandbox"),
+            httpx.Client(  # named in the sandbox's request log as the harness's, not the integration's
+                transport=httpx.WSGITransport(app=sandbox.app),
+                base_url="http://sandbox",
+                headers={EXCHANGE_HEADER: HARNESS_READ},
+            ),
             api_url="http://sandbox/v1",
             auth_url="http://sandbox",
             api_key=self.credentials.api_key,

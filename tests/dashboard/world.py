@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -46,14 +48,15 @@ def api_client(sb: EmbeddedSandbox, user: str = "account") -> httpx.Client:
     )
 
 
-def dashboard_client(sb: EmbeddedSandbox, user: str = "account") -> httpx.Client:
+@contextmanager
+def dashboard_client(sb: EmbeddedSandbox, user: str = "account") -> Iterator[httpx.Client]:
     """An httpx client signed in to the dashboard through a one-time link (cookies kept, no redirects)."""
-    client = httpx.Client(base_url=f"{sb.url}/_dashboard", follow_redirects=False, timeout=30)
-    link = sb.dashboard_link(user)
-    assert link is not None
-    signed = client.get(link)
-    assert signed.status_code == 303, signed.text
-    return client
+    with httpx.Client(base_url=f"{sb.url}/_dashboard", follow_redirects=False, timeout=30) as client:
+        link = sb.dashboard_link(user)
+        assert link is not None
+        signed = client.get(link)
+        assert signed.status_code == 303, signed.text
+        yield client
 
 
 def advance(sb: EmbeddedSandbox, seconds: float) -> None:

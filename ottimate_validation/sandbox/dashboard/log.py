@@ -162,8 +162,8 @@ def exchange_json(r: Req, seq: int) -> Response:
 def _exchange(r: Req, seq: int) -> Exchange:
     x = r.state.journal.get(seq)
     if x is None:
-        raise Refused(404, "Not found", f"Exchange #{seq} is not in the request log (it keeps the last "
-                      f"{r.state.journal.capacity:,}, and a reset clears it).")  # fmt: skip
+        kept = f"it keeps the last {r.state.journal.capacity:,}, and a reset clears it"
+        raise Refused(404, "Not found", f"Exchange #{seq} is not in the request log ({kept}).")
     return x
 
 

@@ -94,10 +94,10 @@ def overview(r: Req) -> Response:
 def organisation(r: Req) -> Response:
     org, user = r.state.org, r.user
     account = org.accounts[user.account_id]
-    users = sorted(
-        (u for u in org.users.values() if u.account_id == account.id),
-        key=lambda u: ("account", "company", "location").index(u.scope_level),
-    )
+    # The account's API users, for an account-level user; a narrower one sees itself (the others' scopes
+    # would name companies and locations outside its own).
+    peers = [u for u in org.users.values() if u.account_id == account.id] if user.scope_level == "account" else [user]
+    users = sorted(peers, key=lambda u: ("account", "company", "location").index(u.scope_level))
     return r.render(
         "organisation.html",
         account=account,
