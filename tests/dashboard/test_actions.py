@@ -263,7 +263,9 @@ def test_a_file_that_is_not_a_document_is_refused_with_the_apis_message(
     before = api.get("/invoices/uploads").json()["count"]
     refused = _upload(dash, world, "invoice.pdf", b"just text, named like a PDF", "application/pdf")
     assert refused.status_code == 400
-    assert "Not uploaded: the file is not a PDF, JPG/JPEG, PNG or TIFF" in refused.text
+    assert "Not uploaded: nothing was changed" in refused.text
+    assert "the file is not a PDF, JPG/JPEG, PNG or TIFF (judged by its content, not its name)" in refused.text
+    assert f'<option value="{world.location_id}" selected>' in refused.text  # the form keeps what was chosen
     assert api.get("/invoices/uploads").json()["count"] == before
     empty = dash.post("/uploads", data={"csrf": csrf_of(dash.get("/uploads").text)})
     assert empty.status_code == 400 and "Choose a file to upload" in empty.text
@@ -275,7 +277,7 @@ def test_a_file_over_the_apis_limit_is_refused_with_its_message(
     before = api.get("/invoices/uploads").json()["count"]
     big = b"%PDF-1.4\n" + b"0" * MAX_UPLOAD_BYTES
     refused = _upload(dash, world, "big.pdf", big, "application/pdf")
-    assert refused.status_code == 413 and "Not uploaded: the file is larger than 25 MB" in refused.text
+    assert refused.status_code == 413 and "the file is larger than 25 MB" in refused.text
     assert api.get("/invoices/uploads").json()["count"] == before
 
 

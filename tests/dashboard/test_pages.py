@@ -3,73 +3,12 @@ clear pages, never a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 import pytest
 
 from ottimate_validation.sandbox import EmbeddedSandbox
 
-from .world import SEEDED_VENDOR, World, advance
-
-Expect = Callable[[World], tuple[str, list[str]]]
-
-PAGES: dict[str, Expect] = {
-    "overview": lambda w: ("/", ["Invoices by status", "uploads being extracted"]),
-    "organisation": lambda w: (
-        "/organisation",
-        [
-            "Test Account - Harbor Restaurant Group",
-            "Test Company - Harbor Bakeries",
-            "Test Location - Old Town",
-            "Test Group - Travel",
-            "location",
-            "accounts.can_access_dashboard",
-        ],
-    ),
-    "vendors": lambda w: ("/vendors", [SEEDED_VENDOR, w.erp_vendor_id, "Net 30"]),
-    "dimensions": lambda w: ("/dimensions", ["Test Dimension - Food Cost", "SEED-GLACCOUNT-1", "GLACCOUNT"]),
-    "invoices": lambda w: ("/invoices", [w.invoices["exported"]["invoice_number"], "needs-attention", "TI-PDF-1"]),
-    "new invoice": lambda w: ("/invoices/new", ["Create an invoice by hand", 'name="line-0-quantity"', SEEDED_VENDOR]),
-    "invoice": lambda w: (
-        f"/invoices/{w.invoices['pending-approval']['id']}",
-        [
-            "Test Approver - Downtown 1",
-            "approver2.downtown@example.test",
-            "Test Policy - Two approvers per location",
-            "Test Dimension - Food Cost",
-            "Test Dimension - Kitchen",
-            "Test Invoice - Apples",
-            "entered the approval workflow",
-        ],
-    ),
-    "exported invoice": lambda w: (f"/invoices/{w.invoices['exported']['id']}", ["exported", "marked as exported"]),
-    "extracted invoice": lambda w: (
-        f"/invoices/{w.extracted['id']}",
-        [
-            "What extraction read from tomatoes.pdf",
-            "Test Invoice - Roma Tomatoes",
-            "Complete and consistent",
-            "<iframe",
-        ],
-    ),
-    "uploads": lambda w: ("/uploads", [w.pending_upload, "later.pdf", "tomatoes.pdf", 'enctype="multipart/form-data"']),
-    "purchase orders": lambda w: ("/purchase-orders", ["PO-DASH-1", "EXT-PO-DASH-1", "three-way"]),
-    "purchase order": lambda w: (
-        f"/purchase-orders/{w.po['id']}",
-        ["Test Item - Tomatoes", "Test Dimension - Kitchen", "RC-DASH-1"],
-    ),
-    "receipts": lambda w: ("/receipts", ["RC-DASH-1", "PO-DASH-1"]),
-    "receipt": lambda w: (f"/receipts/{w.receipt['id']}", ["SKU-DASH-A", "PO-DASH-1"]),
-    "catalog": lambda w: (
-        "/catalog",
-        ["Test Item - Apples", "Test Item - Roma Tomatoes 25 lb", "Test Cost Batch 2", "+1.50"],
-    ),
-    "catalog entry": lambda w: (f"/catalog/{w.entry['id']}", ["9.75", "ALW-DASH-1", "Test Invoice - Apples", "+0.25"]),
-    "batches": lambda w: ("/batches", [w.batch_id, "Purchase orders (bulk)", "completed"]),
-    "batch": lambda w: (f"/batches/{w.batch_id}", ["PO-BULK-1", "failed", "purchase_orders[1]"]),
-    "request log": lambda w: ("/log", ["/v1/purchase-orders/bulk", "Request log"]),
-}
+from .world import PAGES, SEEDED_VENDOR, World, advance
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -185,13 +185,13 @@ def _number(text: str) -> float | str:
 def upload(r: Req) -> Response:
     """The file, as POST /invoices/upload takes it, by the API's own `upload` (size, type, location)."""
     file = r.request.files.get("file")
-    if file is None or not file.filename:
-        return uploads(r, status=400, problem="Choose a file to upload: nothing was uploaded.")
     fields = {k: r.form[k].strip() for k in ("ottimate_location_id", "created_email") if r.form.get(k, "").strip()}
+    if file is None or not file.filename:
+        return uploads(r, status=400, problem="Choose a file to upload.", values=fields)
     try:
         done = r.state.invoices.uploads.upload(r.user, fields, file.filename, file.read())
     except ApiError as exc:
-        return uploads(r, status=exc.status, problem=f"Not uploaded: {exc.message}")
+        return uploads(r, status=exc.status, problem=exc.message, values=fields)
     r.session.flash(
         "ok",
         f"Uploaded {done.filename} as {done.id}; extraction makes it an invoice "

@@ -271,7 +271,10 @@ def new_invoice(
 # -- uploads -------------------------------------------------------------------------------------------
 
 
-def uploads(r: Req, *, status: int = 200, problem: str | None = None) -> Response:
+def uploads(
+    r: Req, *, status: int = 200, problem: str | None = None, values: Mapping[str, str] | None = None
+) -> Response:
+    """The uploads page; after a refused upload, ``values`` refill its form."""
     state, user = r.state, r.user
     pending = state.invoices.uploads.pending_uploads(user, None)
     delay = timedelta(seconds=state.config.extraction_seconds)
@@ -287,6 +290,7 @@ def uploads(r: Req, *, status: int = 200, problem: str | None = None) -> Respons
         locations=locations(r),
         now=state.clock.now(),
         extraction_seconds=state.config.extraction_seconds,
+        values=values or {},
     )
 
 

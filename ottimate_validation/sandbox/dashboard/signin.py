@@ -15,7 +15,7 @@ def sign_in_form(r: Req, *, status: int = 200, problem: str | None = None, clien
         http_status=status,
         problem=problem,
         client_id=client_id,
-        next=_safe_next(r.request.args.get("next")),
+        next=_safe_next(r.request.args.get("next") or r.request.form.get("next")),  # kept through a refusal
     )
 
 
