@@ -9,7 +9,9 @@ that names no internal detail; the traceback goes to the log). Never a traceback
 
 from __future__ import annotations
 
+import functools
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -120,23 +122,9 @@ class Dashboard:
         self.allow_remote = allow_remote
         self.sessions = Sessions()
         self.tokens = SignInTokens()
-        self.cookie = f"ottimate_dashboard_{Sessions().new().id[:8]}"  # one name per instance (see access.py)
+        self.cookie = f"ottimate_dashboard_{secrets.token_hex(4)}"  # one name per instance (see access.py)
         self.routes = {route.endpoint: route for route in ROUTES}
-        self.url_map = Map(
-            [Rule(PREFIX + r.rule, endpoint=r.endpoint, methods=list(r.methods)) for r in ROUTES],
-            strict_slashes=True,
-        )
-        self.templates = Environment(
-            loader=PackageLoader(__package__ or "ottimate_validation.sandbox.dashboard", "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.templates.filters.update(when=when, day=day, money=money, number=number)
-        self._static = {
-            name: resources.files(__package__ or "").joinpath("static", name).read_bytes() for name in STATIC_FILES
-        }
+        self.url_map, self.templates, self._static = _shared()
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -295,6 +283,26 @@ class Dashboard:
             samesite="Strict",
             max_age=None,  # a browser-session cookie; the server forgets idle sessions
         )
+
+
+@functools.cache
+def _shared() -> tuple[Map, Environment, dict[str, bytes]]:
+    """The URL map, the templates and the static files: the same for every dashboard, made once."""
+    from .routes import ROUTES
+
+    url_map = Map(
+        [Rule(PREFIX + r.rule, endpoint=r.endpoint, methods=list(r.methods)) for r in ROUTES], strict_slashes=True
+    )
+    templates = Environment(
+        loader=PackageLoader(__package__ or "ottimate_validation.sandbox.dashboard", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    templates.filters.update(when=when, day=day, money=money, number=number)
+    static = {name: resources.files(__package__ or "").joinpath("static", name).read_bytes() for name in STATIC_FILES}
+    return url_map, templates, static
 
 
 _API_TITLES: Final = {
