@@ -3,6 +3,8 @@ clear pages, never a traceback."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 
@@ -92,3 +94,18 @@ def test_a_pending_upload_leaves_the_uploads_page_when_extraction_makes_it_an_in
     page = dash.get("/uploads").text
     assert world.pending_upload not in page.split("Upload a document")[0]
     assert "TI-PDF-2" in page.split("Extracted recently")[1]
+
+
+def test_a_page_that_fails_is_a_plain_500_page_never_a_traceback(
+    sandbox: EmbeddedSandbox, dash: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert sandbox.dashboard is not None
+    route = sandbox.dashboard.routes["overview"]
+
+    def broken(r: object) -> None:
+        raise RuntimeError("secret internals: /srv/app.py line 3")
+
+    monkeypatch.setitem(sandbox.dashboard.routes, "overview", dataclasses.replace(route, view=broken))
+    page = dash.get("/")
+    assert page.status_code == 500 and "Something went wrong" in page.text
+    assert "Traceback" not in page.text and "secret internals" not in page.text
