@@ -147,7 +147,7 @@ class Recorder:
         else:
             if decision is not None and decision.action == "delay":
                 time.sleep(decision.delay)
-            theirs = environ.get(_EXCHANGE_ENVIRON)
+            theirs = environ.get(_EXCHANGE_ENVIRON) if self._tag else None
             if self._tag:
                 environ[_EXCHANGE_ENVIRON] = exchange_id
             status, answer_headers, answer = self._forward(environ, body)
