@@ -2,7 +2,7 @@
 
     ottimate-validate integration [--plan FILE] [--passes clean,fault,repeat] [--faults default|none|NAME,...]
                                   [--seed N] [--time-limit SECONDS] [--incremental]
-                                  [--reports-dir DIR] [--no-report] -- COMMAND [ARG...]
+                                  [--reports-dir DIR] [--no-report] [--keep-dashboards] -- COMMAND [ARG...]
 
 With ``OTTIMATE_API_URL`` unset each pass runs against a fresh embedded sandbox; with it set, against
 the partner's sandbox through a recording proxy on loopback (production hosts refused). The command
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -34,7 +36,7 @@ from ottimate_validation.run.target import resolve as resolve_target
 from .faults import DEFAULT_FAULTS, FAULTS, UnknownFault, parse_faults
 from .model import PASSES, Limits
 from .plan import resolve
-from .run import DEFAULT_SEED, DEFAULT_TIME_LIMIT, RemoteTarget, RunOptions, run
+from .run import DEFAULT_SEED, DEFAULT_TIME_LIMIT, RemoteTarget, RunOptions, RunResult, run
 
 PROG = "ottimate-validate integration"
 ROOT_ENV = "OTTIMATE_VALIDATION_ROOT"
@@ -137,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--reports-dir", type=Path, default=None, metavar="DIR", help="where run folders go")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report (results and summary stay)")
+    parser.add_argument(
+        "--keep-dashboards",
+        action="store_true",
+        help="on the embedded sandbox: after the report, keep the sandboxes up until Ctrl-C, their dashboards "
+        "showing the findings on the requests they cite",
+    )
     # Hidden: the harness's own tests reach limits in seconds rather than at the documented figures.
     parser.add_argument("--project-root", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rate-limit", type=_positive(float, "rate"), default=None, help=argparse.SUPPRESS)
@@ -209,6 +217,7 @@ def options_from(argv: Sequence[str]) -> RunOptions:
         retry_after=args.retry_after,
         remote=remote,
         existing_records=args.existing_records,
+        keep_dashboards=args.keep_dashboards,
     )
 
 
@@ -257,14 +266,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         _warn(str(exc))
         return EXIT_USAGE
+    if options.keep_dashboards and options.remote is not None:
+        _warn("--keep-dashboards applies to the embedded sandbox only (your sandbox has no dashboard of ours).")
     try:
-        return run(options, _say, _warn).exit_code
+        result = run(options, _say, _warn)
     except KeyboardInterrupt:
         _warn("interrupted; the command was stopped.")
         return EXIT_INTERRUPTED
     except Exception as exc:  # never a traceback: one sentence, and the run fails
         _warn(f"the run stopped on an internal error ({type(exc).__name__}: {exc}); please report it.")
         return EXIT_FAILED
+    if result.release is not None:
+        _hold(result)
+    return result.exit_code
+
+
+def _hold(result: RunResult) -> None:
+    """Keep the run's sandboxes (and their dashboards) up until Ctrl-C or SIGTERM."""
+    release = result.release
+    assert release is not None
+    _say()
+    for label, link in result.dashboards:
+        _say(f"Dashboard of {label}, findings marked: {link}")
+    _say("The sandboxes stay up for their dashboards; Ctrl-C stops them.")
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        release()
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ from ottimate_validation.report.redact import (
     redact_query,
 )
 from ottimate_validation.run.ledger import MAX_BODY_CHARS, Exchange, Source
+from ottimate_validation.sandbox.journal import EXCHANGE_HEADER
 
 from .credentials import RunCredentials
 from .faults import Decision, FaultSchedule, Request
@@ -57,6 +58,7 @@ from .journal import Journal
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
+_EXCHANGE_ENVIRON = "HTTP_" + EXCHANGE_HEADER.upper().replace("-", "_")
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # above the largest documented upload (25 MB, CONTRACT §13)
 _PARSE_LIMIT = 4 * 1024 * 1024  # answers larger than this are recorded without facts
 _LIST_KEYS = ("vendors", "dimensions", "purchase_orders", "receipts", "results")
@@ -88,10 +90,13 @@ class Recorder:
     command) are still answered and recorded, with no lane, and judged by no rule.
     """
 
-    def __init__(self, app: WSGIApp, ledger: Journal, credentials: RunCredentials) -> None:
+    def __init__(self, app: WSGIApp, ledger: Journal, credentials: RunCredentials, *, tag: bool = False) -> None:
+        """``tag``: name each exchange's ledger id to ``app`` in the X-Ottimate-Exchange header (the embedded
+        sandbox's request journal keeps it, so its dashboard can mark the findings that cite the exchange)."""
         self._app = app
         self._ledger = ledger
         self._credentials = credentials
+        self._tag = tag
         self._pass: tuple[str | None, FaultSchedule | None] = (None, None)  # swapped whole: read without a lock
 
     def begin(self, lane: str, schedule: FaultSchedule | None) -> None:
@@ -106,6 +111,7 @@ class Recorder:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         at = time.time()
         started = time.perf_counter()
+        exchange_id = self._ledger.next_id()
         lane, schedule = self._pass
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         path, query = _path_and_query(environ)
@@ -141,7 +147,15 @@ class Recorder:
         else:
             if decision is not None and decision.action == "delay":
                 time.sleep(decision.delay)
+            theirs = environ.get(_EXCHANGE_ENVIRON) if self._tag else None
+            if self._tag:
+                environ[_EXCHANGE_ENVIRON] = exchange_id
             status, answer_headers, answer = self._forward(environ, body)
+            if self._tag:  # recorded as the integration sent it
+                if theirs is None:
+                    del environ[_EXCHANGE_ENVIRON]
+                else:
+                    environ[_EXCHANGE_ENVIRON] = theirs
             if decision is not None and decision.action in ("lose", "drop"):
                 processed = status
                 status, answer_headers, answer = _fault_answer(decision)
@@ -185,7 +199,7 @@ class Recorder:
             request_body=_kept(body, request_type or "", self._credentials),
             response_body=None if dropped else _kept(answer, answer_type, self._credentials, parsed),
             secrets_in_url=tuple(in_url),
-            id=self._ledger.next_id(),
+            id=exchange_id,
             lane=lane,
             fault=decision.fault if decision is not None else None,
             worker=_worker(environ),

@@ -87,6 +87,7 @@ class RunOptions:
     retry_after: int = 1
     remote: RemoteTarget | None = None
     existing_records: tuple[int, int] | None = None  # (vendors, dimensions) per company; None: the default
+    keep_dashboards: bool = False  # embedded: leave the sandboxes up after the run (`RunResult.release`)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class RunResult:
     summary: IntegrationSummary
     findings: tuple[Finding, ...]
     report: Path | None = None
+    dashboards: tuple[tuple[str, str], ...] = ()  # kept up (keep_dashboards): (sandbox, one-time link)
+    release: Callable[[], None] | None = None  # stops the sandboxes kept up
 
 
 Say = Callable[[str], None]
@@ -156,60 +159,79 @@ def run(options: RunOptions, say: Say = print, warn: Say | None = None) -> RunRe
             )
             records[name] = record
             _save_pass(run_dir, record, credentials)
-    finally:
+    except BaseException:
         targets.close()
+        raise
+    finally:
         journal.close()
 
-    recorded = read_ledger(run_dir)
-    exchanges = {name: exchanges_of(recorded, name) for name in records}
-    findings: list[Finding] = []
-    for name, record in records.items():
-        record.requests = len(exchanges[name])
-        evidence = PassEvidence(
-            name=name,
-            exchanges=exchanges[name],
-            command=record.command,
-            limits=options.limits,
-            plan=options.plan.plan,
-            incremental=options.incremental or options.plan.incremental,
-            api_key=_fingerprint(credentials.api_key),
-            before=record.before,
-            after=record.after,
-            reference=records[CLEAN].after if name == FAULT and CLEAN in records else None,
-            state_error=record.state_error,
-            faults=record.faults,
-        )
-        findings += [_scrubbed(f, credentials) for f in judge_pass(evidence)]
-    for finding in findings:
-        ledger.record(finding)
-    ledger.close()
+    try:  # the sandboxes stay up through judging (their dashboards mark the findings)
+        recorded = read_ledger(run_dir)
+        exchanges = {name: exchanges_of(recorded, name) for name in records}
+        findings: list[Finding] = []
+        for name, record in records.items():
+            record.requests = len(exchanges[name])
+            evidence = PassEvidence(
+                name=name,
+                exchanges=exchanges[name],
+                command=record.command,
+                limits=options.limits,
+                plan=options.plan.plan,
+                incremental=options.incremental or options.plan.incremental,
+                api_key=_fingerprint(credentials.api_key),
+                before=record.before,
+                after=record.after,
+                reference=records[CLEAN].after if name == FAULT and CLEAN in records else None,
+                state_error=record.state_error,
+                faults=record.faults,
+            )
+            findings += [_scrubbed(f, credentials) for f in judge_pass(evidence)]
+        for finding in findings:
+            ledger.record(finding)
+        ledger.close()
+        targets.mark_findings(findings)  # an embedded sandbox's dashboard shows them on the exchanges they cite
 
-    proves = is_evidence(the_run)
-    summary = _summary(options, targets.description, records, exchanges, findings, credentials, evidence=proves)
-    if isinstance(targets, RemoteTargets):
-        reads = targets.harness_requests
-        note = f"The harness read your sandbox's state before and after each pass with {reads} requests."
-        summary = replace(summary, notes=(*summary.notes, note))
-    written = True
-    try:
-        ResultsWriter(the_run.results_dir, credentials.secrets).write(findings, BY_ID, records, exchanges)
-    except OSError as exc:
-        written = False
-        (warn or say)(f"the results were not written into {the_run.results_dir}: {exc.strerror or exc}")
-    title = TITLE if proves else f"{TITLE} — REHEARSAL on the embedded sandbox (not evidence)"
-    judged_badly = any(status_of(f) in ("failed", "broken") for f in findings)
-    finished = end(
-        the_run,
+        proves = is_evidence(the_run)
+        summary = _summary(options, targets.description, records, exchanges, findings, credentials, evidence=proves)
+        if isinstance(targets, RemoteTargets):
+            reads = targets.harness_requests
+            note = f"The harness read your sandbox's state before and after each pass with {reads} requests."
+            summary = replace(summary, notes=(*summary.notes, note))
+        written = True
+        try:
+            ResultsWriter(the_run.results_dir, credentials.secrets).write(findings, BY_ID, records, exchanges)
+        except OSError as exc:
+            written = False
+            (warn or say)(f"the results were not written into {the_run.results_dir}: {exc.strerror or exc}")
+        title = TITLE if proves else f"{TITLE} — REHEARSAL on the embedded sandbox (not evidence)"
+        judged_badly = any(status_of(f) in ("failed", "broken") for f in findings)
+        finished = end(
+            the_run,
+            summary,
+            Ending(failed=judged_badly or not findings or not written),
+            allure=options.allure if options.report else None,
+            title=title,
+            variables={"Target": targets.description, "Passes": ", ".join(records), "Seed": str(options.seed)},
+            say=say,
+            warn=warn or say,
+            scrub=credentials.secrets.scrub,
+        )
+    except BaseException:
+        targets.close()
+        raise
+    kept = tuple(targets.dashboards()) if options.keep_dashboards else ()
+    if not kept:
+        targets.close()
+    return RunResult(
+        run_id,
+        run_dir,
+        finished.exit_code,
         summary,
-        Ending(failed=judged_badly or not findings or not written),
-        allure=options.allure if options.report else None,
-        title=title,
-        variables={"Target": targets.description, "Passes": ", ".join(records), "Seed": str(options.seed)},
-        say=say,
-        warn=warn or say,
-        scrub=credentials.secrets.scrub,
+        tuple(findings),
+        finished.report,
+        dashboards=kept,
+        release=targets.close if kept else None,
     )
-    return RunResult(run_id, run_dir, finished.exit_code, summary, tuple(findings), finished.report)
 
 
 def _run_pass(
@@ -229,6 +251,8 @@ def _run_pass(
         f"(time limit {options.time_limit:g} s"
         f"{f'; faults (seed {options.seed}): ' + ', '.join(faults) if faults else ''})"
     )
+    if served.fresh and served.dashboard:
+        say(f"Dashboard of {served.label} (the link signs you in once): {served.dashboard}")
     before: Snapshot | None
     state_error: str | None = None
     previous = done.get(CLEAN) if name == REPEAT else None

@@ -10,21 +10,26 @@ Real sandbox (``OTTIMATE_API_URL`` set, production refused before this point): o
 ``Recorder`` over ``Forwarder``, for every pass; the passes share the partner's sandbox and its state.
 
 Either way the integration is given loopback URLs: the API under ``/v1`` and the auth server at the
-origin (``/oauth/token``).
+origin (``/oauth/token``). An embedded sandbox also serves its dashboard (``/_dashboard/``, outside the
+recording layer: a user's pages are not the integration's traffic); each exchange the recorder forwards
+names its ledger id to the sandbox, so the findings that cite it can be marked on the dashboard's log
+(``mark_findings``).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx
 
 from ottimate_validation.run.http import plain_client
-from ottimate_validation.run.ledger import Source
-from ottimate_validation.sandbox import EmbeddedSandbox, SandboxConfig, UserSecrets
+from ottimate_validation.run.ledger import Finding, Source
+from ottimate_validation.sandbox import EmbeddedSandbox, Mark, SandboxConfig, UserSecrets
 from ottimate_validation.sandbox.app import SandboxApp
+from ottimate_validation.sandbox.journal import EXCHANGE_HEADER
 from ottimate_validation.sandbox.server import SandboxServer
 
 from .credentials import RunCredentials
@@ -36,6 +41,7 @@ from .state import StateReader
 LOOPBACK = "127.0.0.1"
 EXISTING_VENDORS = 40  # with the seed's 2: three pages of the default 20
 EXISTING_DIMENSIONS = 25
+HARNESS_READ = "harness: state read"  # how the harness's own reads of a sandbox are named in its request log
 
 
 @dataclass
@@ -49,6 +55,7 @@ class Served:
     fresh: bool  # a new sandbox, not yet used by a pass
     label: str  # "embedded sandbox A", "your sandbox at ..."
     reads_refilled: int = 0  # the reader's requests the sandbox's token bucket has been given back
+    dashboard: str | None = None  # a link that opens the sandbox's dashboard signed in (once)
 
 
 def _origin(server: SandboxServer) -> str:
@@ -67,7 +74,7 @@ class EmbeddedTargets:
         self._ledger = ledger
         self._limits = limits
         self._existing = (existing_vendors, existing_dimensions)
-        self._sandboxes: list[tuple[EmbeddedSandbox, SandboxServer, Served]] = []
+        self._sandboxes: list[tuple[EmbeddedSandbox, Served]] = []
         # One seed for every sandbox of the run: the same organisation, ids and seed records in each, so
         # the clean and fault passes start alike and their results compare (ids are ignored anyway).
         self._seed = random.randrange(1 << 31)
@@ -90,7 +97,7 @@ class EmbeddedTargets:
             daily_quota=self._limits.daily_quota,
         )
         return EmbeddedSandbox(
-            LOOPBACK, 0, seed=self._seed, account_secrets=secrets, config=config, control_plane=False
+            LOOPBACK, 0, seed=self._seed, account_secrets=secrets, config=config, control_plane=False, dashboard=True
         )
 
     def for_pass(self, name: str) -> Served:
@@ -101,16 +108,17 @@ class EmbeddedTargets:
             return served
         sandbox = self._spare if self._spare is not None else self._sandbox(self.secrets)
         self._spare = None
-        recorder = Recorder(cast(Any, sandbox.app), self._ledger, self.credentials)
-        # SandboxServer serves any WSGI callable (the recorder wraps the sandbox's app).
-        server = SandboxServer(cast(SandboxApp, recorder), LOOPBACK, 0)
-        server.start()
+        recorder = Recorder(cast(Any, sandbox.app), self._ledger, self.credentials, tag=True)
+        sandbox.wrap(lambda _app: cast(Any, recorder))  # served in front of the app; the dashboard beside it
+        sandbox.start()
         reader = StateReader(
-            # In process, past the recording layer: the harness's own reads are not the integration's.
+            # In process, past the recording layer: the harness's own reads are not the integration's,
+            # and the sandbox's request log names them as the harness's.
             plain_client(
                 "http://sandbox",
                 self._ledger.ledger,
                 source=Source.STATE,
+                headers={EXCHANGE_HEADER: HARNESS_READ},
                 retry=None,
                 network=httpx.WSGITransport(app=sandbox.app),
             ),
@@ -123,20 +131,31 @@ class EmbeddedTargets:
         reader.add_existing(*self._existing)
         letter = "ABCDEFGH"[len(self._sandboxes)] if len(self._sandboxes) < 8 else str(len(self._sandboxes))
         served = Served(
-            api_url=f"{_origin(server)}/v1",
-            auth_url=_origin(server),
+            api_url=f"{sandbox.url}/v1",
+            auth_url=sandbox.url,
             recorder=recorder,
             reader=reader,
             fresh=True,
             label=f"embedded sandbox {letter}",
+            dashboard=sandbox.dashboard_link(),
         )
-        self._sandboxes.append((sandbox, server, served))
+        self._sandboxes.append((sandbox, served))
         self._by_pass[name] = served
         return served
 
+    def mark_findings(self, findings: Sequence[Finding]) -> None:
+        """Show the findings on each sandbox's dashboard, on the exchanges they cite."""
+        marks = [Mark(x, f.rule, f.finding, f.holds) for f in findings for x in f.exchanges]
+        for sandbox, _served in self._sandboxes:
+            sandbox.mark_findings(marks)
+
+    def dashboards(self) -> list[tuple[str, str]]:
+        """(label, a fresh one-time link) for each sandbox's dashboard."""
+        return [(served.label, sandbox.dashboard_link() or "") for sandbox, served in self._sandboxes]
+
     def close(self) -> None:
-        for _sandbox, server, served in self._sandboxes:
-            server.stop()
+        for sandbox, served in self._sandboxes:
+            sandbox.stop()
             served.reader.close()
         self._sandboxes.clear()
 
@@ -183,6 +202,12 @@ class RemoteTargets:
 
     def for_pass(self, name: str) -> Served:
         return self._served
+
+    def mark_findings(self, findings: Sequence[Finding]) -> None:
+        """Nothing to mark: the partner's sandbox has no dashboard of ours."""
+
+    def dashboards(self) -> list[tuple[str, str]]:
+        return []
 
     def close(self) -> None:
         self._server.stop()

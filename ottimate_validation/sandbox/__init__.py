@@ -11,11 +11,12 @@ from types import TracebackType
 
 from .accounts.models import ApiUser, UserSecrets
 from .app import SandboxApp
-from .journal import DEFAULT_CAPACITY, Exchange, Journal
+from .dashboard import Dashboard
+from .journal import DEFAULT_CAPACITY, Exchange, Journal, Mark
 from .server import SandboxServer, WSGIApp
 from .state import SandboxConfig, SandboxState
 
-__all__ = ["ApiUser", "EmbeddedSandbox", "Exchange", "Journal", "SandboxConfig", "UserSecrets"]
+__all__ = ["ApiUser", "EmbeddedSandbox", "Exchange", "Journal", "Mark", "SandboxConfig", "UserSecrets"]
 
 
 class EmbeddedSandbox:
@@ -31,10 +32,13 @@ class EmbeddedSandbox:
         variations: Iterable[str] = (),
         control_plane: bool = True,
         journal_size: int = DEFAULT_CAPACITY,
+        dashboard: bool | None = None,
+        allow_remote: bool = False,
     ) -> None:
         """``control_plane=False``: no /_sandbox routes (404 like any unknown path), as on the real
         sandbox; for rehearsing a real-sandbox run locally. ``journal_size``: exchanges the request
-        journal keeps (0: no journal)."""
+        journal keeps (0: no journal). ``dashboard``: serve the dashboard under /_dashboard/ (by default
+        when there is a control plane); ``allow_remote``: let it answer other machines than this one."""
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
@@ -42,6 +46,8 @@ class EmbeddedSandbox:
             seed=seed, config=config, account_secrets=account_secrets, variations=variations, journal_size=journal_size
         )
         self.app = SandboxApp(self.state, control_plane=control_plane)
+        serve_dashboard = control_plane if dashboard is None else dashboard
+        self.dashboard = Dashboard(self.state, allow_remote=allow_remote) if serve_dashboard else None
         self._served: WSGIApp | None = None  # middleware around the app (`wrap`), if any
         self._host, self._port = host, port
         self._server: SandboxServer | None = None
@@ -53,9 +59,14 @@ class EmbeddedSandbox:
             raise RuntimeError("wrap the embedded sandbox's app before start()")
         self._served = middleware(self._served or self.app)
 
+    def wsgi_app(self) -> WSGIApp:
+        """What the server serves: the app (or its middleware), with the dashboard beside it if any."""
+        served = self._served or self.app
+        return self.dashboard.mount(served) if self.dashboard is not None else served
+
     def start(self) -> EmbeddedSandbox:
         if self._server is None:
-            self._server = SandboxServer(self._served or self.app, self._host, self._port)
+            self._server = SandboxServer(self.wsgi_app(), self._host, self._port)
             self._server.start()
         return self
 
@@ -91,6 +102,19 @@ class EmbeddedSandbox:
     def journal(self) -> Journal:
         """Every exchange served, newest last (`journal.py`): ``entries()``, ``get(seq)``, ``subscribe(callback)``."""
         return self.state.journal
+
+    def dashboard_link(self, user: str = "account") -> str | None:
+        """A link that opens the dashboard signed in as the named API user (a one-time token), or None
+        without a dashboard."""
+        if self.dashboard is None:
+            return None
+        return self.dashboard.sign_in_link(self.url, self.state.org.named_users[user])
+
+    def mark_findings(self, marks: Iterable[Mark]) -> None:
+        """Show a harness's findings on the exchanges it cited (by the ids it sent in X-Ottimate-Exchange),
+        replacing any marked before; the dashboard's request log shows them. ``PUT /_sandbox/findings``
+        does the same over HTTP."""
+        self.state.journal.mark(marks)
 
     @property
     def users(self) -> dict[str, ApiUser]:

@@ -36,7 +36,7 @@ from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from .core.idempotency import StoredResponse
 from .dimensions import responses as dimensions
 from .invoices import responses as invoices
-from .journal import BodyTap
+from .journal import EXCHANGE_HEADER, BodyTap
 from .oauth import responses as oauth
 from .purchase_orders import responses as purchase_orders
 from .receipts import responses as receipts
@@ -56,6 +56,7 @@ from .vendors import responses as vendors
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox"
+_EXCHANGE_ENVIRON = "HTTP_" + EXCHANGE_HEADER.upper().replace("-", "_")
 _request_ids = random.Random()
 
 ALL_ROUTES: tuple[Route, ...] = (
@@ -181,6 +182,7 @@ class SandboxApp:
             request_body=bytes(tap.kept) if isinstance(tap, BodyTap) else None,
             response_body=body,
             content_type=environ.get("CONTENT_TYPE", ""),
+            ref=environ.get(_EXCHANGE_ENVIRON),
         )
 
     def _overlay(self, route: Route | None, args: dict[str, Any], response: Response) -> None:

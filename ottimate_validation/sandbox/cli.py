@@ -52,7 +52,15 @@ def _parser() -> argparse.ArgumentParser:
         help="serve without the /_sandbox control plane (404 there, as on the real sandbox), to rehearse a "
         "real-sandbox run locally: the suites then skip the sandbox-only tests and wait in real time",
     )
-    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    serve.add_argument(
+        "--no-dashboard",
+        dest="dashboard",
+        action="store_false",
+        help="serve without the dashboard under /_dashboard/ (it is served only with the control plane anyway)",
+    )
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host (and other machines on the dashboard)"
+    )
     sub.add_parser("faults", help="list the fault switches")
     sub.add_parser("variations", help="list the variations (behaviour the suites must tolerate)")
     sub.add_parser("decisions", help="list what the sandbox decided where the contract is silent")
@@ -104,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             config=SandboxConfig(latency_ms=args.latency_ms),
             variations=args.variation,
             control_plane=args.control_plane,
+            dashboard=args.control_plane and args.dashboard,
+            allow_remote=args.allow_remote,
         )
         sandbox.state.faults.set(args.fault)
         sandbox.start()
@@ -141,8 +151,16 @@ def _announce(sandbox: EmbeddedSandbox) -> None:
         f"# Control plane (this sandbox only): {sandbox.url}/_sandbox/health"
         if sandbox.app.control_plane
         else "# No control plane (--no-control-plane): runs against it behave as against the real sandbox.",
-        "# Ctrl-C stops it.",
     ]
+    link = sandbox.dashboard_link()
+    if link is not None:
+        lines += [
+            "",
+            "# Dashboard: open this link to see and act on what your integration does (it signs you in once;",
+            "# after that, sign in with one of the client ids and secrets above):",
+            f"Dashboard: {link}",
+        ]
+    lines += ["# Ctrl-C stops it."]
     print("\n".join(lines), flush=True)
 
 

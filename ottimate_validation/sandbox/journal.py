@@ -3,6 +3,9 @@
 Each `Exchange` holds what a log line needs (time on the sandbox clock, method, path, query, status,
 duration, the API user's client_id, the idempotency key, the request id, whether it was a control-plane
 call) and, for the most recent ones, the request and response bodies, each cut at `body_limit` bytes.
+A harness in front of the sandbox may name its own record of the exchange in the `EXCHANGE_HEADER`
+request header (the integration mode's recorder does); the journal keeps it as `ref`, and `mark` later
+attaches the harness's findings (`Mark`) to the exchanges that carry those refs.
 
 Bounded: the last `capacity` exchanges are kept, their bodies for the last `bodies_kept` only.
 Credentials are never stored in clear: the `Authorization` and `X-Api-Key` headers are not kept at all
@@ -21,7 +24,8 @@ import logging
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode
@@ -34,6 +38,11 @@ REDACTED: Final = "[redacted]"
 _SECRET_BYTES: Final = re.compile("|".join(SECRET_FIELDS).encode("ascii"))
 _SECRET_TEXT: Final = re.compile("|".join(SECRET_FIELDS))
 UNREADABLE_BODY: Final = b"[not kept: it names a credential and could not be parsed to redact it]"
+
+#: The request header a recording harness names its own exchange id in (kept as `Exchange.ref`).
+EXCHANGE_HEADER: Final = "X-Ottimate-Exchange"
+MAX_REF_CHARS: Final = 100
+MAX_MARKS: Final = 10_000
 
 DEFAULT_CAPACITY: Final = 5000
 DEFAULT_BODIES_KEPT: Final = 500
@@ -54,6 +63,7 @@ class Exchange:
         "method",
         "path",
         "query",
+        "ref",
         "request_id",
         "seq",
         "status",
@@ -75,6 +85,7 @@ class Exchange:
         control: bool,
         request_body: bytes | None,
         response_body: bytes | None,
+        ref: str | None = None,
     ) -> None:
         self.seq = seq
         self._at = at
@@ -87,6 +98,7 @@ class Exchange:
         self.idempotency_key = idempotency_key
         self.request_id = request_id
         self.control = control
+        self.ref = ref
         self._request_body = request_body
         self._response_body = response_body
 
@@ -121,6 +133,7 @@ class Exchange:
             "idempotency_key": self.idempotency_key,
             "request_id": self.request_id,
             "control": self.control,
+            "ref": self.ref,
         }
         if bodies:
             out["request_body"] = _text(self._request_body)
@@ -132,6 +145,20 @@ class Exchange:
 
 
 Subscriber = Callable[[Exchange], None]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A harness's finding about one exchange it recorded: the exchange's ref, the rule, what was found,
+    and whether the rule held (None: not judged)."""
+
+    ref: str
+    rule: str
+    finding: str
+    holds: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exchange": self.ref, "rule": self.rule, "finding": self.finding, "holds": self.holds}
 
 
 class BodyTap:
@@ -181,6 +208,8 @@ class Journal:
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._subscribers: tuple[Subscriber, ...] = ()
+        self._marks: dict[str, tuple[Mark, ...]] = {}
+        self.marks_version = 0  # goes up with every `mark`: a live view knows to look again
 
     @property
     def enabled(self) -> bool:
@@ -208,8 +237,10 @@ class Journal:
         request_body: bytes | None,
         response_body: bytes | None,
         content_type: str = "",
+        ref: str | None = None,
     ) -> Exchange | None:
-        """``at``: seconds since the epoch on the sandbox's clock (`Clock.time`)."""
+        """``at``: seconds since the epoch on the sandbox's clock (`Clock.time`); ``ref``: the harness's own
+        id for this exchange (`EXCHANGE_HEADER`), if it sent one."""
         if not self.enabled:
             return None
         keep = self._keep_bodies
@@ -227,6 +258,7 @@ class Journal:
             control=control,
             request_body=self._kept(request_body, content_type) if keep else None,
             response_body=self._kept(response_body, "application/json") if keep else None,
+            ref=ref[:MAX_REF_CHARS] if ref else None,
         )
         with self._lock:
             if keep:
@@ -269,10 +301,34 @@ class Journal:
             return next((e for e in reversed(self._exchanges) if e.seq == seq), None)
 
     def clear(self) -> None:
-        """Forget every exchange (sequence numbers go on, so a consumer never sees one twice)."""
+        """Forget every exchange and mark (sequence numbers go on, so a consumer never sees one twice)."""
         with self._lock:
             self._exchanges.clear()
             self._with_bodies.clear()
+            self._marks = {}
+            self.marks_version += 1
+
+    # -- a harness's findings ---------------------------------------------------------------------
+
+    def mark(self, marks: Iterable[Mark]) -> None:
+        """Replace the findings marked on exchanges (by their refs) with ``marks`` (the first `MAX_MARKS`)."""
+        by_ref: dict[str, list[Mark]] = {}
+        for n, mark in enumerate(marks):
+            if n >= MAX_MARKS:
+                break
+            by_ref.setdefault(mark.ref, []).append(mark)
+        with self._lock:
+            self._marks = {ref: tuple(found) for ref, found in by_ref.items()}
+            self.marks_version += 1
+
+    def marks(self) -> list[Mark]:
+        with self._lock:
+            return [m for found in self._marks.values() for m in found]
+
+    def marks_for(self, ref: str | None) -> tuple[Mark, ...]:
+        if not ref:
+            return ()
+        return self._marks.get(ref, ())
 
     # -- live consumers ---------------------------------------------------------------------------
 

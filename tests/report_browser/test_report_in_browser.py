@@ -1,8 +1,7 @@
 """The single-file report, opened from disk in a real headless Chromium, shows what a partner reads.
 
-Playwright drives the system's Chromium (Debian's ``chromium``; ``OTTIMATE_CHROMIUM`` names another
-binary); it never downloads a browser. ``scripts/setup`` installs Debian's chromium when it runs as
-root on Debian, as CI does. Without a browser this test is skipped locally and fails in CI.
+Playwright drives the system's Chromium (`tests/browser.py`); it never downloads a browser. Without a
+browser this test is skipped locally and fails in CI.
 """
 
 from __future__ import annotations
@@ -21,55 +20,9 @@ from typing import Any
 import pytest
 
 from ottimate_validation.run.ledger import read_ledger
+from tests.browser import CHROMIUM_ENV, LAUNCH_ARGS, browser_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ENV = "OTTIMATE_CHROMIUM"
-CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SETUP_HINT = (
-    "run ./scripts/setup as root on Debian (it installs Debian's chromium), or `apt-get install -y chromium`, "
-    f"or point {CHROMIUM_ENV} at a Chromium or Chrome binary"
-)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
-
-
-def find_chromium() -> str | None:
-    chosen = os.environ.get(CHROMIUM_ENV)
-    if chosen:
-        return chosen if Path(chosen).is_file() else None
-    for candidate in CANDIDATES:
-        found = candidate if Path(candidate).is_file() else shutil.which(candidate)
-        if found:
-            return found
-    return None
-
-
-def browser_or_skip() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        message = "the playwright package is not installed: run ./scripts/setup (pip install -e '.[dev]')"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    chromium = find_chromium()
-    if chromium is None:
-        message = f"no Chromium found ({', '.join(CANDIDATES)}): {SETUP_HINT}"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return chromium
 
 
 @dataclass(frozen=True)

@@ -116,3 +116,18 @@ def test_gzip_answers_are_kept_readable(box: Box) -> None:
     assert answer.headers.get("Content-Encoding") == "gzip"
     kept: Any = box.sb.journal.entries()[-1].response_body
     assert json.loads(kept) == answer.json()
+
+
+def test_a_harness_names_its_exchanges_and_marks_its_findings_until_a_reset(box: Box, api: httpx.Client) -> None:
+    from ottimate_validation.sandbox.journal import EXCHANGE_HEADER, Mark
+
+    api.get("/accounts", headers={EXCHANGE_HEADER: "run-7"})
+    api.get("/accounts", headers={EXCHANGE_HEADER: "x" * 500})
+    named, long = box.sb.journal.entries()[-2:]
+    assert named.ref == "run-7" and named.to_dict()["ref"] == "run-7" and long.ref == "x" * 100
+    version = box.sb.journal.marks_version
+    box.sb.mark_findings([Mark("run-7", "auth.token-reused", "one token a call", False), Mark("run-7", "b", "c")])
+    assert [m.rule for m in box.sb.journal.marks_for("run-7")] == ["auth.token-reused", "b"]
+    assert box.sb.journal.marks_for(None) == () and box.sb.journal.marks_version > version
+    box.sb.reset()
+    assert box.sb.journal.marks() == [] and len(box.sb.journal) == 0

@@ -1,6 +1,7 @@
 """The control plane: exists only on the embedded sandbox, for the harness's own tests.
 
-Reset, a controllable clock, fault switches, variations and configuration. No auth: it listens on
+Reset, a controllable clock, fault switches, variations, configuration, and the findings a recording
+harness marks on the exchanges it cited (shown in the dashboard's request log). No auth: it listens on
 loopback.
 """
 
@@ -14,6 +15,7 @@ from ..core import dates
 from ..core.context import Ctx
 from ..core.errors import BadRequest
 from ..faults import FAULTS_BY_NAME, UnknownSwitch
+from ..journal import MAX_MARKS, Mark
 from ..routing import Route
 from ..variations import VARIATIONS
 
@@ -87,6 +89,31 @@ def patch_config(ctx: Ctx) -> Response:
     return get_config(ctx)
 
 
+def get_findings(ctx: Ctx) -> Response:
+    return ctx.respond({"findings": [m.to_dict() for m in ctx.state.journal.marks()]})
+
+
+def put_findings(ctx: Ctx) -> Response:
+    """``{"findings": [{"exchange": id, "rule": str, "finding": str, "holds": bool | null}, ...]}`` replaces
+    the marks; ``exchange`` is the id the harness sent in the X-Ottimate-Exchange header."""
+    found = ctx.json_object().get("findings")
+    if not isinstance(found, list) or len(found) > MAX_MARKS:
+        raise BadRequest(f"findings must be a list of at most {MAX_MARKS} objects")
+    marks = []
+    for n, item in enumerate(found):
+        if not isinstance(item, dict):
+            raise BadRequest(f"findings[{n}] must be an object")
+        texts = [item.get(k) for k in ("exchange", "rule", "finding")]
+        if not all(isinstance(t, str) and t for t in texts):
+            raise BadRequest(f"findings[{n}] needs exchange, rule and finding as non-empty strings")
+        holds = item.get("holds")
+        if holds is not None and not isinstance(holds, bool):
+            raise BadRequest(f"findings[{n}].holds must be true, false or null")
+        marks.append(Mark(str(texts[0]), str(texts[1]), str(texts[2]), holds))
+    ctx.state.journal.mark(marks)
+    return get_findings(ctx)
+
+
 ROUTES = [
     Route("/_sandbox/health", "GET", health, kind="control"),
     Route("/_sandbox/reset", "POST", reset, kind="control"),
@@ -98,4 +125,6 @@ ROUTES = [
     Route("/_sandbox/variations", "PUT", set_variations, kind="control"),
     Route("/_sandbox/config", "GET", get_config, kind="control"),
     Route("/_sandbox/config", "PATCH", patch_config, kind="control"),
+    Route("/_sandbox/findings", "GET", get_findings, kind="control"),
+    Route("/_sandbox/findings", "PUT", put_findings, kind="control"),
 ]

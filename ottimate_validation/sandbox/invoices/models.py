@@ -256,6 +256,7 @@ class Upload:
     created_email: str | None
     metadata: str | None
     status: str = "processing"
+    extracted: extraction.Extracted | None = None  # what extraction read, once it ran
 
 
 class PreconditionFailed(ApiError):

@@ -285,16 +285,20 @@ class InvoiceStore:
 
     # -- updates --------------------------------------------------------------------------------
 
+    def require_version(self, invoice: Invoice, if_match: str) -> None:
+        """The If-Match precondition (412): ``if_match`` must name the invoice's current version (its ETag)."""
+        tags = [t.strip() for t in if_match.split(",")]
+        if "*" not in tags and invoice.etag not in tags and f"W/{invoice.etag}" not in tags:
+            raise PreconditionFailed(
+                f"the invoice was modified since that version was read (If-Match {if_match}, now {invoice.etag})"
+            )
+
     def patch(
         self, user: ApiUser, invoice_id: str, body: dict[str, Any], if_match: str | None
     ) -> tuple[Invoice, dict[str, Any] | None]:
         invoice = self.get(user, invoice_id)
         if if_match is not None and not self._state.faults.on("invoice_update_lost"):
-            tags = [t.strip() for t in if_match.split(",")]
-            if "*" not in tags and invoice.etag not in tags and f"W/{invoice.etag}" not in tags:
-                raise PreconditionFailed(
-                    f"the invoice was modified since that version was read (If-Match {if_match}, now {invoice.etag})"
-                )
+            self.require_version(invoice, if_match)
         data = parse(InvoicePatch, body, self._state.faults)
         sent = {k: v for k, v in data.items() if k in body}
         lifecycle.target("edit", invoice.status, self._state.faults)

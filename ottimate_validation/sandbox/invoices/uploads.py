@@ -1,12 +1,15 @@
 """Uploads (§13): a file becomes an invoice when its extraction falls due on the sandbox clock.
 
 `SandboxConfig.extraction_seconds` after the upload, the scheduler runs the extraction under the state
-lock; until then the upload is pending (`GET /invoices/uploads`).
+lock; until then the upload is pending (`GET /invoices/uploads`). Once extracted, the upload (its file
+and what extraction read) is kept in `documents` for the dashboard: the last `DOCUMENTS_KEPT` of them, at
+most `DOCUMENT_BYTES_KEPT` of files.
 """
 
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -20,12 +23,17 @@ if TYPE_CHECKING:
     from ..state import SandboxState
     from .store import InvoiceStore
 
+DOCUMENTS_KEPT = 200  # extracted uploads kept with their file, newest first out last
+DOCUMENT_BYTES_KEPT = 256 * 1024 * 1024  # and at most this many bytes of files among them
+
 
 class Uploads:
     def __init__(self, state: SandboxState, store: InvoiceStore) -> None:
         self._state = state
         self._store = store
         self.pending: dict[str, Upload] = {}
+        self.documents: OrderedDict[str, Upload] = OrderedDict()  # extracted, by upload id
+        self._document_bytes = 0
 
     def upload(
         self,
@@ -99,6 +107,12 @@ class Uploads:
             return
         vendors = self._store.company_vendors(upload.user, upload.location.company_id)
         found = extraction.read(upload.content, upload.kind, [str(v.erp_vendor_name) for v in vendors])
+        upload.extracted, upload.status = found, "extracted"
+        self.documents[upload.id] = upload
+        self._document_bytes += len(upload.content)
+        while len(self.documents) > DOCUMENTS_KEPT or self._document_bytes > DOCUMENT_BYTES_KEPT:
+            _, dropped = self.documents.popitem(last=False)
+            self._document_bytes -= len(dropped.content)
         invoice = self._store.register(upload.user, upload.location, "upload", upload.id)
         invoice.last_modified_user = None  # extraction is Ottimate's work, not the uploader's
         # stamped when extraction finished, not when a later request happened to apply it
