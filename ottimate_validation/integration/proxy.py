@@ -48,7 +48,7 @@ from ottimate_validation.report.redact import (
     redact_headers,
     redact_query,
 )
-from ottimate_validation.run.ledger import MAX_BODY_CHARS, Exchange, Source
+from ottimate_validation.run.ledger import MAX_BODY_CHARS, Exchange, Source, issued_token
 from ottimate_validation.sandbox.journal import EXCHANGE_HEADER
 
 from .credentials import RunCredentials
@@ -163,7 +163,7 @@ class Recorder:
         answer_type = _header(answer_headers, "content-type")
         issued_fp = None
         if is_token and 200 <= (processed or status) < 300:  # learnt from any success: safer than sorry
-            issued = _issued_token(answer)
+            issued = issued_token(answer)
             if issued:
                 self._credentials.add_token(issued)  # known before the integration can print it
                 issued_fp = _fingerprint(issued)
@@ -424,17 +424,6 @@ def _header(headers: Iterable[tuple[str, str]], name: str) -> str:
         if key.lower() == name:
             return value
     return ""
-
-
-def _issued_token(raw: bytes) -> str | None:
-    if b"access_token" not in raw:
-        return None
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    token = body.get("access_token") if isinstance(body, dict) else None
-    return token if isinstance(token, str) and token else None
 
 
 _NOT_PARSED: Any = object()

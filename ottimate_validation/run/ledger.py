@@ -391,7 +391,7 @@ def describe(
     authorization = request.headers.get("authorization", "")
     token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
     api_key = request.headers.get("x-api-key")
-    issued = _issued_token(answer) if response is not None and response.status_code == 200 else None
+    issued = issued_token(answer) if response is not None and response.status_code == 200 else None
     request_type = request.headers.get("content-type", "").split(";")[0].strip().lower() or None
     url_text = str(request.url)
     return Exchange(
@@ -459,7 +459,8 @@ def answer_shape(raw: bytes, content_type: str) -> Any:
         return "<not JSON>"
 
 
-def _issued_token(raw: bytes) -> str | None:
+def issued_token(raw: bytes) -> str | None:
+    """The access token a token answer issued (to fingerprint and to scrub it), else None."""
     if b"access_token" not in raw:
         return None
     try:
