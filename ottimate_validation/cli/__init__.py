@@ -1,8 +1,10 @@
 """The command line: ``ottimate-validate`` and its subcommands. Nothing imports these modules.
 
-validate.py  ottimate-validate [options] [-- PYTEST ARGS]: run the suites, end the run
-merge.py     ottimate-validate merge RUN_DIR ...: the shards of one run as one report
-cleanup.py   ottimate-validate cleanup [--run-id ID]: what runs left on the target
+validate.py     ottimate-validate [options] [-- PYTEST ARGS]: run the suites, end the run
+integration.py  ottimate-validate integration [OPTIONS] -- COMMAND: the partner's integration, judged
+merge.py        ottimate-validate merge RUN_DIR ...: shards of one run (and an integration run), one report
+drift.py        ottimate-validate drift RUN_DIR: the real sandbox's answers against the embedded sandbox's
+cleanup.py      ottimate-validate cleanup [--run-id ID]: what runs left on the target
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
     ottimate-validate cleanup [--run-id ID]          (see cli.cleanup)
     ottimate-validate merge RUN_DIR ... [--reports-dir DIR]   (see cli.merge)
     ottimate-validate drift RUN [--reference RUN]    (see cli.drift)
-    ottimate-validate integration [OPTIONS] -- COMMAND [ARG...]   (see integration.cli)
+    ottimate-validate integration [OPTIONS] -- COMMAND [ARG...]   (see cli/integration.py)
 
 Each run gets its own folder, ``reports/<YYYYMMDD-HHMMSS>-<run id>/``, holding ``run.json`` (what the
 run is), ``ledger/`` (what happened), ``allure-results/``, ``report.html`` (readiness summary on top),
@@ -324,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return drift.main(args[1:])
     if args[:1] == ["integration"]:  # the partner's own integration, judged by its traffic
-        from ottimate_validation.integration import cli as integration
+        from ottimate_validation.cli import integration
 
         return integration.main(args[1:])
     try:

@@ -23,40 +23,38 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
 
+from ottimate_validation.cli import PROG as VALIDATE
+from ottimate_validation.cli import ROOT_ENV, Parser, UsageError, allure_for, say, warner
 from ottimate_validation.client.errors import OttimateError
-from ottimate_validation.report.allure import AllureNotInstalledError, find_allure
+from ottimate_validation.integration.faults import DEFAULT_FAULTS, FAULTS, UnknownFault, parse_faults
+from ottimate_validation.integration.model import PASSES, Limits
+from ottimate_validation.integration.plan import resolve
+from ottimate_validation.integration.run import (
+    DEFAULT_SEED,
+    DEFAULT_TIME_LIMIT,
+    RemoteTarget,
+    RunOptions,
+    RunResult,
+    run,
+)
+from ottimate_validation.report.allure import AllureNotInstalledError
 from ottimate_validation.run.http import plain_client
 from ottimate_validation.run.ledger import Ledger, Source
 from ottimate_validation.run.plan import PLAN_ENV, PlanError
 from ottimate_validation.run.target import RunRefused, check_not_production, probe
 from ottimate_validation.run.target import resolve as resolve_target
 
-from .faults import DEFAULT_FAULTS, FAULTS, UnknownFault, parse_faults
-from .model import PASSES, Limits
-from .plan import resolve
-from .run import DEFAULT_SEED, DEFAULT_TIME_LIMIT, RemoteTarget, RunOptions, RunResult, run
-
-PROG = "ottimate-validate integration"
-ROOT_ENV = "OTTIMATE_VALIDATION_ROOT"
+PROG = f"{VALIDATE} integration"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class UsageError(Exception):
-    """A mistake in the command line or the set-up; the message is one sentence (exit code 2)."""
+_warn = warner(PROG)
+_say = say
 
 
 class _ParserExit(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _passes(value: str) -> tuple[str, ...]:
@@ -95,7 +93,7 @@ def _pair(value: str) -> tuple[int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description="Run your own integration (any language) against the sandbox, record its HTTP traffic, "
         "inject faults, and judge its conduct against Ottimate's five criteria.",
@@ -156,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _project_root(explicit: Path | None) -> Path:
+    """Where Allure is installed; unlike a validation run, an integration needs no suites/ there."""
     if explicit is not None:
         return explicit.resolve()
     if os.environ.get(ROOT_ENV):
@@ -188,12 +187,9 @@ def options_from(argv: Sequence[str]) -> RunOptions:
     allure = None
     if not args.no_report:
         try:
-            allure = find_allure(root)
+            allure = allure_for(root)
         except AllureNotInstalledError as exc:
-            try:
-                allure = find_allure()
-            except AllureNotInstalledError:
-                raise UsageError(f"{exc} Or pass --no-report.") from None
+            raise UsageError(f"{exc} Or pass --no-report.") from None
     defaults = Limits()
     limits = Limits(
         rate_per_second=args.rate_limit or defaults.rate_per_second,
@@ -247,14 +243,6 @@ def _remote_target() -> RemoteTarget | None:
         client_id=target.credentials.client_id,
         client_secret=target.credentials.client_secret,
     )
-
-
-def _say(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def _warn(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
