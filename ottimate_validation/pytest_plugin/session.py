@@ -131,6 +131,7 @@ def _processes(config: pytest.Config, workerinput: dict[str, Any] | None) -> int
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "api_area(name): the API area a test covers, shown as the Allure feature")
     config.addinivalue_line("markers", "docs_page(url): the documentation page a test evidences (report link)")
+    config.addinivalue_line("markers", "contract(*sections): the CONTRACT sections a test judges (report tag)")
     if informational(config):
         return
     if not validating(config):

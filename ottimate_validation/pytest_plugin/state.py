@@ -27,6 +27,8 @@ class TestTraffic:
     call_operations: set[str] = field(default_factory=set)
     last: Any = None  # (httpx.Request, httpx.Response | None) of the last exchange, for the reproducer
     count: int = 0
+    decisions: list[str] = field(default_factory=list)  # the decisions it rested on, as it ran (readings.py)
+    differences: list[Any] = field(default_factory=list)  # soft differences from our reading, raised at its end
 
 
 @dataclass

@@ -165,6 +165,9 @@ class Check:
     history_key: str = ""  # Allure's historyId, to match the report's result
     report_id: str = ""  # the test's result in the single-file report (``#/<id>``)
     decision: str | None = None  # the decision a failed check disagreed with (DiffersFromOurReading)
+    differed: Sequence[str] = ()  # every decision it disagreed with (``decision`` is the first)
+    decisions: Sequence[str] = ()  # the decisions it rested on, as it ran (``our_reading``), failed or not
+    rests_on: Sequence[str] = ()  # the documented facts it rests on (CONTRACT sections, ``contract`` marker)
 
 
 @dataclass(frozen=True, kw_only=True)
