@@ -7,15 +7,29 @@ package is its implementation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import TracebackType
 
 from .accounts.models import ApiUser, UserSecrets
 from .app import SandboxApp
 from .journal import DEFAULT_CAPACITY, Exchange, Journal
+from .readings import Overrides, OverridesError
+from .readings import load as load_overrides
+from .readings import overrides as overrides_of
 from .server import SandboxServer, WSGIApp
 from .state import SandboxConfig, SandboxState
 
-__all__ = ["ApiUser", "EmbeddedSandbox", "Exchange", "Journal", "SandboxConfig", "UserSecrets"]
+__all__ = [
+    "ApiUser",
+    "EmbeddedSandbox",
+    "Exchange",
+    "Journal",
+    "Overrides",
+    "OverridesError",
+    "SandboxConfig",
+    "UserSecrets",
+    "load_overrides",
+]
 
 
 class EmbeddedSandbox:
@@ -31,15 +45,30 @@ class EmbeddedSandbox:
         variations: Iterable[str] = (),
         control_plane: bool = True,
         journal_size: int = DEFAULT_CAPACITY,
+        decisions: Overrides | str | Path | None = None,
+        reading: str | None = None,
     ) -> None:
         """``control_plane=False``: no /_sandbox routes (404 like any unknown path), as on the real
         sandbox; for rehearsing a real-sandbox run locally. ``journal_size``: exchanges the request
-        journal keeps (0: no journal)."""
+        journal keeps (0: no journal). ``decisions``: other choices where the docs are silent, as an
+        overrides file's path or ``Overrides``; ``reading``: a named reading (``readings.READINGS``), under
+        the file's own choices. A wrong file or name raises ``OverridesError`` (one sentence)."""
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
+        found = decisions if isinstance(decisions, Overrides) else (load_overrides(decisions) if decisions else None)
+        if reading is not None:
+            base = overrides_of(reading, where="--reading")
+            found = Overrides(
+                {**base.chosen, **(found.chosen if found else {})}, reading, found.source if found else None
+            )
         self.state = SandboxState(
-            seed=seed, config=config, account_secrets=account_secrets, variations=variations, journal_size=journal_size
+            seed=seed,
+            config=config,
+            account_secrets=account_secrets,
+            variations=variations,
+            journal_size=journal_size,
+            decisions=found or Overrides(),
         )
         self.app = SandboxApp(self.state, control_plane=control_plane)
         self._served: WSGIApp | None = None  # middleware around the app (`wrap`), if any
@@ -109,6 +138,11 @@ class EmbeddedSandbox:
             "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
             "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
         }
+
+    @property
+    def decisions(self) -> Overrides:
+        """The choices in force that differ from ours (``readings.py``)."""
+        return self.state.decisions
 
     def reset(self) -> None:
         self.state.reset()

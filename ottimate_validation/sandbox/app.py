@@ -24,7 +24,7 @@ from werkzeug.http import http_date
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import contract, overlays
+from . import contract, overlays, readings
 from .accounts import responses as accounts
 from .batch import responses as batch
 from .catalog import responses as catalog
@@ -32,7 +32,7 @@ from .contract import ErrorCode
 from .control import responses as control
 from .core import dates
 from .core.context import Ctx, SandboxRequest, json_response
-from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
+from .core.errors import ApiError, BadRequest, RouteMissing, TooManyRequests, envelope
 from .core.idempotency import StoredResponse
 from .dimensions import responses as dimensions
 from .invoices import responses as invoices
@@ -109,6 +109,10 @@ class SandboxApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        with readings.in_force(self.state.decisions):  # the choices taken where the docs are silent
+            return self._handle(request)
+
+    def _handle(self, request: Request) -> Response:
         started = time.perf_counter()
         received = self.state.clock.time()
         request_id = f"req_{_request_ids.getrandbits(128):032x}"  # unique, not secret: no system call
@@ -219,14 +223,14 @@ class SandboxApp:
             rule, args = adapter.match(method=request.method)
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or []))
-            raise ApiError(
+            raise RouteMissing(
                 f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
                 code=ErrorCode.METHOD_NOT_ALLOWED,
                 status=405,
                 headers={"Allow": allowed},
             ) from None
         except (RouteNotFound, RequestRedirect):
-            raise NotFound(f"no such endpoint: {request.method} {request.path}") from None
+            raise RouteMissing(f"no such endpoint: {request.method} {request.path}") from None
         method = "GET" if request.method == "HEAD" else request.method
         return self._routes[(str(rule), method)], dict(args)
 
@@ -300,14 +304,7 @@ class SandboxApp:
             return self.error_response(exc, ctx.request_id)
 
     def error_response(self, exc: ApiError, request_id: str) -> Response:
-        body: dict[str, Any] = {
-            "code": exc.code,
-            "message": exc.message,
-            "request_id": request_id,
-            "timestamp": dates.stamp_utc(self.state.clock.now()),
-        }
-        if exc.errors:
-            body["errors"] = exc.errors
+        body = envelope(exc, request_id, dates.stamp_utc(self.state.clock.now()))
         return json_response(body, exc.status, headers=exc.headers)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from . import contract, journal
+from . import contract, journal, readings
 from .accounts.models import Organisation, UserSecrets, default_created_at, generated_secrets
 from .batch.models import BatchBackend
 from .catalog.models import CatalogBackend
@@ -46,9 +46,12 @@ class SandboxState:
         account_secrets: UserSecrets | None = None,
         variations: Iterable[str] = (),
         journal_size: int = journal.DEFAULT_CAPACITY,
+        decisions: readings.Overrides = readings.DEFAULT,
     ) -> None:
         self._seed = seed
         self._initial_variations = tuple(variations)
+        self._initial_decisions = decisions
+        self.decisions = decisions  # the choices that differ from ours (readings.py); replaced, never changed
         self._initial_config = config or SandboxConfig()
         account = account_secrets or generated_secrets("account")
         self.user_secrets = {
@@ -94,11 +97,22 @@ class SandboxState:
             )
             self.catalog.seed(company.id)  # after vendors: entries take their vendor names
 
+    def set_decisions(self, decisions: readings.Overrides) -> None:
+        """Take other choices from now on; a change of those that shape the seeded organisation reseeds
+        the store (the credentials stay)."""
+        with self.lock:
+            reseed = any(self.decisions.chosen.get(n) != decisions.chosen.get(n) for n in readings.SEEDING)
+            self.decisions = decisions
+            if reseed:
+                self.scheduler.clear()
+                self._build()
+
     def reset(self) -> None:
         with self.lock:
             self.clock.reset()
             self.faults.set(())
             self.variations.set(self._initial_variations)
+            self.decisions = self._initial_decisions
             self.config = SandboxConfig(**asdict(self._initial_config))
             self.rate_limiter.configure(self.config.rate_per_second, self.config.burst, self.config.daily_quota)
             self.rate_limiter.reset()

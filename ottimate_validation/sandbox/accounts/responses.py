@@ -19,7 +19,12 @@ def _page(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> Response:
     if search:
         rows = [r for r in rows if search in r["name"].casefold()]
     return ctx.respond(
-        {"count": len(rows), "page": page.page, "limit": page.limit, "results": page.slice(rows, ctx.state.faults)}
+        {
+            "count": len(rows),
+            "page": page.page,
+            "limit": page.limit,
+            "results": page.slice(rows, ctx.state.faults, order_open=True),
+        }
     )
 
 
