@@ -34,6 +34,7 @@ from .core import dates
 from .core.context import Ctx, SandboxRequest, json_response
 from .core.errors import ApiError, BadRequest, RouteMissing, TooManyRequests, envelope
 from .core.idempotency import StoredResponse
+from .core.ids import well_formed_ids
 from .dimensions import responses as dimensions
 from .invoices import responses as invoices
 from .journal import BodyTap
@@ -122,6 +123,7 @@ class SandboxApp:
         ctx: Ctx | None = None
         try:
             route, args = self._match(request)
+            well_formed_ids(route.rule, args)  # "unknown-or-malformed-entity-id"
             version, explicit = self._version(request) if route.kind != "control" else (version, False)
             ctx = Ctx(
                 request=request,
@@ -217,7 +219,7 @@ class SandboxApp:
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
         static = self._static.get((request.path, "GET" if request.method == "HEAD" else request.method))
         if static is not None:
-            return static, {}
+            return _served(static, request), {}
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             rule, args = adapter.match(method=request.method)
@@ -232,7 +234,7 @@ class SandboxApp:
         except (RouteNotFound, RequestRedirect):
             raise RouteMissing(f"no such endpoint: {request.method} {request.path}") from None
         method = "GET" if request.method == "HEAD" else request.method
-        return self._routes[(str(rule), method)], dict(args)
+        return _served(self._routes[(str(rule), method)], request), dict(args)
 
     @staticmethod
     def _version(request: Request) -> tuple[str, bool]:
@@ -240,6 +242,8 @@ class SandboxApp:
         if raw is None or raw == "":
             return contract.LATEST_API_VERSION, False
         if raw not in contract.API_VERSIONS:
+            if readings.current().takes("x-api-version-values", "ignore-unknown"):
+                return contract.LATEST_API_VERSION, False
             raise BadRequest(
                 f"X-API-Version must be one of {', '.join(contract.API_VERSIONS)}, got {raw!r}",
                 code=ErrorCode.UNSUPPORTED_API_VERSION,
@@ -306,6 +310,13 @@ class SandboxApp:
     def error_response(self, exc: ApiError, request_id: str) -> Response:
         body = envelope(exc, request_id, dates.stamp_utc(self.state.clock.now()))
         return json_response(body, exc.status, headers=exc.headers)
+
+
+def _served(route: Route, request: Request) -> Route:
+    """``route``, unless it is an extension the decisions in force take away (then no such route)."""
+    if route.extension is not None and readings.current().takes(route.extension, "absent"):
+        raise RouteMissing(f"no such endpoint: {request.method} {request.path}")
+    return route
 
 
 def _drain(request: Request) -> None:

@@ -110,6 +110,8 @@ class BatchBackend:
         if batch is None:
             raise NotFound(f"batch {batch_id} not found")
         if not self._state.org.owns(user, batch.owner):
+            if self._state.decisions.takes("unknown-or-foreign-batch-id", "404-for-foreign"):
+                raise NotFound(f"batch {batch_id} not found")
             raise Forbidden(f"batch {batch_id} belongs to another API user")
         return batch
 

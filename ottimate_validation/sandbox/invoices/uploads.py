@@ -21,6 +21,17 @@ if TYPE_CHECKING:
     from .store import InvoiceStore
 
 
+#: How long human-in-the-loop extraction takes ("extraction-turnaround": hours).
+HUMAN_IN_THE_LOOP_SECONDS = 4 * 3600
+
+
+def extraction_seconds(state: SandboxState) -> float:
+    """Sandbox-clock seconds from upload to invoice: the config's (AI pipeline), or hours."""
+    if state.decisions.takes("extraction-turnaround", "hours"):
+        return float(HUMAN_IN_THE_LOOP_SECONDS)
+    return state.config.extraction_seconds
+
+
 class Uploads:
     def __init__(self, state: SandboxState, store: InvoiceStore) -> None:
         self._state = state
@@ -75,7 +86,7 @@ class Uploads:
             metadata=fields.get("metadata"),
         )
         self.pending[upload.id] = upload
-        due_at = self._state.clock.time() + self._state.config.extraction_seconds
+        due_at = self._state.clock.time() + extraction_seconds(self._state)
         self._state.scheduler.at(due_at, lambda: self._extract(upload.id, due_at))
         return upload
 

@@ -125,8 +125,11 @@ class VendorBackend:
             self._state.org.require_company_write(user, company_id)
         erp_id = data["erp_vendor_id"]
         if (company_id, erp_id) in self._by_erp_id and not self._state.faults.on("validation_not_enforced"):
+            status = 409 if self._state.decisions.takes("duplicate-erp-vendor-id-on-single-create", "409") else 400
             raise BadRequest(
-                f"a vendor with erp_vendor_id {erp_id!r} already exists in this company", code=ErrorCode.DUPLICATE
+                f"a vendor with erp_vendor_id {erp_id!r} already exists in this company",
+                code=ErrorCode.DUPLICATE,
+                status=status,
             )
         vendor = self._insert(company_id, data)
         if self._state.faults.on("creates_duplicated"):
@@ -191,8 +194,8 @@ class VendorBackend:
         vendor.last_modified = self._state.clock.now()
         return vendor
 
-    def seed(self, company_id: int, names: list[str]) -> None:
-        for n, name in enumerate(names, start=1):
+    def seed(self, company_id: int, names: list[str], *, start: int = 1) -> None:
+        for n, name in enumerate(names, start=start):
             self._insert(
                 company_id,
                 {
