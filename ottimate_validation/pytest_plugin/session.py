@@ -24,6 +24,7 @@ from ottimate_validation.pytest_plugin.options import (
     informational,
     load_hypothesis_profile,
     run_dir_option,
+    sandbox_decisions_option,
     target_url_option,
     validating,
 )
@@ -186,9 +187,33 @@ def pytest_configure(config: pytest.Config) -> None:
         state.deviations = deviations.load(deviations.find(config.getoption("known_deviations", None), config.rootpath))
     except deviations.DeviationsError as exc:
         _stop(str(exc))
+    _sandbox_decisions(config, state)
     evidence.configure(config, state)
     budget_hooks.configure(config, state)
     load_hypothesis_profile(config, remote=remote is not None)
+
+
+def _sandbox_decisions(config: pytest.Config, state: RunState) -> None:
+    """``--sandbox-decisions FILE`` / ``--sandbox-reading NAME``: read once per process (a mistake is one
+    sentence, exit code 2); the controller says so in run.json, for the report."""
+    path, reading = sandbox_decisions_option(config)
+    if not (path or reading):
+        return
+    if state.remote is not None:
+        _stop(
+            f"--sandbox-decisions and --sandbox-reading apply to the embedded sandbox a run starts, and this run "
+            f"validates {state.remote.api_url}; leave them out, or OTTIMATE_API_URL."
+        )
+    from ottimate_validation.sandbox import EmbeddedSandbox  # the sandbox's one entry
+
+    try:
+        state.sandbox_decisions = EmbeddedSandbox.overrides(path, reading)
+    except ValueError as exc:
+        _stop(str(exc))
+    described = state.sandbox_decisions.describe() if state.sandbox_decisions.chosen else None
+    if state.controller and described != state.run.sandbox_decisions:
+        state.run = state.run.but(sandbox_decisions=described)
+        state.run.save()
 
 
 def ledger_records_so_far(ledger: Ledger) -> list[Any]:

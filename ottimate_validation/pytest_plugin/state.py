@@ -46,6 +46,9 @@ class RunState:
     token_url: str | None = None  # the last token URL used, for reproducers
     collected: bool = False  # the controller has recorded how many tests were selected
     deviations: KnownDeviations = field(default_factory=KnownDeviations)
+    #: Other choices where the docs are silent, for the embedded sandbox each process starts (its
+    #: ``Overrides``; typed loosely: the plugin reaches the sandbox through ``EmbeddedSandbox`` only).
+    sandbox_decisions: Any = None
 
     @property
     def controller(self) -> bool:

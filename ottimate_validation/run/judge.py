@@ -206,6 +206,8 @@ def facts_of(run: Run, plan: LoadedPlan, root: Path) -> dict[str, str]:
         ci=environment.ci_build(),
         read_only=run.read_only,
     )
+    if run.sandbox_decisions:
+        facts["Embedded sandbox"] = f"answers by {run.sandbox_decisions} where the docs are silent"
     if run.shard_label:
         facts["Shard"] = run.shard_label
     if run.sources:

@@ -56,24 +56,29 @@ class EmbeddedSandbox:
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
-        found = decisions if isinstance(decisions, Overrides) else (load_overrides(decisions) if decisions else None)
-        if reading is not None:
-            base = overrides_of(reading, where="--reading")
-            found = Overrides(
-                {**base.chosen, **(found.chosen if found else {})}, reading, found.source if found else None
-            )
         self.state = SandboxState(
             seed=seed,
             config=config,
             account_secrets=account_secrets,
             variations=variations,
             journal_size=journal_size,
-            decisions=found or Overrides(),
+            decisions=self.overrides(decisions, reading),
         )
         self.app = SandboxApp(self.state, control_plane=control_plane)
         self._served: WSGIApp | None = None  # middleware around the app (`wrap`), if any
         self._host, self._port = host, port
         self._server: SandboxServer | None = None
+
+    @staticmethod
+    def overrides(decisions: Overrides | str | Path | None = None, reading: str | None = None) -> Overrides:
+        """The choices an overrides file (or ``Overrides``) and a named reading make, the file's over the
+        reading's; ``OverridesError`` (a ``ValueError``, one sentence) when either is wrong."""
+        found = decisions if isinstance(decisions, Overrides) else (load_overrides(decisions) if decisions else None)
+        if reading is None:
+            return found or Overrides()
+        base = overrides_of(reading, where="the reading")
+        chosen = {**base.chosen, **(found.chosen if found else {})}
+        return Overrides(chosen, reading, found.source if found else None)
 
     def wrap(self, middleware: Callable[[WSGIApp], WSGIApp]) -> None:
         """Serve ``middleware(app)`` instead of the app itself (before `start`): a recorder, a fault injector.
