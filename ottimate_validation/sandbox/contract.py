@@ -487,6 +487,23 @@ DECISIONS: Final[tuple[Decision, ...]] = (
     Decision("Vendor list without `ottimate_company_id`", "§9", "Vendors of every company in the user's scope."),
     Decision("Date-filter bounds", "§6.2", "`_from` and `_to` are both inclusive."),
     Decision(
+        "Undocumented filter values",
+        "§6, §11, §12.2, §16",
+        "A list filter whose value lies outside its documented enum (invoice `status` and `payment_status`, batch "
+        "`status`, price `price_type`, variance `exception_type`) → 400 `invalid_parameter` naming the filter.",
+        default="refuse",
+        choices=(
+            Choice(
+                "match-nothing",
+                "Such a value is not validated and matches nothing: 200 with an empty list, as a framework's "
+                "unvalidated filter answers.",
+            ),
+        ),
+        touches=(
+            Touch("status", ("400",), ("GET /invoices", "GET /batch", "GET /catalog/prices", "GET /catalog/variances")),
+        ),
+    ),
+    Decision(
         "Response timestamps", "§6.2", "`X` is ISO 8601 with `+00:00`; `X_utc` is ISO 8601 with `Z`, microseconds."
     ),
     Decision("Dimension bulk upsert key", "§10, §19 #7", "`reference_id` within the company."),
@@ -848,10 +865,20 @@ DECISIONS: Final[tuple[Decision, ...]] = (
     ),
     Decision(
         "Extraction",
-        "§13",
+        "§13, §18",
         "PDF text layers are read (layout in `sandbox/invoices/extraction.py`); images and PDFs without text "
         "are not OCR'd and become `needs-attention`. The vendor is matched by `erp_vendor_name` within the "
-        "location's company.",
+        "location's company. The due date is the one printed on the document.",
+        default="as-printed",
+        choices=(
+            Choice(
+                "due-from-net-terms",
+                "The due date is computed from the matched vendor's `net_terms` where they are a number of days "
+                "(`Net 30`, `n 45`, `Due on receipt`), as Ottimate's support site says (§18), not read off the "
+                "document.",
+            ),
+        ),
+        touches=(),  # a value, not a shape
     ),
     Decision(
         "Invoice import",

@@ -50,7 +50,7 @@ READINGS: Final[tuple[Reading, ...]] = (
         "What a Django REST framework stack does where the docs are silent (the list envelopes look like one): "
         "page sizes clamped, 404 for a page that does not exist, newest first, 415 for another content type, "
         "framework bodies for unknown routes, null for empty fields, read-only fields ignored, another user's "
-        "batch not found, a duplicate vendor 409, an unknown API version ignored.",
+        "batch not found, a duplicate vendor 409, an unknown API version ignored, filter values not validated.",
         {
             "page-size-limits": "clamp",
             "page-numbers": "not-found",
@@ -62,6 +62,7 @@ READINGS: Final[tuple[Reading, ...]] = (
             "unknown-or-foreign-batch-id": "404-for-foreign",
             "duplicate-erp-vendor-id-on-single-create": "409",
             "x-api-version-values": "ignore-unknown",
+            "undocumented-filter-values": "match-nothing",
         },
     ),
     Reading(

@@ -3,10 +3,10 @@
 import allure
 import pytest
 
-from fixtures.checks import assert_error_response
+from fixtures.checks import assert_error_response, our_reading
 from fixtures.data import VENDOR_REQUIRED_FIELDS
 
-pytestmark = pytest.mark.api_area("Vendors")
+pytestmark = [pytest.mark.api_area("Vendors"), pytest.mark.contract("§7", "§9")]
 
 # One wrong type per field (objects, lists and a boolean among them); Hypothesis adds others
 # (test_generated_invalid_payloads.py).
@@ -101,4 +101,6 @@ def test_reading_a_malformed_vendor_id_answers_404(api):
     """Reading a vendor id that is not a number answers 404"""
     with allure.step("Read vendor 'not-a-vendor-id'"):
         response = api.get("/vendors/not-a-vendor-id")
-    assert_error_response(response, 404)
+    assert_error_response(response, response.status_code if response.status_code in (400, 404) else 404)
+    with our_reading("unknown-or-malformed-entity-id", "a malformed id is an unknown one: 404"):
+        assert_error_response(response, 404)

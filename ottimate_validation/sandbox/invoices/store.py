@@ -21,7 +21,7 @@ from ..core import dates
 from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..core.listing import Facet, Listing, Query
 from ..core.pagination import optional_int_param
-from ..core.validation import check, parse
+from ..core.validation import check, outside_enum, parse
 from . import extraction, lifecycle
 from .models import (
     IMAGE_KINDS,
@@ -105,17 +105,10 @@ class InvoiceStore:
     def matching(self, user: ApiUser, query: Mapping[str, str]) -> Sequence[Invoice]:
         faults = self._state.faults
         status = query.get("status")
-        if status and status not in lifecycle.STATUSES:
-            raise BadRequest(
-                f"status must be one of {', '.join(lifecycle.STATUSES)}, got {status!r}",
-                code=ErrorCode.INVALID_PARAMETER,
-            )
         payment = query.get("payment_status")
-        if payment and payment not in PAYMENT_STATUSES:
-            raise BadRequest(
-                f"payment_status must be one of {', '.join(PAYMENT_STATUSES)}, got {payment!r}",
-                code=ErrorCode.INVALID_PARAMETER,
-            )
+        unknown_status = outside_enum("status", status, lifecycle.STATUSES)
+        if outside_enum("payment_status", payment, PAYMENT_STATUSES) or unknown_status:
+            return []
         locations = _int_list(query, "ottimate_location_ids")
         for loc_id in locations or ():
             self.location(user, loc_id)

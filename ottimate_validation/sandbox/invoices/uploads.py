@@ -7,8 +7,9 @@ lock; until then the upload is pending (`GET /invoices/uploads`).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..accounts.models import ApiUser
@@ -130,6 +131,10 @@ class Uploads:
                     match.erp_vendor_name,
                     match.erp_vendor_id,
                 )
+                if self._state.decisions.takes("extraction", "due-from-net-terms") and invoice.invoice_date:
+                    days = net_days(match.net_terms)
+                    if days is not None:  # §18: computed from the vendor's terms, not read off the document
+                        invoice.due_date = invoice.invoice_date + timedelta(days=days)
         for li in found.lines:
             invoice.items.append(
                 LineItem(
@@ -146,6 +151,20 @@ class Uploads:
             wrong_totals = self._state.faults.on("extraction_wrong_totals")
             problems = [p for p in self._store.problems(invoice) if not wrong_totals]
         self._store.enter(invoice, problems, None)
+
+
+_NET_DAYS = re.compile(r"^\s*(?:(?:\d+(?:\.\d+)?%\s*\d+\s*)?net|n)?\s*(\d{1,3})\s*$", re.I)
+
+
+def net_days(terms: str | None) -> int | None:
+    """Days to pay by the vendor's net terms, for the patterns that are a number of days (`Net 30`, `n 45`,
+    `2% 10 net 30`, `30`, `Due on receipt`); None for the others (`EOM 15`, `15 next month`)."""
+    if not terms:
+        return None
+    if terms.strip().lower() == "due on receipt":
+        return 0
+    found = _NET_DAYS.match(terms)
+    return int(found.group(1)) if found else None
 
 
 def _is_int(raw: str) -> bool:
