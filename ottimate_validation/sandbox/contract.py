@@ -691,6 +691,15 @@ DECISIONS: Final[tuple[Decision, ...]] = (
         "else the entry's `price`); `effective_price` = the invoiced price; overbilling > 0 > underbilling; "
         "`variance_only` drops a zero latest variance. Seeded lines make the endpoints work before invoices exist. "
         "Page size 20 (max 100) here and on variance batches.",
+        default="lines-by-sku",
+        choices=(
+            Choice(
+                "item-validation-only",
+                "No invoice line of the run is matched to a catalog entry (matching is item validation, set up by "
+                "Ottimate per vendor): the variance lists hold only what was there before.",
+            ),
+        ),
+        touches=(),  # rows missing from a list: values, not the shape
     ),
     Decision(
         "Variance batches",

@@ -102,11 +102,12 @@ READINGS: Final[tuple[Reading, ...]] = (
     ),
     Reading(
         "single-site",
-        "A single-site client: one company, one location, no vendor with item validation, inconsistent invoices "
-        "held as incomplete.",
+        "A single-site client: one company, one location, no vendor with item validation (no receiver export, "
+        "no price variance from the run's invoices), inconsistent invoices held as incomplete.",
         {
             "organisation-shape": "one-company",
             "receiver-export": "no-vendor-validated",
+            "variances": "item-validation-only",
             "invoice-lifecycle": "incomplete",
         },
     ),

@@ -7,9 +7,13 @@ import allure
 import pytest
 
 from fixtures.catalog import amount, same_amount
-from fixtures.checks import assert_keys, expect_status, is_int
+from fixtures.checks import assert_keys, expect_status, is_int, our_reading
 
-pytestmark = pytest.mark.api_area("Catalog")
+pytestmark = [pytest.mark.api_area("Catalog"), pytest.mark.contract("§11")]
+
+# Which invoice lines count for an item is item validation, set up by Ottimate per vendor (§11): that the
+# run's invoice line is matched to the run's item by its SKU is our reading (decision "variances").
+MATCHED = ("variances", "the run's invoice line billing the item is matched to it (by its SKU)")
 
 AGREED = 22.40  # the price agreed with the vendor for 2026
 BILLED = 24.15  # what the vendor's invoice charges
@@ -44,9 +48,10 @@ def test_an_item_billed_above_its_agreed_price_shows_as_an_overbilling_variance(
 
     with allure.step("Find the item among the vendor's price variances"):
         row = variance_row(api, company, catalog_vendor, entry["id"], variance_only="true")
-    assert row is not None, (
-        f"item {entry['id']} billed at {BILLED} against an agreed {AGREED} is not among the vendor's variances"
-    )
+    with our_reading(*MATCHED):
+        assert row is not None, (
+            f"item {entry['id']} billed at {BILLED} against an agreed {AGREED} is not among the vendor's variances"
+        )
     with allure.step(f"Check the latest invoice line: billed {BILLED:.2f}, {expected} over the agreed price"):
         assert row.get("item_name") == entry["item_name"] and row.get("sku") == entry["sku"], (
             f"the variance row should name the item {entry['item_name']!r} / {entry['sku']!r}, got {row}"

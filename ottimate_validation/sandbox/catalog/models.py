@@ -643,8 +643,11 @@ class CatalogBackend:
         return sorted(items, key=lambda i: (i.invoice_date, i.id), reverse=True)  # newest invoice first
 
     def _matched_lines(self, entry: CatalogEntry) -> list[VarianceItem]:
-        """Invoice lines of the entry's vendor in its company that name the entry (by sku, else by item name)."""
-        out = []
+        """Invoice lines of the entry's vendor in its company that name the entry (by sku, else by item name);
+        none under "variances": item-validation-only (matching is an Ottimate-side setting no vendor has here)."""
+        out: list[VarianceItem] = []
+        if self._state.decisions.takes("variances", "item-validation-only"):
+            return out
         invoices = self._state.invoices._by_uuid.values()  # read-only look into the invoices store
         for invoice in invoices:
             if invoice.location.company_id != entry.ottimate_company_id or invoice.erp_vendor_id != entry.erp_vendor_id:
