@@ -458,6 +458,15 @@ DECISIONS: Final[tuple[Decision, ...]] = (
         "§9, §10",
         "Every string field accepts 1–255 characters (Unicode code "
         "points); longer → 400. Optional strings may be null.",
+        default="255",
+        choices=(
+            Choice(
+                "100",
+                "A vendor's text fields take at most 100 characters (a common `max_length`); longer → 400 "
+                "`validation_error` naming the field.",
+            ),
+        ),
+        touches=(),  # a refusal of values the suites choose: the same shape
     ),
     Decision("Vendor email/phone format", "§9", "Free strings, not format-checked."),
     Decision(

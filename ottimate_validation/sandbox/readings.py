@@ -68,13 +68,15 @@ READINGS: Final[tuple[Reading, ...]] = (
     Reading(
         "other-vocabulary",
         "Other words for the same answers: error codes that are HTTP reason phrases, messages that name no "
-        "field, underscored invoice statuses, a lenient token endpoint, a malformed id refused with 400.",
+        "field, underscored invoice statuses, a lenient token endpoint, a malformed id refused with 400, vendor text "
+        "of at most 100 characters.",
         {
             "error-code-strings": "reason-phrases",
             "error-message-names-the-field": "generic",
             "invoice-status-spellings": "underscored",
             "token-endpoint-errors": "lenient",
             "unknown-or-malformed-entity-id": "malformed-is-400",
+            "text-field-lengths": "100",
         },
     ),
     Reading(
