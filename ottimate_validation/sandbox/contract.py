@@ -127,10 +127,12 @@ class ErrorCode:
 @dataclass(frozen=True)
 class Choice:
     """Another plausible answer to a decision: its name (as an overrides file gives it) and what the
-    embedded sandbox then does."""
+    embedded sandbox then does. ``visible``: whether an answer's shape shows it (the decision's ``touches``),
+    so the drift report can name it; one that changes only values or counts it cannot."""
 
     name: str
     does: str
+    visible: bool = True
 
 
 #: Aspects of an answer the drift report compares: its status, a field's presence, a field's type, a
@@ -148,9 +150,13 @@ class Touch:
     aspect: str
     names: tuple[str, ...]
     operations: tuple[str, ...] = ("*",)
+    #: For a word: only a difference in one of these words (an error code this decision chose).
+    words: tuple[str, ...] = ()
 
-    def matches(self, operation: str, aspect: str, name: str) -> bool:
+    def matches(self, operation: str, aspect: str, name: str, detail: str = "") -> bool:
         if aspect != self.aspect or not any(fnmatchcase(operation, pattern) for pattern in self.operations):
+            return False
+        if self.words and not any(word in detail for word in self.words):
             return False
         path = name.replace("[]", "")
         leaf = path.rsplit(".", 1)[-1]
@@ -184,11 +190,11 @@ class Decision:
         """Every choice the embedded sandbox can take, ours first."""
         return (self.default, *(c.name for c in self.choices)) if self.choices else ()
 
-    def touches_difference(self, operation: str, aspect: str, name: str) -> bool:
-        """Whether a difference in ``aspect`` ``name`` of an answer of ``operation`` is this decision's, by its
-        ``touches``; a decision without them, by the text heuristic (``guessed_touch``)."""
+    def touches_difference(self, operation: str, aspect: str, name: str, detail: str = "") -> bool:
+        """Whether a difference in ``aspect`` ``name`` of an answer of ``operation`` (``detail``: what each side
+        said) is this decision's, by its ``touches``; a decision without them, by the text heuristic."""
         if self.touches:
-            return any(touch.matches(operation, aspect, name) for touch in self.touches)
+            return any(touch.matches(operation, aspect, name, detail) for touch in self.touches)
         return self.guessed_touch(operation, aspect, name)
 
     def guessed_touch(self, operation: str, aspect: str, name: str) -> bool:
@@ -200,10 +206,11 @@ class Decision:
         return named and (resource in text or "every" in text or "all " in text)
 
 
-def decisions_touching(operation: str, aspect: str, name: str) -> list[str]:
+def decisions_touching(operation: str, aspect: str, name: str, detail: str = "") -> list[str]:
     """The names of the decisions a difference may come from (the drift report names them): those whose
-    ``touches`` describe it exactly, else those whose text suggests it (decisions without ``touches``)."""
-    exact = [d.id for d in DECISIONS if d.touches and d.touches_difference(operation, aspect, name)]
+    ``touches`` describe it exactly, else those whose text suggests it (decisions without ``touches``).
+    ``detail``: what each side answered (the words of a word difference)."""
+    exact = [d.id for d in DECISIONS if d.touches and d.touches_difference(operation, aspect, name, detail)]
     if exact:
         return exact
     return [d.id for d in DECISIONS if not d.touches and d.guessed_touch(operation, aspect, name)]
@@ -273,7 +280,15 @@ DECISIONS: Final[tuple[Decision, ...]] = (
                 "`client_id` or `client_secret` is a failed client authentication, 401 `invalid_client`.",
             ),
         ),
-        touches=(Touch("status", ("200", "400", "401"), ("POST /oauth/token",)),),
+        touches=(
+            Touch("status", ("200", "400", "401"), ("POST /oauth/token",)),
+            Touch(
+                "word",
+                ("code",),
+                ("POST /oauth/token",),
+                words=("invalid_scope", "invalid_request", "invalid_client", "unsupported_grant_type"),
+            ),
+        ),
     ),
     Decision(
         "Missing or invalid credentials on resource calls",
@@ -384,7 +399,10 @@ DECISIONS: Final[tuple[Decision, ...]] = (
                 "An unknown `X-API-Version` is ignored: the latest version answers (200), no response header.",
             ),
         ),
-        touches=(Touch("header", ("x-api-version",)),),
+        touches=(
+            Touch("header", ("x-api-version",)),
+            Touch("word", ("code",), words=("unsupported_api_version",)),
+        ),
     ),
     Decision(
         "Page size limits",
@@ -775,6 +793,7 @@ DECISIONS: Final[tuple[Decision, ...]] = (
                 "back-to-approval",
                 "mark-unexported without `flag_invoice` sends the invoice back to `pending-approval` (approved "
                 "again before it is exported again).",
+                visible=False,
             ),
         ),
         touches=(Touch("word", ("status",), INVOICES),),
@@ -911,7 +930,14 @@ DECISIONS: Final[tuple[Decision, ...]] = (
                 "A task's `result` names the invoice only: `{invoice_id, upload_id}` (no `id`, no invoice fields).",
             ),
         ),
-        touches=(Touch("field", ("result", "result.id", "result.invoice_id"), ("GET /batch/{id}/results",)),),
+        touches=(
+            Touch(
+                "field",
+                ("result.id", "result.invoice_id", "result.invoice_number", "result.ottimate_vendor_name"),
+                ("GET /batch/{id}/results",),
+            ),
+            Touch("type", ("result.invoice_id",), ("GET /batch/{id}/results",)),
+        ),
     ),
     Decision(
         "Invoice images",
@@ -978,7 +1004,9 @@ DECISIONS: Final[tuple[Decision, ...]] = (
         "per location to every complete invoice, which then waits in `pending-approval`.",
         default="two-approvers",
         choices=(
-            Choice("one-approver", "One approver per location: the first approval makes the invoice ready."),
+            Choice(
+                "one-approver", "One approver per location: the first approval makes the invoice ready.", visible=False
+            ),
             Choice(
                 "none",
                 "No approval policy: a complete invoice needs no approver and is `ready-for-export` as it is created.",

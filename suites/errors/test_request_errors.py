@@ -100,3 +100,28 @@ def test_a_company_filter_that_is_not_a_number_is_refused(api, path):
     with allure.step(f"List {path[1:]} of company 'abc'"):
         response = api.get(path, params={"ottimate_company_id": "abc"})
     assert_error_response(response, 400, mentions="ottimate_company_id")
+
+
+def test_a_write_in_another_content_type_is_refused(api, company, payloads):
+    """A write whose body is form-encoded instead of JSON is refused"""
+    body = {key: str(value) for key, value in payloads.vendor(company.id).items()}
+    with allure.step("Create a vendor from a form-encoded body"):
+        response = api.post("/vendors", data=body)
+    with judging(response):
+        assert 400 <= response.status_code < 500, (
+            f"a body in another content type than JSON (§7) should be refused, got {response.status_code}"
+        )
+    # Which 4xx is open: 415 would be HTTP's own; ours keeps to the documented statuses.
+    with our_reading("wrong-content-type-on-a-json-endpoint", "a body that is not JSON is refused with 400"):
+        assert_error_response(response, 400)
+
+
+@pytest.mark.readonly
+def test_an_undocumented_api_version_is_refused(raw_http):
+    """A call naming an X-API-Version other than 1.0.0 and 1.1.0 is refused with 400"""
+    http = raw_http({"X-API-Version": "9.9.9"})
+    with allure.step("List the accounts with X-API-Version 9.9.9"):
+        response = http.get("/accounts")
+    # §3 allows 1.0.0 and 1.1.0; whether another is refused or served as the latest is open.
+    with our_reading("x-api-version-values", "an X-API-Version other than 1.0.0 and 1.1.0 is refused with 400"):
+        assert_error_response(response, 400, mentions="version")
