@@ -105,12 +105,14 @@ READINGS: Final[tuple[Reading, ...]] = (
     Reading(
         "single-site",
         "A single-site client: one company, one location, no vendor with item validation (no receiver export, "
-        "no price variance from the run's invoices), inconsistent invoices held as incomplete.",
+        "no price variance from the run's invoices), inconsistent invoices held as incomplete, due dates "
+        "computed from the vendor's net terms.",
         {
             "organisation-shape": "one-company",
             "receiver-export": "no-vendor-validated",
             "variances": "item-validation-only",
             "invoice-lifecycle": "incomplete",
+            "extraction": "due-from-net-terms",
         },
     ),
     Reading(
