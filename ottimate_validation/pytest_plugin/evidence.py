@@ -447,7 +447,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     known = state.deviations.match(item.nodeid, differed) if report.failed and exc is not None else None
     if known is not None and exc is not None:
         # Filed as a known deviation: Allure reads the message from the exception, so it is the one replaced.
-        exc = KnownDeviation(f"Known deviation: {known.note}. The check said: {type(exc).__name__}: {exc}")
+        try:  # raised, so it has a traceback as pytest needs
+            raise KnownDeviation(f"Known deviation: {known.note}. The check said: {type(exc).__name__}: {exc}")
+        except KnownDeviation as replaced:
+            exc = replaced
         call.excinfo = pytest.ExceptionInfo.from_exception(exc)
     skipped = report.skipped
     status = "skipped" if skipped else ("passed" if report.passed else status_of(exc))

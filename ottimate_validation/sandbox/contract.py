@@ -396,7 +396,7 @@ DECISIONS: Final[tuple[Decision, ...]] = (
         choices=(
             Choice(
                 "ignore-unknown",
-                "An unknown `X-API-Version` is ignored: the latest version answers (200), no response header.",
+                "An unknown `X-API-Version` is ignored: the latest version answers (200).",
             ),
         ),
         touches=(

@@ -243,10 +243,15 @@ def load(path: str | Path) -> Overrides:
 def as_toml(found: Overrides) -> str:
     """An overrides file that gives ``found`` (every override spelt out, for a partner to edit)."""
     lines = ["# What the embedded sandbox should do where the docs are silent (docs/sandbox.md)."]
+    chosen = dict(found.chosen)
     if found.reading:
         lines.append(f'reading = "{found.reading}"')
+        for name in READINGS_BY_NAME[found.reading].overrides:  # the reading's, taken back to ours
+            decision = decision_named(name)
+            if name not in chosen and decision is not None:
+                chosen[name] = decision.default
     lines += ["", "[decisions]"]
-    lines += [f'{name} = "{choice}"' for name, choice in sorted(found.chosen.items())]
+    lines += [f'{name} = "{choice}"' for name, choice in sorted(chosen.items())]
     return "\n".join(lines) + "\n"
 
 

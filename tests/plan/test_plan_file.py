@@ -116,7 +116,8 @@ BAD_PLANS = {
     ),
     "unknown key": (
         '[plan]\noperation = ["GET /vendors"]\n',
-        "{path}: unknown key 'plan.operation'; the keys of [plan] are name, operations, areas.",
+        "{path}: unknown key 'plan.operation'; the keys of [plan] are name, operations, areas, notify_users, "
+        "extraction_wait_minutes.",
     ),
     "unknown table": (
         '[plans]\nname = "x"\n',
