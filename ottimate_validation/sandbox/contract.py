@@ -356,7 +356,7 @@ DECISIONS: Final[tuple[Decision, ...]] = (
         choices=(
             Choice(
                 "generic",
-                '`message` is the status\'s reason phrase ("Bad Request.") and there is no `errors[]`: which '
+                '`message` is the reason phrase of its status ("Bad Request.") and there is no `errors[]`: which '
                 "field was wrong is not said.",
             ),
         ),
