@@ -208,6 +208,13 @@ def facts_of(run: Run, plan: LoadedPlan, root: Path) -> dict[str, str]:
     )
     if run.sandbox_decisions:
         facts["Embedded sandbox"] = f"answers by {run.sandbox_decisions} where the docs are silent"
+    if run.target and kind not in ("embedded", "embedded-external"):
+        facts["Actions that notify people"] = (
+            "allowed by the plan (notify_users): invoices were flagged, which notifies the organisation's users"
+            if plan.notify_users
+            else "not taken: flagging notifies the organisation's users, so its checks are skipped (opt in with "
+            "notify_users = true under [plan])"
+        )
     if run.shard_label:
         facts["Shard"] = run.shard_label
     if run.sources:
