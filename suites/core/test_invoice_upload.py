@@ -7,7 +7,7 @@ from fixtures.checks import about, expect_status, is_int, parse_timestamp
 from fixtures.invoices import invoice_status
 from fixtures.uploads import UPLOAD_KEYS
 
-pytestmark = pytest.mark.api_area("Uploads")
+pytestmark = [pytest.mark.api_area("Uploads"), pytest.mark.contract("§13")]
 
 STATUSES = ("processing", "incomplete", "needs-attention", "pending-approval", "approved", "ready-for-export")
 

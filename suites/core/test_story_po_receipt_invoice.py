@@ -7,7 +7,7 @@ import pytest
 from fixtures.checks import expect_status
 from fixtures.procurement import assert_same_fields, item_by
 
-pytestmark = pytest.mark.api_area("Purchase orders")
+pytestmark = [pytest.mark.api_area("Purchase orders"), pytest.mark.contract("§12", "§14", "§15")]
 
 
 def test_a_purchase_order_is_received_and_invoiced(api, po_location, po_vendor, procurement_bodies, create_invoice):
