@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ottimate_validation.run.target import ALLOW_PRODUCTION_FLAG, API_URL_ENV
+from ottimate_validation.run.target import ALLOW_PRODUCTION_FLAG, API_URL_ENV, SANDBOX_DECISIONS_ENV
 
 PROFILE_ENV = "HYPOTHESIS_PROFILE"
-SANDBOX_DECISIONS_ENV = "OTTIMATE_SANDBOX_DECISIONS"
 EXTRACTION_WAIT_ENV = "OTTIMATE_EXTRACTION_WAIT"
 DEFAULT_EXTRACTION_WAIT_MINUTES = 15
 

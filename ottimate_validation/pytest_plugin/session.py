@@ -153,6 +153,11 @@ def pytest_configure(config: pytest.Config) -> None:
     run, temporary = _load_or_make_run(config, workerinput)
     plan = _plan(config, run)
     ledger = Ledger(run.ledger_dir, process=worker or "controller")
+    if any(sandbox_decisions_option(config)) and target_url_option(config):
+        _stop(
+            f"--sandbox-decisions and --sandbox-reading apply to the embedded sandbox a run starts, and this run "
+            f"validates {target_url_option(config)}; leave them out, or OTTIMATE_API_URL."
+        )
     remote = _remote_target(config, run, workerinput, ledger)
     # What the real sandbox answered, in shape: the first contact's drift report compares it with ours.
     ledger.keep_shapes = bool(config.getoption("record_shapes", False)) or (remote is not None and not remote.simulator)
@@ -199,11 +204,6 @@ def _sandbox_decisions(config: pytest.Config, state: RunState) -> None:
     path, reading = sandbox_decisions_option(config)
     if not (path or reading):
         return
-    if state.remote is not None:
-        _stop(
-            f"--sandbox-decisions and --sandbox-reading apply to the embedded sandbox a run starts, and this run "
-            f"validates {state.remote.api_url}; leave them out, or OTTIMATE_API_URL."
-        )
     from ottimate_validation.sandbox import EmbeddedSandbox  # the sandbox's one entry
 
     try:

@@ -22,10 +22,7 @@ def check_extracted_as_printed(invoice, lines, document):
         "invoice_date": invoice.get("invoice_date"),
         "vendor": invoice.get("ottimate_vendor_name"),
         "total": as_number(invoice.get("total_amount")),
-        "lines": [
-            (item.get("name"), as_number(item.get("quantity")), as_number(item.get("price")))
-            for item in lines
-        ],
+        "lines": [(item.get("name"), as_number(item.get("quantity")), as_number(item.get("price"))) for item in lines],
     }
     printed = {
         "number": want.number,

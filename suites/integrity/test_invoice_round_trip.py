@@ -109,6 +109,7 @@ def test_updated_fields_and_line_dimensions_are_stored(
             ),
             200,
         )
+
     def class_removed(read):
         stored_line = next((i for i in lines_of(api, read) if i.get("id") == line["id"]), {})
         return "class" not in (stored_line.get("dimensions") or {})

@@ -90,7 +90,7 @@ class Exports:
         return out
 
     def _back_to_approval(self, invoice: Invoice, user: ApiUser) -> None:
-        """"export-rules": back-to-approval: an unexported invoice is approved again before its next export."""
+        """ "export-rules": back-to-approval: an unexported invoice is approved again before its next export."""
         invoice.status, invoice.approved_at = "pending-approval", None
         self._store.log(invoice, "status", "unexported: back to approval", user)
         self._store._enter_approval(invoice, user)
