@@ -87,8 +87,12 @@ def compare(observed: Records, reference: Records, decisions: DecisionIndex | No
     theirs, ours = _seen(observed.exchanges), _seen(reference.exchanges)
     found: list[Difference] = []
 
-    def add(operation: str, aspect: str, name: str, observed_text: str, reference_text: str) -> None:
-        detail = f"{observed_text} | {reference_text}"
+    def add(
+        operation: str, aspect: str, name: str, observed_text: str, reference_text: str, status: int | None = None
+    ) -> None:
+        detail = (
+            f"status={status}; {observed_text} | {reference_text}" if status else f"{observed_text} | {reference_text}"
+        )
         found.append(
             Difference(
                 operation, aspect, name, observed_text, reference_text, tuple(index(operation, aspect, name, detail))
@@ -104,16 +108,18 @@ def compare(observed: Records, reference: Records, decisions: DecisionIndex | No
         for status in sorted(t.statuses & o.statuses):
             tf, of = t.fields[status], o.fields[status]
             for path in sorted(set(of) - set(tf)):
-                add(operation, "field", path, f"leaves it out of its {status}", f"sends it ({_kinds(of[path])})")
+                add(
+                    operation, "field", path, f"leaves it out of its {status}", f"sends it ({_kinds(of[path])})", status
+                )
             for path in sorted(set(tf) - set(of)):
-                add(operation, "field", path, f"sends it in its {status} ({_kinds(tf[path])})", "does not")
+                add(operation, "field", path, f"sends it in its {status} ({_kinds(tf[path])})", "does not", status)
             for path in sorted(set(tf) & set(of)):
                 if tf[path] - {"null"} and of[path] - {"null"} and not (tf[path] & of[path]):
-                    add(operation, "type", path, f"sends {_kinds(tf[path])}", f"sends {_kinds(of[path])}")
+                    add(operation, "type", path, f"sends {_kinds(tf[path])}", f"sends {_kinds(of[path])}", status)
             for header in sorted(o.headers[status] - t.headers[status]):
-                add(operation, "header", header, f"leaves it out of its {status}", "sends it")
+                add(operation, "header", header, f"leaves it out of its {status}", "sends it", status)
             for header in sorted(t.headers[status] - o.headers[status]):
-                add(operation, "header", header, f"sends it in its {status}", "does not")
+                add(operation, "header", header, f"sends it in its {status}", "does not", status)
         for name in sorted(set(t.words) & set(o.words)):
             new, gone = t.words[name] - o.words[name], o.words[name] - t.words[name]
             if new:

@@ -152,11 +152,15 @@ class Touch:
     operations: tuple[str, ...] = ("*",)
     #: For a word: only a difference in one of these words (an error code this decision chose).
     words: tuple[str, ...] = ()
+    #: Only in answers whose status starts so ("4": any 4xx), where the difference knows it.
+    statuses: tuple[str, ...] = ()
 
     def matches(self, operation: str, aspect: str, name: str, detail: str = "") -> bool:
         if aspect != self.aspect or not any(fnmatchcase(operation, pattern) for pattern in self.operations):
             return False
         if self.words and not any(word in detail for word in self.words):
+            return False
+        if self.statuses and not any(f"status={prefix}" in detail for prefix in self.statuses):
             return False
         path = name.replace("[]", "")
         leaf = path.rsplit(".", 1)[-1]
@@ -360,7 +364,7 @@ DECISIONS: Final[tuple[Decision, ...]] = (
                 "field was wrong is not said.",
             ),
         ),
-        touches=(Touch("field", ("errors", "errors.field", "errors.message")),),
+        touches=(Touch("field", ("errors", "errors.field", "errors.message"), statuses=("4",)),),
     ),
     Decision(
         "Unknown route, wrong method",
