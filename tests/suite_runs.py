@@ -4,7 +4,8 @@ The child reaches the sandbox over HTTP only, through the same ``OTTIMATE_*`` va
 for the real sandbox (so it has no control plane in-process); the parent switches faults or variations
 on through the sandbox object before the run starts. The sandbox is the child's alone (``--own-sandbox``),
 so its tests may use its control plane. Shared by ``tests/fault_detection`` (a fault on:
-the owning suite must fail) and ``tests/robustness`` (a variation on: the suites must pass).
+the owning suite must fail), ``tests/robustness`` (a variation on: the suites must pass) and
+``tests/readings`` (another reading of the docs: nothing may be Not ready because of a decision).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class SuiteRun:
     passed_by_suite: dict[str, int] = field(default_factory=dict)
     stdout: str = ""  # the whole console output (``output`` keeps only its end, for messages)
     records: Records = field(default_factory=Records)  # the run's ledger
+    run_dir: Path | None = None  # the run's folder (run.json, ledger/)
 
 
 class _RequestCounter:
@@ -75,17 +77,19 @@ def run_suites(
     *,
     faults: Sequence[str] = (),
     variations: Sequence[str] = (),
+    reading: str | None = None,
     extra_args: Sequence[str] = (),
     timeout: float = 600,
     hypothesis_profile: str = "ci",
 ) -> SuiteRun:
-    sandbox = EmbeddedSandbox(variations=variations)
+    sandbox = EmbeddedSandbox(variations=variations, reading=reading)
     received = _RequestCounter(sandbox.app)
     sandbox.app = received  # before start(): the server serves whatever app the sandbox holds then
     with sandbox as sb:
         sb.state.faults.set(faults)
-        junit = tmp_path / f"{'-'.join(suites)}.xml"
-        run_dir = tmp_path / f"run-{'-'.join(suites)}"
+        label = "-".join(suites) + (f"-{reading}" if reading else "")
+        junit = tmp_path / f"{label}.xml"
+        run_dir = tmp_path / f"run-{label}"
         proc = subprocess.run(
             [
                 sys.executable, "-m", "pytest", *(f"suites/{suite}" for suite in suites),
@@ -98,7 +102,14 @@ def run_suites(
         )  # fmt: skip
     output = proc.stdout[-3000:] + proc.stderr[-2000:]
     run = SuiteRun(
-        proc.returncode, [], 0, output, requests=received.count, stdout=proc.stdout, records=read_ledger(run_dir)
+        proc.returncode,
+        [],
+        0,
+        output,
+        requests=received.count,
+        stdout=proc.stdout,
+        records=read_ledger(run_dir),
+        run_dir=run_dir,
     )
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):

@@ -44,7 +44,13 @@ from ottimate_validation.run.folder import KEEP_RUNS, FolderError, new_run_folde
 from ottimate_validation.run.judge import target_phrase
 from ottimate_validation.run.ledger import Ledger, read_ledger
 from ottimate_validation.run.plan import PLAN_ENV, LoadedPlan, PlanError, resolve_plan
-from ottimate_validation.run.target import ALLOW_PRODUCTION_FLAG, RunRefused, preflight, production_banner
+from ottimate_validation.run.target import (
+    ALLOW_PRODUCTION_FLAG,
+    SANDBOX_DECISIONS_ENV,
+    RunRefused,
+    preflight,
+    production_banner,
+)
 
 # Suite name -> folder under suites/, in the order of Ottimate's validation checklist.
 SUITES: dict[str, str] = {
@@ -195,6 +201,31 @@ class Request:
     keep_runs: int = KEEP_RUNS
 
 
+def _pytest_option(pytest_args: Sequence[str], name: str) -> str | None:
+    """The value of a pytest option given after ``--`` (``--name VALUE`` or ``--name=VALUE``), if any."""
+    for i, arg in enumerate(pytest_args):
+        if arg == name and i + 1 < len(pytest_args):
+            return pytest_args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _check_sandbox_decisions(pytest_args: Sequence[str]) -> None:
+    """An overrides file or reading for the embedded sandbox, read before the run starts: a mistake is one
+    sentence and exit code 2 here, not a run whose every criterion is Not evidenced."""
+    path = _pytest_option(pytest_args, "--sandbox-decisions") or os.environ.get(SANDBOX_DECISIONS_ENV, "").strip()
+    reading = _pytest_option(pytest_args, "--sandbox-reading")
+    if not (path or reading):
+        return
+    from ottimate_validation.sandbox import EmbeddedSandbox
+
+    try:
+        EmbeddedSandbox.overrides(path or None, reading)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def parse(argv: Sequence[str]) -> Request:
     args_list = list(argv)
     # Everything after the first `--` belongs to pytest; argparse never sees it.
@@ -235,6 +266,7 @@ def parse(argv: Sequence[str]) -> Request:
         plan = resolve_plan(args.plan, root)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
+    _check_sandbox_decisions(pytest_args)
     return Request(
         root=root,
         suite_dirs=[suites_root / SUITES[n] for n in names],

@@ -11,6 +11,7 @@ the one ``pytest_configure`` (``session``), and the tests are chosen by the one 
     target      ``target``, ``sandbox`` (control plane) and ``ottimate_sandbox`` fixtures
     clients     ``api``, ``scoped_api``, ``fresh_api``, hand-built clients, ``request_token``
     evidence    Allure labels, exchanges attached, secrets scrubbed, one Check record per test
+    readings    what a check rests on: CONTRACT sections (``contract`` marker), decisions (``our_reading``)
     budget      tests skipped once the request budget is spent
     polling     ``waiter``: asynchronous work awaited with a deadline
     cleanup     what the run left on a real target, at the end
@@ -24,6 +25,7 @@ pytest_plugins = [
     "ottimate_validation.pytest_plugin.options",
     "ottimate_validation.pytest_plugin.target",
     "ottimate_validation.pytest_plugin.budget",
+    "ottimate_validation.pytest_plugin.readings",
     "ottimate_validation.pytest_plugin.evidence",
     "ottimate_validation.pytest_plugin.polling",
     "ottimate_validation.pytest_plugin.clients",

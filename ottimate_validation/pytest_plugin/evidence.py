@@ -10,6 +10,8 @@ Labels (set at collection, so a test that breaks in set-up still carries them):
 - link     = the Ottimate documentation page of the area (``@pytest.mark.docs_page(url)`` overrides)
 - suites   = "Your sandbox and credentials" > criterion > area, as the integration mode's results are
              "Your integration" > criterion > pass: one report can hold both, apart
+- tag      = "rests on: CONTRACT §…" (``@pytest.mark.contract``), and "decision: <name>" for each decision
+             the test rested on as it ran (``readings.py``)
 
 Each exchange the ledger records is attached, as an HTTP transcript, to the step that made it. When a
 test fails or breaks, a ``curl`` reproducing its last request is attached. Every credential the run
@@ -19,7 +21,8 @@ messages and tracebacks (Allure results, JUnit XML, console) and captured output
 The outcome of every test becomes one ``Check`` record, written by the controlling process from the
 reports of every worker: status (allure-python's semantics: an assertion is *failed*, anything else
 *broken*), category by the type of what was raised (``report.failures``), the operation a failed check
-named (``ContractViolation.operation``, else the one operation the test itself called, else none).
+named (``ContractViolation.operation``, else the one operation the test itself called, else none), the
+decisions it rested on and those it differed on, and the CONTRACT sections it judges.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import allure_commons
 import httpx
 import pytest
 
+from ottimate_validation.pytest_plugin import readings
 from ottimate_validation.pytest_plugin.budget import budget_skipped_key
 from ottimate_validation.pytest_plugin.state import RunState, TestTraffic, state_key, state_of
 from ottimate_validation.report import categories as report_categories
@@ -155,6 +159,9 @@ def label_item(item: pytest.Item, rootdir: Path) -> None:
     docs = item.get_closest_marker("docs_page")
     url = str(docs.args[0]) if docs and docs.args else doc_page(area, criterion)
     item.add_marker(pytest.mark.allure_link(url, link_type="link", name=f"Ottimate docs: {area}"))
+    sections = readings.rests_on(item)
+    if sections:
+        item.add_marker(label(f"rests on: CONTRACT {', '.join(sections)}", label_type="tag"))
     _set_title(item, story)
 
 
@@ -319,6 +326,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     state = state_of(item.config)
     state.current = TestTraffic(nodeid=item.nodeid)
     state.ledger.test = item.nodeid
+    readings.begin(state.current)
     callspec = getattr(item, "callspec", None)
     if callspec is not None and criterion_of(item.path, item.config.rootpath):
         # Parameter values may look alike in the report (``<class 'bytes'>``); Allure would then
@@ -440,10 +448,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     current = state.current
     exc = call.excinfo.value if call.excinfo is not None else None
     decision = getattr(exc, "decision", None) if exc is not None else None
-    known = state.deviations.match(item.nodeid, decision) if report.failed and exc is not None else None
+    differed = tuple(getattr(exc, "decisions", ()) or ((decision,) if decision else ())) if exc is not None else ()
+    known = state.deviations.match(item.nodeid, differed) if report.failed and exc is not None else None
     if known is not None and exc is not None:
         # Filed as a known deviation: Allure reads the message from the exception, so it is the one replaced.
-        exc = KnownDeviation(f"Known deviation: {known.note}. The check said: {type(exc).__name__}: {exc}")
+        try:  # raised, so it has a traceback as pytest needs
+            raise KnownDeviation(f"Known deviation: {known.note}. The check said: {type(exc).__name__}: {exc}")
+        except KnownDeviation as replaced:
+            exc = replaced
         call.excinfo = pytest.ExceptionInfo.from_exception(exc)
     skipped = report.skipped
     status = "skipped" if skipped else ("passed" if report.passed else status_of(exc))
@@ -462,6 +474,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 "failed_operation": _failed_operation(exc, current) if status == "failed" and current else None,
                 "budget_skipped": item.stash.get(budget_skipped_key, False),
                 "decision": decision if report.failed else None,
+                "differed": list(differed) if report.failed else [],
+                "decisions": list(current.decisions) if current is not None else [],
+                "rests_on": list(readings.rests_on(item)),
                 "criterion": criterion_of(item.path, item.config.rootpath),
                 "area": area_of(item),
                 "title": title_of(item),
@@ -496,6 +511,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     state = state_of(item.config)
     state.current = None
     state.ledger.test = None
+    readings.begin(None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,6 +586,9 @@ class _CheckWriter:
                 history_key=report.nodeid,
                 report_id=str(first.get("report_id") or ""),
                 decision=combined.get("decision"),
+                differed=tuple(combined.get("differed") or ()),
+                decisions=tuple(dict.fromkeys(d for _, o, _ in phases for d in o.get("decisions") or ())),
+                rests_on=tuple(first.get("rests_on") or ()),
             )
         )
 

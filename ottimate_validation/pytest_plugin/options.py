@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ottimate_validation.run.target import ALLOW_PRODUCTION_FLAG, API_URL_ENV
+from ottimate_validation.run.target import ALLOW_PRODUCTION_FLAG, API_URL_ENV, SANDBOX_DECISIONS_ENV
 
 PROFILE_ENV = "HYPOTHESIS_PROFILE"
+EXTRACTION_WAIT_ENV = "OTTIMATE_EXTRACTION_WAIT"
+DEFAULT_EXTRACTION_WAIT_MINUTES = 15
 
 # Examples cross HTTP, so no deadline; fixtures such as the session client are shared on purpose.
 _QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -106,6 +108,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "project root); a matching failure is filed as a known deviation, not a new failure.",
     )
     group.addoption(
+        "--sandbox-decisions",
+        dest="sandbox_decisions",
+        default=None,
+        metavar="FILE",
+        help="An overrides file for the embedded sandbox the run starts: other choices where the docs are silent, "
+        f"as Ottimate's sandbox was seen to answer (overrides {SANDBOX_DECISIONS_ENV}; docs/sandbox.md).",
+    )
+    group.addoption(
+        "--sandbox-reading",
+        dest="sandbox_reading",
+        default=None,
+        metavar="NAME",
+        help="A named reading for the embedded sandbox the run starts (`ottimate-sandbox readings`), under the "
+        "overrides file's own choices.",
+    )
+    group.addoption(
+        "--extraction-wait",
+        dest="extraction_wait",
+        default=None,
+        metavar="MINUTES",
+        help="How long to wait for an extraction before its checks read 'Not evidenced: extraction still pending' "
+        f"(default {DEFAULT_EXTRACTION_WAIT_MINUTES}; the plan's extraction_wait_minutes, {EXTRACTION_WAIT_ENV}).",
+    )
+    group.addoption(
         "--request-budget",
         dest="request_budget",
         default=None,
@@ -130,6 +156,12 @@ def target_url_option(config: pytest.Config) -> str | None:
     """The API URL asked for on the command line or in the environment, if any."""
     url: str | None = config.getoption("target_url", None) or os.environ.get(API_URL_ENV) or None
     return url.rstrip("/") if url else None
+
+
+def sandbox_decisions_option(config: pytest.Config) -> tuple[str | None, str | None]:
+    """The overrides file and the named reading asked for the embedded sandbox, if any."""
+    path = config.getoption("sandbox_decisions", None) or os.environ.get(SANDBOX_DECISIONS_ENV, "").strip() or None
+    return path, config.getoption("sandbox_reading", None) or None
 
 
 def run_dir_option(config: pytest.Config) -> Path | None:

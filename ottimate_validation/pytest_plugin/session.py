@@ -24,6 +24,7 @@ from ottimate_validation.pytest_plugin.options import (
     informational,
     load_hypothesis_profile,
     run_dir_option,
+    sandbox_decisions_option,
     target_url_option,
     validating,
 )
@@ -131,6 +132,7 @@ def _processes(config: pytest.Config, workerinput: dict[str, Any] | None) -> int
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "api_area(name): the API area a test covers, shown as the Allure feature")
     config.addinivalue_line("markers", "docs_page(url): the documentation page a test evidences (report link)")
+    config.addinivalue_line("markers", "contract(*sections): the CONTRACT sections a test judges (report tag)")
     if informational(config):
         return
     if not validating(config):
@@ -151,6 +153,11 @@ def pytest_configure(config: pytest.Config) -> None:
     run, temporary = _load_or_make_run(config, workerinput)
     plan = _plan(config, run)
     ledger = Ledger(run.ledger_dir, process=worker or "controller")
+    if any(sandbox_decisions_option(config)) and target_url_option(config):
+        _stop(
+            f"--sandbox-decisions and --sandbox-reading apply to the embedded sandbox a run starts, and this run "
+            f"validates {target_url_option(config)}; leave them out, or OTTIMATE_API_URL."
+        )
     remote = _remote_target(config, run, workerinput, ledger)
     # What the real sandbox answered, in shape: the first contact's drift report compares it with ours.
     ledger.keep_shapes = bool(config.getoption("record_shapes", False)) or (remote is not None and not remote.simulator)
@@ -185,9 +192,28 @@ def pytest_configure(config: pytest.Config) -> None:
         state.deviations = deviations.load(deviations.find(config.getoption("known_deviations", None), config.rootpath))
     except deviations.DeviationsError as exc:
         _stop(str(exc))
+    _sandbox_decisions(config, state)
     evidence.configure(config, state)
     budget_hooks.configure(config, state)
     load_hypothesis_profile(config, remote=remote is not None)
+
+
+def _sandbox_decisions(config: pytest.Config, state: RunState) -> None:
+    """``--sandbox-decisions FILE`` / ``--sandbox-reading NAME``: read once per process (a mistake is one
+    sentence, exit code 2); the controller says so in run.json, for the report."""
+    path, reading = sandbox_decisions_option(config)
+    if not (path or reading):
+        return
+    from ottimate_validation.sandbox import EmbeddedSandbox  # the sandbox's one entry
+
+    try:
+        state.sandbox_decisions = EmbeddedSandbox.overrides(path, reading)
+    except ValueError as exc:
+        _stop(str(exc))
+    described = state.sandbox_decisions.describe() if state.sandbox_decisions.chosen else None
+    if state.controller and described != state.run.sandbox_decisions:
+        state.run = state.run.but(sandbox_decisions=described)
+        state.run.save()
 
 
 def ledger_records_so_far(ledger: Ledger) -> list[Any]:

@@ -27,6 +27,8 @@ class TestTraffic:
     call_operations: set[str] = field(default_factory=set)
     last: Any = None  # (httpx.Request, httpx.Response | None) of the last exchange, for the reproducer
     count: int = 0
+    decisions: list[str] = field(default_factory=list)  # the decisions it rested on, as it ran (readings.py)
+    differences: list[Any] = field(default_factory=list)  # soft differences from our reading, raised at its end
 
 
 @dataclass
@@ -44,6 +46,9 @@ class RunState:
     token_url: str | None = None  # the last token URL used, for reproducers
     collected: bool = False  # the controller has recorded how many tests were selected
     deviations: KnownDeviations = field(default_factory=KnownDeviations)
+    #: Other choices where the docs are silent, for the embedded sandbox each process starts (its
+    #: ``Overrides``; typed loosely: the plugin reaches the sandbox through ``EmbeddedSandbox`` only).
+    sandbox_decisions: Any = None
 
     @property
     def controller(self) -> bool:

@@ -70,7 +70,7 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         return
     from ottimate_validation.sandbox import EmbeddedSandbox  # the only sandbox import allowed
 
-    sandbox = EmbeddedSandbox(port=0)
+    sandbox = EmbeddedSandbox(port=0, decisions=state.sandbox_decisions)
     sandbox.start()
     try:
         yield _started(sandbox, state.ledger)

@@ -8,6 +8,10 @@ suites keep contract checks as assertions and let transport and harness problems
   (``TargetUnreachable``), an httpx transport error, or the target answered 502/503/504 after the
   client's retries (``SandboxUnavailable``).
 - **Rate limited**: a 429 that survived the client's retries (``RateLimited``), e.g. the daily quota.
+- **Still pending**: work the API accepted (an extraction) was still pending when the run's wait for it
+  ended (``StillPending``): not evidenced, not a verdict.
+- **Known deviation** / **Differs from our reading of the docs**: a failure Ottimate confirmed
+  (``KnownDeviation``), or one that disagrees only with a decision of ours (``DiffersFromOurReading``).
 - **Contract violation**: any other failed test (an assertion about the API's answer).
 - **Harness error**: any other broken test (a bug or a set-up problem in this project).
 
@@ -24,6 +28,7 @@ from typing import Any
 
 SANDBOX_UNREACHABLE = "Sandbox unreachable"
 RATE_LIMITED = "Rate limited"
+STILL_PENDING = "Still pending"
 CONTRACT_VIOLATION = "Contract violation"
 DIFFERS_FROM_OUR_READING = "Differs from our reading of the docs"
 KNOWN_DEVIATION = "Known deviation"
@@ -38,6 +43,7 @@ _OUTAGE_MESSAGE = (
 )
 _OUTAGE_TRACE = r"(?:^|\n)E\s+(?:[A-Za-z_][\w.]*\.)?(?:TargetUnreachable|SandboxUnavailable)\b"
 _RATE_LIMITED_MESSAGE = _QUALIFIED + r"RateLimited\b"
+_STILL_PENDING_MESSAGE = _QUALIFIED + r"StillPending\b"
 _DIFFERS_MESSAGE = _QUALIFIED + r"DiffersFromOurReading\b"
 _KNOWN_MESSAGE = _QUALIFIED + r"KnownDeviation\b"
 
@@ -83,6 +89,12 @@ CATEGORIES: tuple[Category, ...] = (
         "The target kept answering 429 after the client's retries (rate limit or daily quota). "
         "Not a verdict on the integration: run again later or ask for a higher quota.",
         (Matcher(_NOT_PASSED, message=_RATE_LIMITED_MESSAGE),),
+    ),
+    Category(
+        STILL_PENDING,
+        "Work the API accepted (an extraction) was still pending when the run's wait for it ended. Not a "
+        "verdict: the check is not evidenced; run again with a longer wait (--extraction-wait).",
+        (Matcher(_NOT_PASSED, message=_STILL_PENDING_MESSAGE),),
     ),
     Category(
         KNOWN_DEVIATION,

@@ -11,7 +11,8 @@ cannot serve right now is not::
     └── KnownDeviation        a difference Ottimate confirmed (known-deviations.toml): not a new failure
     Exception
     ├── RateLimited           a 429 outlived the client's retries (rate limit, daily quota): no verdict
-    └── SandboxUnavailable    502/503/504 after retries: the target is down or overloaded, no verdict
+    ├── SandboxUnavailable    502/503/504 after retries: the target is down or overloaded, no verdict
+    └── StillPending          work the API accepted (extraction) was still pending when the wait ended
 
 ``category_of`` files an outcome under the report's categories (``report.categories``) by the type of
 what was raised, never by parsing its message.
@@ -26,6 +27,7 @@ from ottimate_validation.report.categories import (
     KNOWN_DEVIATION,
     RATE_LIMITED,
     SANDBOX_UNREACHABLE,
+    STILL_PENDING,
 )
 
 
@@ -33,9 +35,10 @@ class ContractViolation(AssertionError):
     """The API answered against the documented contract. ``operation`` is the documented operation
     whose answer was judged (``POST /vendors``), when the check knows it."""
 
-    def __init__(self, message: str, *, operation: str | None = None) -> None:
+    def __init__(self, message: str, *, operation: str | None = None, status: int | None = None) -> None:
         super().__init__(message)
         self.operation = operation
+        self.status = status  # the HTTP status of the answer judged, when the check knows it
 
 
 class UnexpectedAnswer(ContractViolation):
@@ -45,15 +48,25 @@ class UnexpectedAnswer(ContractViolation):
 
 class DiffersFromOurReading(ContractViolation):
     """The answer disagrees with a decision this project took where the documentation is silent
-    (``sandbox/contract.py``), and with nothing the documentation says: confirm with Ottimate."""
+    (``sandbox/contract.py``), and with nothing the documentation says: confirm with Ottimate.
+    ``decision`` names it; a check that met several such differences names them all in ``decisions``
+    (``decision`` is the first)."""
 
     def __init__(
-        self, message: str, *, decision: str, assumed: str, answered: str, operation: str | None = None
+        self,
+        message: str,
+        *,
+        decision: str,
+        assumed: str,
+        answered: str,
+        operation: str | None = None,
+        decisions: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message, operation=operation)
         self.decision = decision
         self.assumed = assumed
         self.answered = answered
+        self.decisions = decisions or (decision,)
 
 
 class KnownDeviation(AssertionError):
@@ -66,6 +79,11 @@ class RateLimited(Exception):
 
 class SandboxUnavailable(Exception):
     """The target answered 502, 503 or 504: it is down or overloaded, so this proves nothing."""
+
+
+class StillPending(Exception):
+    """Work the API accepted (an extraction) was still pending when the run's wait for it ended: nothing
+    was decided either way, so the check is not evidenced (``--extraction-wait`` waits longer)."""
 
 
 _OUTAGES = frozenset({"TargetUnreachable", "SandboxUnavailable", "ConnectionError", "TimeoutError"})
@@ -93,6 +111,8 @@ def category_of(status: str, exc: BaseException | None) -> str | None:
             return SANDBOX_UNREACHABLE
         if any(cls.__name__ == "RateLimited" for cls in type(current).__mro__):
             return RATE_LIMITED
+        if any(cls.__name__ == "StillPending" for cls in type(current).__mro__):
+            return STILL_PENDING
         current = current.__cause__ or current.__context__
     if status == "failed":
         if isinstance(exc, KnownDeviation):

@@ -61,6 +61,9 @@ class Run:
     #: For a merged run: the runs it joins ({"folder", "id", "shard"}); for an integration run: its passes.
     sources: Sequence[Mapping[str, Any]] = ()
     command: Sequence[str] = ()  # integration: the partner's command
+    #: The embedded sandbox answered by other choices where the docs are silent (an overrides file or a
+    #: named reading): how, in words. None: our reading, or a target given by URL.
+    sandbox_decisions: str | None = None
     #: Written at the end: pytest's exit code, interruption, duration, a run error.
     finished: Mapping[str, Any] | None = None
 
@@ -123,6 +126,7 @@ class Run:
                 workers=str(data.get("workers", "auto")),
                 sources=tuple(data.get("sources", ())),
                 command=tuple(str(s) for s in data.get("command", ())),
+                sandbox_decisions=data.get("sandbox_decisions"),
                 finished=data.get("finished"),
             )
         except FileNotFoundError:

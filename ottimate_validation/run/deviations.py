@@ -11,9 +11,12 @@ about, why, who at Ottimate confirmed it and when::
     confirmed_on = 2026-11-30
 
 A failing check that matches an entry is filed as "Known deviation" with that note: it neither fails
-the run nor keeps its criterion from Ready, and a nightly run's console lists only new failures. An
-entry that matched nothing in a run whose matching checks ran and passed is reported as no longer
-occurring, so the file stays clean.
+the run nor keeps its criterion from Ready, and a nightly run's console lists only new failures. A check
+that differs from our reading on several decisions is known only when every one of them is.
+
+An entry that matched no failure is reported as no longer occurring, so the file stays clean, but only
+when the run proves it: a check entry when that check ran and passed, a decision entry when a check
+that exercised that decision (``our_reading``, recorded in its ``Check``) ran and passed.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 DEVIATIONS_FILE = "known-deviations.toml"
 DEVIATIONS_ENV = "OTTIMATE_KNOWN_DEVIATIONS"
@@ -49,10 +53,26 @@ class Deviation:
     def note(self) -> str:
         return f"{self.reason} (confirmed by {self.confirmed_by} on {self.confirmed_on})"
 
+    def covers(self, test: str) -> bool:
+        return self.check is not None and (test == self.check or test.startswith(self.check + "["))
+
     def matches(self, test: str, decision: str | None) -> bool:
-        if self.check is not None and (test == self.check or test.startswith(self.check + "[")):
-            return True
-        return self.decision is not None and decision == self.decision
+        return self.covers(test) or (self.decision is not None and decision == self.decision)
+
+
+class Ran(NamedTuple):
+    """What the stale-entry logic needs of one check of a run."""
+
+    test: str
+    status: str
+    differed: Sequence[str] = ()  # the decisions its failure differed on (DiffersFromOurReading)
+    exercised: Sequence[str] = ()  # the decisions it rested on, as it ran (our_reading)
+
+
+def _decisions(decisions: str | Sequence[str] | None) -> tuple[str, ...]:
+    if decisions is None:
+        return ()
+    return (decisions,) if isinstance(decisions, str) else tuple(decisions)
 
 
 @dataclass(frozen=True)
@@ -60,19 +80,32 @@ class KnownDeviations:
     entries: tuple[Deviation, ...] = ()
     source: Path | None = None
 
-    def match(self, test: str, decision: str | None) -> Deviation | None:
-        return next((d for d in self.entries if d.matches(test, decision)), None)
+    def match(self, test: str, decisions: str | Sequence[str] | None) -> Deviation | None:
+        """The entry a failure of ``test`` that differed on ``decisions`` is known by: one naming the check,
+        else (every decision confirmed) the entry of its first decision."""
+        by_check = next((d for d in self.entries if d.covers(test)), None)
+        if by_check is not None:
+            return by_check
+        named = _decisions(decisions)
+        found = [next((d for d in self.entries if d.decision == name), None) for name in named]
+        return found[0] if found and all(found) else None
 
-    def stale(self, ran: Iterable[tuple[str, str, str | None]]) -> list[Deviation]:
-        """Entries no failing check matched, among those a check that ran could have matched:
-        ``ran`` is (test, status, decision) of every check of the run."""
-        ran = list(ran)
-        return [
-            d
-            for d in self.entries
-            if not any(d.matches(test, decision) for test, status, decision in ran if status == "failed")
-            and (d.decision is not None or any(d.matches(test, None) for test, _, _ in ran))
-        ]
+    def stale(self, ran: Iterable[Ran | tuple[str, str, str | Sequence[str] | None]]) -> list[Deviation]:
+        """Entries no failing check matched, among those the run proves no longer occur: a check entry
+        whose check ran and passed, a decision entry some check exercising that decision ran and passed."""
+        checks = [Ran(r[0], r[1], _decisions(r[2]), _decisions(r[3]) if len(r) > 3 else ()) for r in ran]
+        stale = []
+        for d in self.entries:
+            failed = [c for c in checks if c.status == "failed"]
+            if any(d.covers(c.test) or (d.decision is not None and d.decision in c.differed) for c in failed):
+                continue
+            passed = [c for c in checks if c.status == "passed"]
+            proven = any(d.covers(c.test) for c in passed) if d.check is not None else False
+            if d.decision is not None:
+                proven = any(d.decision in c.exercised for c in passed)
+            if proven:
+                stale.append(d)
+        return stale
 
 
 def load(path: Path | None) -> KnownDeviations:

@@ -1,10 +1,12 @@
 """Drift: where the API a run met answers differently, in shape, from the embedded sandbox.
 
 A run against a real sandbox records the shape of every answer (``ledger.shape_of``: statuses, field
-names and types, header names; never values). Compared with a reference run against the embedded
-sandbox (the same suites, so the same requests), every difference is listed per documented operation,
-with the decisions (``sandbox/contract.py``) it touches, so a partner can correct our reading: record
-a known deviation, or feed the embedded sandbox an overrides file (``--decisions``).
+names and types, header names; never values), the words of the API's vocabulary it used (an error's
+``code``, ``status`` values) and the order of its lists (by id or creation time). Compared with a
+reference run against the embedded sandbox (the same suites, so the same requests), every difference is
+listed per documented operation, with the decisions (``sandbox/contract.py``) it touches, so a partner can
+correct our reading: record a known deviation, or feed the embedded sandbox an overrides file
+(``--decisions``).
 """
 
 from __future__ import annotations
@@ -16,19 +18,20 @@ from typing import Any
 
 from ottimate_validation.run.ledger import Exchange, Records
 
-#: Headers every server sets its own way; their presence says nothing about the contract.
+#: Headers every server sets its own way; their presence says nothing about the contract. (``ETag`` is not
+#: one: it is how the embedded sandbox reads the 412 of §12.4.)
 ORDINARY_HEADERS = frozenset(
-    {"date", "server", "content-length", "connection", "keep-alive", "transfer-encoding", "vary", "via", "etag"}
+    {"date", "server", "content-length", "connection", "keep-alive", "transfer-encoding", "vary", "via"}
 )
 
-#: (operation, aspect, name) -> the decisions it touches. Aspects: status, field, type, header.
-DecisionIndex = Callable[[str, str, str], Sequence[str]]
+#: (operation, aspect, name, detail) -> the decisions it touches; detail: what each side answered.
+DecisionIndex = Callable[[str, str, str, str], Sequence[str]]
 
 
 @dataclass(frozen=True)
 class Difference:
     operation: str
-    aspect: str  # status | field | type | header
+    aspect: str  # status | field | type | header | word | order
     name: str  # the status code, the field's path (``vendor.net_terms``), or the header
     observed: str  # what the API met answered
     reference: str  # what the embedded sandbox answered
@@ -44,6 +47,8 @@ class _Seen:
     statuses: set[int] = field(default_factory=set)
     fields: dict[int, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
     headers: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # field -> words
+    orders: set[str] = field(default_factory=set)
 
 
 def flatten(shape: Any, prefix: str = "") -> dict[str, str]:
@@ -69,18 +74,29 @@ def _seen(exchanges: Iterable[Exchange]) -> dict[str, _Seen]:
         for path, kind in flatten(x.shape).items():
             seen.fields[x.status][path].add(kind)
         seen.headers[x.status].update(h for h in x.response_header_names if h not in ORDINARY_HEADERS)
+        for name, words in (x.words or {}).items():
+            seen.words[name].update(words)
+        if x.order in ("ascending", "descending"):
+            seen.orders.add(x.order)
     return found
 
 
 def compare(observed: Records, reference: Records, decisions: DecisionIndex | None = None) -> list[Difference]:
     """Every difference in shape between two runs, for the operations both exercised."""
-    index = decisions or (lambda operation, aspect, name: ())
+    index = decisions or (lambda operation, aspect, name, detail: ())
     theirs, ours = _seen(observed.exchanges), _seen(reference.exchanges)
     found: list[Difference] = []
 
-    def add(operation: str, aspect: str, name: str, observed_text: str, reference_text: str) -> None:
+    def add(
+        operation: str, aspect: str, name: str, observed_text: str, reference_text: str, status: int | None = None
+    ) -> None:
+        detail = (
+            f"status={status}; {observed_text} | {reference_text}" if status else f"{observed_text} | {reference_text}"
+        )
         found.append(
-            Difference(operation, aspect, name, observed_text, reference_text, tuple(index(operation, aspect, name)))
+            Difference(
+                operation, aspect, name, observed_text, reference_text, tuple(index(operation, aspect, name, detail))
+            )
         )
 
     for operation in sorted(set(theirs) & set(ours)):
@@ -92,16 +108,26 @@ def compare(observed: Records, reference: Records, decisions: DecisionIndex | No
         for status in sorted(t.statuses & o.statuses):
             tf, of = t.fields[status], o.fields[status]
             for path in sorted(set(of) - set(tf)):
-                add(operation, "field", path, f"leaves it out of its {status}", f"sends it ({_kinds(of[path])})")
+                add(
+                    operation, "field", path, f"leaves it out of its {status}", f"sends it ({_kinds(of[path])})", status
+                )
             for path in sorted(set(tf) - set(of)):
-                add(operation, "field", path, f"sends it in its {status} ({_kinds(tf[path])})", "does not")
+                add(operation, "field", path, f"sends it in its {status} ({_kinds(tf[path])})", "does not", status)
             for path in sorted(set(tf) & set(of)):
                 if tf[path] - {"null"} and of[path] - {"null"} and not (tf[path] & of[path]):
-                    add(operation, "type", path, f"sends {_kinds(tf[path])}", f"sends {_kinds(of[path])}")
+                    add(operation, "type", path, f"sends {_kinds(tf[path])}", f"sends {_kinds(of[path])}", status)
             for header in sorted(o.headers[status] - t.headers[status]):
-                add(operation, "header", header, f"leaves it out of its {status}", "sends it")
+                add(operation, "header", header, f"leaves it out of its {status}", "sends it", status)
             for header in sorted(t.headers[status] - o.headers[status]):
-                add(operation, "header", header, f"sends it in its {status}", "does not")
+                add(operation, "header", header, f"sends it in its {status}", "does not", status)
+        for name in sorted(set(t.words) & set(o.words)):
+            new, gone = t.words[name] - o.words[name], o.words[name] - t.words[name]
+            if new:
+                add(operation, "word", name, f"says {_kinds(new)}", f"never does ({_kinds(o.words[name])})")
+            if gone:
+                add(operation, "word", name, f"never says {_kinds(gone)} ({_kinds(t.words[name])})", "does")
+        if t.orders and o.orders and not (t.orders & o.orders):
+            add(operation, "order", "list", f"lists {_kinds(t.orders)}", f"lists {_kinds(o.orders)}")
     return found
 
 

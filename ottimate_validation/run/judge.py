@@ -34,7 +34,7 @@ from ottimate_validation.report.summary import (
 )
 from ottimate_validation.report.verdicts import BUDGET_PROBLEM, CriterionVerdict, Verdict
 from ottimate_validation.run import Run
-from ottimate_validation.run.deviations import KnownDeviations
+from ottimate_validation.run.deviations import KnownDeviations, Ran
 from ottimate_validation.run.ledger import Check, Exchange, Records
 from ottimate_validation.run.plan import LoadedPlan
 from ottimate_validation.run.target import describe_kind
@@ -108,9 +108,12 @@ def verdicts_from(
 
 
 def _held(required: RequiredCheck, checks: Sequence[Check]) -> bool:
-    """A required check holds when it ran and every case of it passed (or deviates as Ottimate confirmed)."""
+    """A required check holds when it ran and every case of it passed, deviates as Ottimate confirmed, or
+    differs only from our reading (its criterion then reads Needs confirmation, not Not evidenced)."""
     mine = [c for c in checks if required.covers(c.test)]
-    return bool(mine) and all(c.status == "passed" or c.category == KNOWN_DEVIATION for c in mine)
+    return bool(mine) and all(
+        c.status == "passed" or c.category in (KNOWN_DEVIATION, DIFFERS_FROM_OUR_READING) for c in mine
+    )
 
 
 def operations_by_test(exchanges: Iterable[Exchange]) -> dict[str, set[str]]:
@@ -203,6 +206,15 @@ def facts_of(run: Run, plan: LoadedPlan, root: Path) -> dict[str, str]:
         ci=environment.ci_build(),
         read_only=run.read_only,
     )
+    if run.sandbox_decisions:
+        facts["Embedded sandbox"] = f"answers by {run.sandbox_decisions} where the docs are silent"
+    if run.target and kind not in ("embedded", "embedded-external"):
+        facts["Actions that notify people"] = (
+            "allowed by the plan (notify_users): invoices were flagged, which notifies the organisation's users"
+            if plan.notify_users
+            else "not taken: flagging notifies the organisation's users, so its checks are skipped (opt in with "
+            "notify_users = true under [plan])"
+        )
     if run.shard_label:
         facts["Shard"] = run.shard_label
     if run.sources:
@@ -245,7 +257,10 @@ def build_summary(
         for c in checks
         if c.category
     ]
-    stale = (deviations or KnownDeviations()).stale((c.test, c.status, c.decision) for c in checks)
+    stale = (deviations or KnownDeviations()).stale(
+        Ran(c.test, c.status, tuple(c.differed) or ((c.decision,) if c.decision else ()), tuple(c.decisions))
+        for c in checks
+    )
     order = {c.name: i for i, c in enumerate(CATEGORIES)}
     problems.sort(key=lambda p: (order.get(p.category, len(order)), p.criterion or "", p.test))
     operations, other = operation_rows(checks, records.exchanges, plan)

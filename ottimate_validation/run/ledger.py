@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import itertools
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -98,6 +99,11 @@ class Exchange:
     #: (a run against a real sandbox, or a drift reference): what ``ottimate-validate drift`` compares.
     shape: Any = None
     response_header_names: Sequence[str] = ()  # recorded with the shape
+    #: Recorded with the shape: the vocabulary words of the answer (an error's ``code``, every ``status``
+    #: value: words of the API's vocabulary, never data) and the order of its list (``ascending`` or
+    #: ``descending`` by id, else creation time; ``unordered``), for the drift report.
+    words: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    order: str | None = None
     # integration: what the judge reads from the answer without its body (list envelope figures
     # ``count``/``page``/``limit``/``items``, a token's ``expires_in``, an error's ``code``, a bulk
     # answer's ``item_errors``, ``replayed``); empty elsewhere
@@ -166,6 +172,9 @@ class Check:
     history_key: str = ""  # Allure's historyId, to match the report's result
     report_id: str = ""  # the test's result in the single-file report (``#/<id>``)
     decision: str | None = None  # the decision a failed check disagreed with (DiffersFromOurReading)
+    differed: Sequence[str] = ()  # every decision it disagreed with (``decision`` is the first)
+    decisions: Sequence[str] = ()  # the decisions it rested on, as it ran (``our_reading``), failed or not
+    rests_on: Sequence[str] = ()  # the documented facts it rests on (CONTRACT sections, ``contract`` marker)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -420,6 +429,7 @@ def describe(
         ),
         secrets_in_url=tuple(secrets.found_in(url_text)),
         shape=answer_shape(answer, response.headers.get("content-type", "")) if keep_shapes and response else None,
+        **(answer_facets(answer, response) if keep_shapes and response is not None else {}),
         response_header_names=(
             tuple(sorted({name.lower() for name in response.headers})) if keep_shapes and response else ()
         ),
@@ -448,6 +458,64 @@ def shape_of(value: Any, depth: int = 0) -> Any:
     if isinstance(value, float):
         return "number"
     return "string"
+
+
+#: A vocabulary word: short, letters, digits and a few separators (anything else is data, never kept).
+_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9 _.-]{0,39}$")
+_CREATED = ("created_at_utc", "created_date_utc", "created_at", "created_date")
+
+
+def answer_facets(raw: bytes, response: httpx.Response) -> dict[str, Any]:
+    """``words`` and ``order`` of a JSON answer (see ``Exchange``); nothing for any other answer."""
+    if "json" not in response.headers.get("content-type", "").lower() or not raw:
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    words: dict[str, set[str]] = {}
+    code = body.get("code") if response.status_code >= 400 and isinstance(body, dict) else None
+    if isinstance(code, str) and _WORD.match(code):
+        words.setdefault("code", set()).add(code)
+    for status in _statuses(body, 0):
+        words.setdefault("status", set()).add(status)
+    return {"words": {k: sorted(v) for k, v in words.items()}, "order": _order(body)}
+
+
+def _statuses(value: Any, depth: int) -> Iterator[str]:
+    if depth > 3:
+        return
+    if isinstance(value, dict):
+        status = value.get("status")
+        if isinstance(status, str) and _WORD.match(status):
+            yield status
+        for item in value.values():
+            if isinstance(item, dict | list):
+                yield from _statuses(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value[:50]:
+            yield from _statuses(item, depth + 1)
+
+
+def _order(body: Any) -> str | None:
+    """The order of the answer's list of objects (the first with two or more), by id, else creation time."""
+    if not isinstance(body, dict):
+        return None
+    items = next((v for v in body.values() if isinstance(v, list) and len(v) >= 2 and isinstance(v[0], dict)), None)
+    if items is None:
+        return None
+    keys: list[Any] = [item.get("id") if isinstance(item, dict) else None for item in items]
+    if not all(isinstance(k, int) and not isinstance(k, bool) for k in keys):
+        field_name = next((f for f in _CREATED if isinstance(items[0].get(f), str)), None)
+        keys = [item.get(field_name) if field_name and isinstance(item, dict) else None for item in items]
+        if not all(isinstance(k, str) for k in keys):
+            return None
+    pairs = list(itertools.pairwise(keys))
+    if all(a <= b for a, b in pairs):
+        return "ascending"
+    if all(a >= b for a, b in pairs):
+        return "descending"
+    return "unordered"
 
 
 def answer_shape(raw: bytes, content_type: str) -> Any:

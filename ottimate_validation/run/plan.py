@@ -8,6 +8,8 @@ which are evidenced (``validation.example.toml`` documents the format)::
     name = "Acme AP sync"
     operations = ["GET /vendors", "POST /vendors/bulk"]
     areas = ["Dimensions"]                # every operation of an area
+    notify_users = true                   # allow actions that notify people (flagging, §12.7)
+    extraction_wait_minutes = 240         # how long extraction may take (human in the loop)
     [erp]
     vendors = "erp/vendors.csv"           # CSV or JSON, relative to the plan file
     dimensions = "erp/dimensions.json"
@@ -29,13 +31,14 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, field_validator
 
 from ottimate_validation.report.operations import (
     ALIASES,
     AREA_OPERATIONS,
+    GUIDE_ONLY,
     IMPLIED_OPERATIONS,
     OPERATIONS,
 )
@@ -84,6 +87,8 @@ class _PlanTable(BaseModel):
     name: StrictStr | None = None
     operations: list[StrictStr] | None = None
     areas: list[StrictStr] | None = None
+    notify_users: StrictBool | None = None
+    extraction_wait_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
 
 
 class _ErpTable(BaseModel):
@@ -167,6 +172,10 @@ class LoadedPlan:
     erp_dimensions_file: Path | None = None
     # [integration] incremental: the integration syncs incrementally (its repeat pass reads by date)
     incremental: bool = False
+    #: The partner allows actions that notify people of their organisation (flagging an invoice, §12.7).
+    notify_users: bool = False
+    #: How long an extraction may take before its checks are not evidenced (None: the run's default).
+    extraction_wait_minutes: float | None = None
 
     @property
     def restricts(self) -> bool:
@@ -182,9 +191,9 @@ class LoadedPlan:
         return f"{self.name} ({self.source})" if self.source else self.name
 
     def ordered(self, exercised: Iterable[str]) -> list[str]:
-        """The planned operations (without a plan file: those the run exercised), in the order of the
-        documented catalogue, others last."""
-        wanted = set(self.operations) if self.operations is not None else set(exercised)
+        """The planned operations (without a plan file: those the run exercised, the guide-only ones
+        aside), in the order of the documented catalogue, others last."""
+        wanted = set(self.operations) if self.operations is not None else set(exercised) - GUIDE_ONLY
         order = {op.key: index for index, op in enumerate(OPERATIONS)}
         return sorted(wanted, key=lambda key: (order.get(key, len(order)), key))
 
@@ -274,6 +283,8 @@ def load_plan(path: Path) -> LoadedPlan:
         erp_dimensions=load_erp_file(dimensions_file, ErpDimension) if dimensions_file else None,
         erp_dimensions_file=dimensions_file,
         incremental=(parsed.integration or _IntegrationTable()).incremental,
+        notify_users=bool(table.notify_users),
+        extraction_wait_minutes=table.extraction_wait_minutes,
     )
 
 

@@ -35,6 +35,8 @@ from ottimate_validation.run.ledger import Ledger, Source
 
 ENV_PREFIX = "OTTIMATE_"
 API_URL_ENV = f"{ENV_PREFIX}API_URL"
+#: An overrides file for the embedded sandbox a run starts (``--sandbox-decisions``; docs/sandbox.md).
+SANDBOX_DECISIONS_ENV = "OTTIMATE_SANDBOX_DECISIONS"
 AUTH_URL_ENV = f"{ENV_PREFIX}AUTH_URL"
 ENV_FILE_ENV = f"{ENV_PREFIX}ENV_FILE"
 ALLOW_PRODUCTION_FLAG = "--allow-production"

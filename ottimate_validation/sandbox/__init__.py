@@ -7,16 +7,31 @@ package is its implementation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import TracebackType
 
 from .accounts.models import ApiUser, UserSecrets
 from .app import SandboxApp
 from .dashboard import Dashboard
 from .journal import DEFAULT_CAPACITY, Exchange, Journal, Mark
+from .readings import Overrides, OverridesError
+from .readings import load as load_overrides
+from .readings import overrides as overrides_of
 from .server import SandboxServer, WSGIApp
 from .state import SandboxConfig, SandboxState
 
-__all__ = ["ApiUser", "EmbeddedSandbox", "Exchange", "Journal", "Mark", "SandboxConfig", "UserSecrets"]
+__all__ = [
+    "ApiUser",
+    "EmbeddedSandbox",
+    "Exchange",
+    "Journal",
+    "Mark",
+    "Overrides",
+    "OverridesError",
+    "SandboxConfig",
+    "UserSecrets",
+    "load_overrides",
+]
 
 
 class EmbeddedSandbox:
@@ -34,16 +49,26 @@ class EmbeddedSandbox:
         journal_size: int = DEFAULT_CAPACITY,
         dashboard: bool | None = None,
         allow_remote: bool = False,
+        decisions: Overrides | str | Path | None = None,
+        reading: str | None = None,
     ) -> None:
         """``control_plane=False``: no /_sandbox routes (404 like any unknown path), as on the real
         sandbox; for rehearsing a real-sandbox run locally. ``journal_size``: exchanges the request
         journal keeps (0: no journal). ``dashboard``: serve the dashboard under /_dashboard/ (by default
-        when there is a control plane); ``allow_remote``: let it answer other machines than this one."""
+        when there is a control plane); ``allow_remote``: let it answer other machines than this one.
+        ``decisions``: other choices where the docs are silent, as an overrides file's path or
+        ``Overrides``; ``reading``: a named reading (``readings.READINGS``), under the file's own choices.
+        A wrong file or name raises ``OverridesError`` (one sentence)."""
         config = config or SandboxConfig()
         if token_ttl is not None:
             config.token_ttl_seconds = token_ttl
         self.state = SandboxState(
-            seed=seed, config=config, account_secrets=account_secrets, variations=variations, journal_size=journal_size
+            seed=seed,
+            config=config,
+            account_secrets=account_secrets,
+            variations=variations,
+            journal_size=journal_size,
+            decisions=self.overrides(decisions, reading),
         )
         self.app = SandboxApp(self.state, control_plane=control_plane)
         serve_dashboard = control_plane if dashboard is None else dashboard
@@ -51,6 +76,17 @@ class EmbeddedSandbox:
         self._served: WSGIApp | None = None  # middleware around the app (`wrap`), if any
         self._host, self._port = host, port
         self._server: SandboxServer | None = None
+
+    @staticmethod
+    def overrides(decisions: Overrides | str | Path | None = None, reading: str | None = None) -> Overrides:
+        """The choices an overrides file (or ``Overrides``) and a named reading make, the file's over the
+        reading's; ``OverridesError`` (a ``ValueError``, one sentence) when either is wrong."""
+        found = decisions if isinstance(decisions, Overrides) else (load_overrides(decisions) if decisions else None)
+        if reading is None:
+            return found or Overrides()
+        base = overrides_of(reading, where="the reading")
+        chosen = {**base.chosen, **(found.chosen if found else {})}
+        return Overrides(chosen, reading, found.source if found else None)
 
     def wrap(self, middleware: Callable[[WSGIApp], WSGIApp]) -> None:
         """Serve ``middleware(app)`` instead of the app itself (before `start`): a recorder, a fault injector.
@@ -133,6 +169,11 @@ class EmbeddedSandbox:
             "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
             "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
         }
+
+    @property
+    def decisions(self) -> Overrides:
+        """The choices in force that differ from ours (``readings.py``)."""
+        return self.state.decisions
 
     def reset(self) -> None:
         self.state.reset()

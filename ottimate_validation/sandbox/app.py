@@ -24,7 +24,7 @@ from werkzeug.http import http_date
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import contract, overlays
+from . import contract, overlays, readings
 from .accounts import responses as accounts
 from .batch import responses as batch
 from .catalog import responses as catalog
@@ -32,8 +32,9 @@ from .contract import ErrorCode
 from .control import responses as control
 from .core import dates
 from .core.context import Ctx, SandboxRequest, json_response
-from .core.errors import ApiError, BadRequest, NotFound, TooManyRequests
+from .core.errors import ApiError, BadRequest, RouteMissing, TooManyRequests, envelope
 from .core.idempotency import StoredResponse
+from .core.ids import well_formed_ids
 from .dimensions import responses as dimensions
 from .invoices import responses as invoices
 from .journal import EXCHANGE_HEADER, BodyTap
@@ -110,6 +111,10 @@ class SandboxApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        with readings.in_force(self.state.decisions):  # the choices taken where the docs are silent
+            return self._handle(request)
+
+    def _handle(self, request: Request) -> Response:
         started = time.perf_counter()
         received = self.state.clock.time()
         request_id = f"req_{_request_ids.getrandbits(128):032x}"  # unique, not secret: no system call
@@ -119,6 +124,7 @@ class SandboxApp:
         ctx: Ctx | None = None
         try:
             route, args = self._match(request)
+            well_formed_ids(route.rule, args)  # "unknown-or-malformed-entity-id"
             version, explicit = self._version(request) if route.kind != "control" else (version, False)
             ctx = Ctx(
                 request=request,
@@ -215,22 +221,22 @@ class SandboxApp:
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
         static = self._static.get((request.path, "GET" if request.method == "HEAD" else request.method))
         if static is not None:
-            return static, {}
+            return _served(static, request), {}
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             rule, args = adapter.match(method=request.method)
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or []))
-            raise ApiError(
+            raise RouteMissing(
                 f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
                 code=ErrorCode.METHOD_NOT_ALLOWED,
                 status=405,
                 headers={"Allow": allowed},
             ) from None
         except (RouteNotFound, RequestRedirect):
-            raise NotFound(f"no such endpoint: {request.method} {request.path}") from None
+            raise RouteMissing(f"no such endpoint: {request.method} {request.path}") from None
         method = "GET" if request.method == "HEAD" else request.method
-        return self._routes[(str(rule), method)], dict(args)
+        return _served(self._routes[(str(rule), method)], request), dict(args)
 
     @staticmethod
     def _version(request: Request) -> tuple[str, bool]:
@@ -238,6 +244,8 @@ class SandboxApp:
         if raw is None or raw == "":
             return contract.LATEST_API_VERSION, False
         if raw not in contract.API_VERSIONS:
+            if readings.current().takes("x-api-version-values", "ignore-unknown"):
+                return contract.LATEST_API_VERSION, False
             raise BadRequest(
                 f"X-API-Version must be one of {', '.join(contract.API_VERSIONS)}, got {raw!r}",
                 code=ErrorCode.UNSUPPORTED_API_VERSION,
@@ -302,15 +310,15 @@ class SandboxApp:
             return self.error_response(exc, ctx.request_id)
 
     def error_response(self, exc: ApiError, request_id: str) -> Response:
-        body: dict[str, Any] = {
-            "code": exc.code,
-            "message": exc.message,
-            "request_id": request_id,
-            "timestamp": dates.stamp_utc(self.state.clock.now()),
-        }
-        if exc.errors:
-            body["errors"] = exc.errors
+        body = envelope(exc, request_id, dates.stamp_utc(self.state.clock.now()))
         return json_response(body, exc.status, headers=exc.headers)
+
+
+def _served(route: Route, request: Request) -> Route:
+    """``route``, unless it is an extension the decisions in force take away (then no such route)."""
+    if route.extension is not None and readings.current().takes(route.extension, "absent"):
+        raise RouteMissing(f"no such endpoint: {request.method} {request.path}")
+    return route
 
 
 def _drain(request: Request) -> None:

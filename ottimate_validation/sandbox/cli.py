@@ -8,9 +8,10 @@ import signal
 import sys
 from typing import Any
 
-from . import EmbeddedSandbox, SandboxConfig, UserSecrets
+from . import EmbeddedSandbox, OverridesError, SandboxConfig, UserSecrets
 from .contract import DECISIONS
 from .faults import FAULTS, FAULTS_BY_NAME
+from .readings import READINGS
 from .variations import VARIATIONS, VARIATIONS_BY_NAME
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -61,9 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-remote", action="store_true", help="allow a non-loopback --host (and other machines on the dashboard)"
     )
+    serve.add_argument(
+        "--decisions",
+        default=None,
+        metavar="FILE",
+        help="an overrides file: other choices where the docs are silent, to answer as Ottimate's sandbox was "
+        "seen to (docs/sandbox.md)",
+    )
+    serve.add_argument(
+        "--reading",
+        default=None,
+        metavar="NAME",
+        help="serve a named reading: a set of other plausible choices (`ottimate-sandbox readings` lists them)",
+    )
     sub.add_parser("faults", help="list the fault switches")
     sub.add_parser("variations", help="list the variations (behaviour the suites must tolerate)")
-    sub.add_parser("decisions", help="list what the sandbox decided where the contract is silent")
+    sub.add_parser("decisions", help="list what the sandbox decided where the contract is silent, and the choices")
+    sub.add_parser("readings", help="list the named readings (sets of other plausible choices)")
     return parser
 
 
@@ -87,7 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "decisions":
         for d in DECISIONS:
-            print(f"- {d.topic} ({d.contract}): {d.chosen}")
+            print(f"- {d.id} ({d.contract}): {d.chosen}")
+            for choice in d.choices:
+                print(f"    {d.id} = {choice.name!r}: {choice.does}")
+        return 0
+    if args.command == "readings":
+        for reading in READINGS:
+            print(f"{reading.name}: {reading.description}")
+            for name, chosen in reading.overrides.items():
+                print(f"    {name} = {chosen!r}")
         return 0
     if args.host not in LOOPBACK and not args.allow_remote:
         print(
@@ -114,9 +137,14 @@ def main(argv: list[str] | None = None) -> int:
             control_plane=args.control_plane,
             dashboard=args.control_plane and args.dashboard,
             allow_remote=args.allow_remote,
+            decisions=args.decisions,
+            reading=args.reading,
         )
         sandbox.state.faults.set(args.fault)
         sandbox.start()
+    except OverridesError as exc:
+        print(f"ottimate-sandbox: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"ottimate-sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.", file=sys.stderr)
         return 2
@@ -151,6 +179,7 @@ def _announce(sandbox: EmbeddedSandbox) -> None:
         f"# Control plane (this sandbox only): {sandbox.url}/_sandbox/health"
         if sandbox.app.control_plane
         else "# No control plane (--no-control-plane): runs against it behave as against the real sandbox.",
+        f"# Where the docs are silent it answers by {sandbox.decisions.describe()}.",
     ]
     link = sandbox.dashboard_link()
     if link is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from .contract import CONFLICTS_RESOLVED, DECISIONS
 from .faults import FAULTS
 from .invoices.lifecycle import TRANSITIONS
+from .readings import READINGS
 from .variations import VARIATIONS
 
 
@@ -19,6 +20,30 @@ def _cell(text: str) -> str:
 def decisions_table() -> str:
     rows = ["| Decision | Contract | What the embedded sandbox does |", "| --- | --- | --- |"]
     rows += [f"| `{d.id}` | {_cell(d.contract)} | {_cell(d.chosen)} |" for d in DECISIONS]
+    return "\n".join(rows)
+
+
+def choices_table() -> str:
+    """Every configurable decision: ours and the other choices an overrides file can name."""
+    rows = [
+        "| Decision | Choice | What the embedded sandbox then does | Drift sees it |",
+        "| --- | --- | --- | --- |",
+    ]
+    for d in DECISIONS:
+        if not d.configurable:
+            continue
+        rows.append(f"| `{d.id}` | `{d.default}` (ours) | as above | – |")
+        for c in d.choices:
+            seen = "yes" if d.touches and c.visible else "no"
+            rows.append(f"| `{d.id}` | `{c.name}` | {_cell(c.does)} | {seen} |")
+    return "\n".join(rows)
+
+
+def readings_table() -> str:
+    rows = ["| Reading | What it is | Choices |", "| --- | --- | --- |"]
+    for r in READINGS:
+        choices = ", ".join(f"`{name}` = `{choice}`" for name, choice in r.overrides.items())
+        rows.append(f"| `{r.name}` | {_cell(r.description)} | {choices} |")
     return "\n".join(rows)
 
 
@@ -72,6 +97,8 @@ def lifecycle_table() -> str:
 
 SECTIONS = {
     "decisions": decisions_table,
+    "choices": choices_table,
+    "readings": readings_table,
     "conflicts": conflicts_table,
     "faults": faults_table,
     "variations": variations_table,

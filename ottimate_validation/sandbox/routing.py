@@ -22,3 +22,5 @@ class Route:
     handler: Callable[[Ctx], Response]
     kind: RouteKind = "api"
     max_body_bytes: int = MAX_JSON_BODY_BYTES  # uploads raise it (§13: 25 MB files)
+    #: A route outside the Reference: the decision whose choice "absent" takes it away (404, no such route).
+    extension: str | None = None

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from . import contract, journal
+from . import contract, journal, readings
 from .accounts.models import Organisation, UserSecrets, default_created_at, generated_secrets
 from .batch.models import BatchBackend
 from .catalog.models import CatalogBackend
@@ -46,9 +46,12 @@ class SandboxState:
         account_secrets: UserSecrets | None = None,
         variations: Iterable[str] = (),
         journal_size: int = journal.DEFAULT_CAPACITY,
+        decisions: readings.Overrides = readings.DEFAULT,
     ) -> None:
         self._seed = seed
         self._initial_variations = tuple(variations)
+        self._initial_decisions = decisions
+        self.decisions = decisions  # the choices that differ from ours (readings.py); replaced, never changed
         self._initial_config = config or SandboxConfig()
         account = account_secrets or generated_secrets("account")
         self.user_secrets = {
@@ -73,7 +76,8 @@ class SandboxState:
 
     def _build(self) -> None:
         self.ids = IdFactory(self._seed)
-        self.org = Organisation.seed(self.ids, self.user_secrets, default_created_at())
+        single_site = self.decisions.takes("organisation-shape", "one-company")
+        self.org = Organisation.seed(self.ids, self.user_secrets, default_created_at(), single_site=single_site)
         self.org.faults = self.faults
         self.tokens = TokenService(self.org, self.clock, self.faults, lambda: self.config.token_ttl_seconds)
         self.vendors = VendorBackend(self)
@@ -93,12 +97,53 @@ class SandboxState:
                 ],
             )
             self.catalog.seed(company.id)  # after vendors: entries take their vendor names
+        if self.decisions.takes("other-data", "busy"):
+            self._seed_other_data()
+
+    #: "other-data": busy: what other people have put in each company of the account.
+    OTHER_VENDORS, OTHER_DIMENSIONS, OTHER_INVOICES = 150, 60, 40
+
+    def _seed_other_data(self) -> None:
+        user = self.org.named_users["account"]
+        for company in self.org.companies.values():
+            if company.account_id != user.account_id:
+                continue
+            names = [f"Other Vendor - {company.id} - {n}" for n in range(self.OTHER_VENDORS)]
+            self.vendors.seed(company.id, names, start=1000)
+            rows = [("OtherType", "department", f"Other Dimension - {n}") for n in range(self.OTHER_DIMENSIONS)]
+            self.dimensions.seed(company.id, rows, start=1000)
+            vendor = self.vendors.matching(user, {}, company.id)[0]
+            for n in range(self.OTHER_INVOICES):
+                location = company.location_ids[n % len(company.location_ids)]
+                price = 10.0 + n
+                self.invoices.create(
+                    user,
+                    {
+                        "ottimate_location_id": location,
+                        "erp_vendor_id": vendor.erp_vendor_id,
+                        "invoice_number": f"OTHER-{company.id}-{n}",
+                        "invoice_date": "2026-01-15",
+                        "total_amount": price,
+                        "items": [{"name": f"Other Item - {n}", "quantity": 1, "price": price}],
+                    },
+                )
+
+    def set_decisions(self, decisions: readings.Overrides) -> None:
+        """Take other choices from now on; a change of those that shape the seeded organisation reseeds
+        the store (the credentials stay)."""
+        with self.lock:
+            reseed = any(self.decisions.chosen.get(n) != decisions.chosen.get(n) for n in readings.SEEDING)
+            self.decisions = decisions
+            if reseed:
+                self.scheduler.clear()
+                self._build()
 
     def reset(self) -> None:
         with self.lock:
             self.clock.reset()
             self.faults.set(())
             self.variations.set(self._initial_variations)
+            self.decisions = self._initial_decisions
             self.config = SandboxConfig(**asdict(self._initial_config))
             self.rate_limiter.configure(self.config.rate_per_second, self.config.burst, self.config.daily_quota)
             self.rate_limiter.reset()

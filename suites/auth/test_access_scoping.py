@@ -3,10 +3,10 @@
 import allure
 import pytest
 
-from fixtures.checks import assert_error_response, expect_status
+from fixtures.checks import assert_error_response, expect_status, our_reading
 from fixtures.paging import find_by_id, last_modified, server_time, vendors_near
 
-pytestmark = [pytest.mark.api_area("Access scoping"), pytest.mark.scoped_user]
+pytestmark = [pytest.mark.api_area("Access scoping"), pytest.mark.scoped_user, pytest.mark.contract("§2.2", "§8")]
 
 
 def test_the_scoped_user_sees_only_some_of_the_accounts_companies(org, scoped_org):
@@ -17,7 +17,11 @@ def test_the_scoped_user_sees_only_some_of_the_accounts_companies(org, scoped_or
         assert not extra, f"the scoped user sees companies the account user does not: {sorted(extra)}"
     if len(org.companies) < 2:
         pytest.skip("the account has a single company, so a company-scoped user rightly sees all of it")
-    with allure.step("Check the scoped user does not see every company of the account"):
+    # Whether the structure lists only what a user's scope covers is open (§8): what it may use is §2.2's.
+    with (
+        allure.step("Check the scoped user does not see every company of the account"),
+        our_reading("companies-and-locations-seen-by-a-scoped-user", "a scoped user lists only its companies"),
+    ):
         assert scoped_org.company_ids != org.company_ids, (
             f"a company- or location-scoped API user sees all {len(org.companies)} companies of the account "
             f"({sorted(org.company_ids)}): its scope is not enforced"

@@ -7,7 +7,7 @@ import pytest
 
 from fixtures.checks import assert_error_response, expect_status
 
-pytestmark = pytest.mark.api_area("Request authentication")
+pytestmark = [pytest.mark.api_area("Request authentication"), pytest.mark.contract("§2")]
 
 # Reads are safe against any host; the refused write is not (were it accepted, it would write).
 WRITE = pytest.param("POST", "/vendors", id="POST /vendors")

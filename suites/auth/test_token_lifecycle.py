@@ -5,7 +5,7 @@ import pytest
 
 from fixtures.checks import assert_error_response, expect_status
 
-pytestmark = pytest.mark.api_area("OAuth token")
+pytestmark = [pytest.mark.api_area("OAuth token"), pytest.mark.contract("§2.1")]
 
 
 @pytest.mark.readonly

@@ -5,7 +5,7 @@ import pytest
 
 from fixtures.checks import assert_keys, assert_list_envelope, expect_status, is_int
 
-pytestmark = [pytest.mark.api_area("Accounts"), pytest.mark.readonly]
+pytestmark = [pytest.mark.api_area("Accounts"), pytest.mark.readonly, pytest.mark.contract("§8")]
 
 
 def test_the_account_list_shows_the_account_of_these_credentials(api, org):

@@ -6,7 +6,7 @@ import pytest
 from fixtures.batches import BATCH_STATUSES, results_by_task
 from fixtures.checks import expect_status, is_int
 
-pytestmark = pytest.mark.api_area("Batch")
+pytestmark = [pytest.mark.api_area("Batch"), pytest.mark.contract("§16")]
 
 LIST_KEYS = ("batch_id", "status", "progress", "tasks_count", "tasks_completed", "tasks_failed", "modified_at")
 

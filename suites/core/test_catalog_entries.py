@@ -6,7 +6,7 @@ import pytest
 from fixtures.catalog import ENTRY_KEYS, read_entry, run_catalog_bulk, same_amount
 from fixtures.checks import assert_keys, expect_status, is_int
 
-pytestmark = pytest.mark.api_area("Catalog")
+pytestmark = [pytest.mark.api_area("Catalog"), pytest.mark.contract("§11", "§16")]
 
 TEXT_FIELDS = ("erp_vendor_id", "item_name", "sku", "upc", "buying_format", "uom", "reference_id")
 MONEY_FIELDS = ("price", "unit_price", "last_purchased_price")

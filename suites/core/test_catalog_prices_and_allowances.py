@@ -6,7 +6,7 @@ import pytest
 from fixtures.catalog import PRICE_TYPES, run_catalog_bulk, same_amount
 from fixtures.checks import assert_keys, expect_status, is_int
 
-pytestmark = pytest.mark.api_area("Catalog")
+pytestmark = [pytest.mark.api_area("Catalog"), pytest.mark.contract("§11", "§16")]
 
 PRICE_KEYS = ("id", "catalog_entry_id", "price", "price_type", "start_date")
 ALLOWANCE_KEYS = ("id", "catalog_entry_id", "allowance_type", "amount", "target", "start_date")

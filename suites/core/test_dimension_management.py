@@ -8,7 +8,7 @@ import pytest
 from fixtures.checks import about, assert_fields_equal, assert_keys, assert_list_envelope, expect_status, is_int
 from fixtures.paging import Walk, find_by_id, stable_walk
 
-pytestmark = pytest.mark.api_area("Dimensions")
+pytestmark = [pytest.mark.api_area("Dimensions"), pytest.mark.contract("§10")]
 
 DIMENSION_KEYS = ("id", "name", "erp_type", "code", "reference_id", "ottimate_type", "erp_dimension_id")
 

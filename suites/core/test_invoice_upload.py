@@ -4,9 +4,10 @@ import allure
 import pytest
 
 from fixtures.checks import about, expect_status, is_int, parse_timestamp
+from fixtures.invoices import invoice_status
 from fixtures.uploads import UPLOAD_KEYS
 
-pytestmark = pytest.mark.api_area("Uploads")
+pytestmark = [pytest.mark.api_area("Uploads"), pytest.mark.contract("§13")]
 
 STATUSES = ("processing", "incomplete", "needs-attention", "pending-approval", "approved", "ready-for-export")
 
@@ -51,7 +52,7 @@ def test_an_uploaded_invoice_pdf_waits_as_an_upload_then_becomes_an_invoice(uplo
             f"the document was uploaded to {upload_location.name!r}, the invoice is at "
             f"{invoice.get('ottimate_location_name')!r}"
         )
-        assert invoice.get("status") in STATUSES, (
+        assert invoice_status(invoice) in STATUSES, (
             f"an extracted invoice should have a documented workflow status, got {invoice.get('status')!r}"
         )
         assert invoice.get("images"), (

@@ -7,7 +7,7 @@ from fixtures.batches import results_by_task
 from fixtures.checks import expect_status
 from fixtures.procurement import assert_same_fields
 
-pytestmark = pytest.mark.api_area("Purchase orders")
+pytestmark = [pytest.mark.api_area("Purchase orders"), pytest.mark.contract("§14", "§16")]
 
 
 def test_a_bulk_call_creates_new_purchase_orders_and_updates_known_ones(

@@ -15,7 +15,7 @@ from fixtures.procurement import (
     item_by,
 )
 
-pytestmark = pytest.mark.api_area("Purchase orders")
+pytestmark = [pytest.mark.api_area("Purchase orders"), pytest.mark.contract("§14")]
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEADER = ("po_number", "external_id", "erp_vendor_id", "erp_vendor_name", "date", "total_amount")

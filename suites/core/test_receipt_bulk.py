@@ -7,7 +7,7 @@ from fixtures.batches import results_by_task
 from fixtures.checks import expect_status
 from fixtures.procurement import assert_same_fields
 
-pytestmark = pytest.mark.api_area("Receipts")
+pytestmark = [pytest.mark.api_area("Receipts"), pytest.mark.contract("§15", "§16")]
 
 
 def test_a_bulk_call_creates_receipts_against_pos_found_either_way(

@@ -6,7 +6,7 @@ import pytest
 from fixtures.checks import assert_list_envelope, expect_status
 from fixtures.procurement import RECEIPT_DETAIL_KEYS, RECEIPT_STATUSES, assert_same_fields, item_by
 
-pytestmark = pytest.mark.api_area("Receipts")
+pytestmark = [pytest.mark.api_area("Receipts"), pytest.mark.contract("§15")]
 
 HEADER = ("receipt_number", "external_id", "date", "total_amount")
 WAYS = {

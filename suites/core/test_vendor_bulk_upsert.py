@@ -6,7 +6,7 @@ import pytest
 from fixtures.checks import assert_fields_equal, assert_keys, expect_status, is_int
 from fixtures.paging import find_by_id, server_time, vendors_near
 
-pytestmark = pytest.mark.api_area("Vendors")
+pytestmark = [pytest.mark.api_area("Vendors"), pytest.mark.contract("§9")]
 
 # A bulk whose every vendor is valid answers 201 (§9: the Reference and the guide agree). When some fail,
 # the Reference says 201 and the guide 207 Multi-Status (§19 #6; DECISIONS "Vendor bulk partial failure"):

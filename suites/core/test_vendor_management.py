@@ -13,12 +13,13 @@ from fixtures.checks import (
     assert_list_envelope,
     expect_status,
     is_int,
+    our_reading,
     plain_param,
     utc_param,
 )
 from fixtures.paging import Walk, find_by_id, last_modified, server_time, stable_walk, vendors_near
 
-pytestmark = pytest.mark.api_area("Vendors")
+pytestmark = [pytest.mark.api_area("Vendors"), pytest.mark.contract("§3", "§6.1", "§6.2", "§9")]
 
 VENDOR_KEYS = (
     "id",
@@ -284,11 +285,12 @@ def test_a_vendor_list_page_honours_the_limit(api, company, make_vendor, new_ven
 def test_a_page_past_the_end_of_the_vendor_list_is_empty(api, company, new_vendor):
     """A page past the end of the vendor list answers 200 with no vendor"""
     with allure.step("Ask for a page far beyond the last one"):
-        body = expect_status(
-            api.get("/vendors", params={"ottimate_company_id": company.id, "page": 100000, "limit": 100}), 200
-        )
-    vendors = assert_list_envelope(body, "vendors", "GET /vendors?page=100000")
-    assert vendors == [], f"a page past the end should hold no vendor, got {len(vendors)}"
+        response = api.get("/vendors", params={"ottimate_company_id": company.id, "page": 100000, "limit": 100})
+    # What a page past the end answers is open (§6.1): an empty page is our reading (a framework may say 404).
+    with our_reading("page-numbers", "a page past the end answers 200 with an empty list"):
+        body = expect_status(response, 200)
+        vendors = assert_list_envelope(body, "vendors", "GET /vendors?page=100000")
+        assert vendors == [], f"a page past the end should hold no vendor, got {len(vendors)}"
     assert body["count"] >= 1, f"count stays the total matching, got {body['count']}"
 
 
@@ -297,11 +299,15 @@ def test_page_zero_of_the_vendor_list_is_read_as_page_one(api, company, new_vend
     query = {"ottimate_company_id": company.id, "limit": 5}
     for _ in range(3):  # others may write to a shared sandbox between the two reads: compare a quiet pair
         with allure.step("Ask for page 0 and for page 1"):
-            zero = expect_status(api.get("/vendors", params={**query, "page": 0}), 200)
+            answer = api.get("/vendors", params={**query, "page": 0})
             one = expect_status(api.get("/vendors", params={**query, "page": 1}), 200)
+        # The Reference's one example answers page=0 as page 1 (§6.1, for companies): for vendors, our reading.
+        with our_reading("page-numbers", "page 0 is answered as page 1"):
+            zero = expect_status(answer, 200)
         if zero.get("count") == one.get("count"):
             break
-    assert zero.get("page") == 1, f"page 0 should be answered as page 1, got page {zero.get('page')!r}"
-    assert [v.get("id") for v in zero["vendors"]] == [v.get("id") for v in one["vendors"]], (
-        "page 0 and page 1 should list the same vendors"
-    )
+    with our_reading("page-numbers", "page 0 is answered as page 1"):
+        assert zero.get("page") == 1, f"page 0 should be answered as page 1, got page {zero.get('page')!r}"
+        assert [v.get("id") for v in zero["vendors"]] == [v.get("id") for v in one["vendors"]], (
+            "page 0 and page 1 should list the same vendors"
+        )

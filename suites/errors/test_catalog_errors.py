@@ -4,9 +4,9 @@ and an ErrorResponse (CONTRACT §7, §11)."""
 import allure
 import pytest
 
-from fixtures.checks import assert_error_response, expect_status
+from fixtures.checks import assert_error_response, expect_status, our_reading
 
-pytestmark = pytest.mark.api_area("Catalog")
+pytestmark = [pytest.mark.api_area("Catalog"), pytest.mark.contract("§2.2", "§7", "§11")]
 
 ENTRY_REQUIRED = ("ottimate_company_id", "erp_vendor_id", "item_name")
 ENTRY_WRONG_TYPES = [
@@ -48,7 +48,9 @@ def test_listing_the_catalog_beyond_the_page_size_limit_is_refused(api, company)
     """Asking for more than 100 catalog entries per page is refused with 400"""
     with allure.step("List catalog entries with limit=101"):
         response = api.get("/catalog/entries", params={"ottimate_company_id": company.id, "limit": 101})
-    assert_error_response(response, 400, mentions="limit")
+    # The maximum is documented (100, §11); what a larger limit answers is not.
+    with our_reading("page-size-limits", "a page size above the maximum is refused with 400"):
+        assert_error_response(response, 400, mentions="limit")
 
 
 def test_reading_an_unknown_catalog_entry_answers_404(api):
@@ -143,7 +145,8 @@ def test_an_undocumented_price_type_filter_is_refused(api, company):
     """Listing prices of an undocumented price_type is refused with 400 naming it"""
     with allure.step("List prices with price_type=region"):
         response = api.get("/catalog/prices", params={"ottimate_company_id": company.id, "price_type": "region"})
-    assert_error_response(response, 400, mentions="price_type")
+    with our_reading("undocumented-filter-values", "a price type outside company/location_group/location is 400"):
+        assert_error_response(response, 400, mentions="price_type")
 
 
 @pytest.mark.parametrize(
@@ -183,7 +186,8 @@ def test_an_undocumented_exception_type_is_refused(api, company):
     """Listing variances of an undocumented exception_type is refused with 400 naming it"""
     with allure.step("List variances with exception_type=fraud"):
         response = api.get("/catalog/variances", params={"ottimate_company_id": company.id, "exception_type": "fraud"})
-    assert_error_response(response, 400, mentions="exception_type")
+    with our_reading("undocumented-filter-values", "an exception type outside underbilling/overbilling is 400"):
+        assert_error_response(response, 400, mentions="exception_type")
 
 
 def test_the_invoice_lines_of_an_unknown_entry_answer_404(api):

@@ -3,10 +3,10 @@
 import allure
 import pytest
 
-from fixtures.checks import assert_error_response
+from fixtures.checks import assert_error_response, our_reading
 from fixtures.data import DIMENSION_REQUIRED_FIELDS
 
-pytestmark = pytest.mark.api_area("Dimensions")
+pytestmark = [pytest.mark.api_area("Dimensions"), pytest.mark.contract("§7", "§10")]
 
 WRONG_TYPES = [
     ("ottimate_company_id", "not-a-number"),
@@ -76,4 +76,6 @@ def test_reading_a_malformed_dimension_id_answers_404(api):
     """Reading a dimension id of the wrong form answers 404"""
     with allure.step("Read dimension '12345'"):
         response = api.get("/dimensions/12345")
-    assert_error_response(response, 404)
+    assert_error_response(response, response.status_code if response.status_code in (400, 404) else 404)
+    with our_reading("unknown-or-malformed-entity-id", "a malformed id is an unknown one: 404"):
+        assert_error_response(response, 404)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from fixtures.checks import assert_error_response
 from fixtures.data import DIMENSION_REQUIRED_FIELDS, OTTIMATE_TYPES, PAYMENT_METHODS, VENDOR_REQUIRED_FIELDS
 
-pytestmark = pytest.mark.api_area("Validation")
+pytestmark = [pytest.mark.api_area("Validation"), pytest.mark.contract("§7")]
 
 VENDOR_TEXT_FIELDS = (
     "erp_vendor_name",

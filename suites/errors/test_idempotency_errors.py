@@ -5,7 +5,7 @@ import pytest
 
 from fixtures.checks import assert_error_response, expect_status
 
-pytestmark = pytest.mark.api_area("Idempotency")
+pytestmark = [pytest.mark.api_area("Idempotency"), pytest.mark.contract("§5")]
 
 
 # The key's format is one rule for every POST (§5): each malformed key is sent once, the endpoints taking

@@ -3,9 +3,9 @@
 import allure
 import pytest
 
-from fixtures.checks import assert_error_response
+from fixtures.checks import assert_error_response, judging, our_reading
 
-pytestmark = pytest.mark.api_area("Requests")
+pytestmark = [pytest.mark.api_area("Requests"), pytest.mark.contract("§6.1", "§6.2", "§7", "§9")]
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,11 @@ def test_an_unknown_route_answers_404_with_an_error_response(api):
     """An unknown route answers 404 with an ErrorResponse"""
     with allure.step("GET /no-such-resource"):
         response = api.get("/no-such-resource")
-    assert_error_response(response, 404)
+    with judging(response):
+        assert response.status_code == 404, f"an unknown route answered {response.status_code}: {response.text[:300]}"
+    # An unknown route is no documented operation: that it answers an ErrorResponse is our reading.
+    with our_reading("unknown-route-wrong-method", "an unknown route answers an ErrorResponse"):
+        assert_error_response(response, 404)
 
 
 @pytest.mark.parametrize(("method", "path"), [("DELETE", "/vendors"), ("PUT", "/dimensions"), ("DELETE", "/accounts")])
@@ -33,7 +37,13 @@ def test_an_undocumented_method_answers_405_with_an_error_response(api, method, 
     """A method a route does not offer answers 405 with an ErrorResponse"""
     with allure.step(f"{method} {path}"):
         response = api.request(method, path)
-    assert_error_response(response, 405)
+    with judging(response):
+        assert 400 <= response.status_code < 500, (
+            f"{method} {path} is not an operation of the API and should be refused, got {response.status_code}"
+        )
+    # 405 with an ErrorResponse is our reading: the documentation lists no answer for a method a route lacks.
+    with our_reading("unknown-route-wrong-method", "a method a route does not offer answers 405 with an ErrorResponse"):
+        assert_error_response(response, 405)
 
 
 @pytest.mark.readonly
@@ -79,7 +89,8 @@ def test_a_page_size_outside_1_to_100_is_refused(api, company, path, limit):
     """A list page size (limit) outside 1..100 is refused with 400"""
     with allure.step(f"List {path[1:]} with limit={limit}"):
         response = api.get(path, params={"ottimate_company_id": company.id, "limit": limit})
-    assert_error_response(response, 400, mentions="limit")
+    with our_reading("page-size-limits", "a page size outside 1-100 is refused with 400"):
+        assert_error_response(response, 400, mentions="limit")
 
 
 @pytest.mark.readonly
@@ -89,3 +100,28 @@ def test_a_company_filter_that_is_not_a_number_is_refused(api, path):
     with allure.step(f"List {path[1:]} of company 'abc'"):
         response = api.get(path, params={"ottimate_company_id": "abc"})
     assert_error_response(response, 400, mentions="ottimate_company_id")
+
+
+def test_a_write_in_another_content_type_is_refused(api, company, payloads):
+    """A write whose body is form-encoded instead of JSON is refused"""
+    body = {key: str(value) for key, value in payloads.vendor(company.id).items()}
+    with allure.step("Create a vendor from a form-encoded body"):
+        response = api.post("/vendors", data=body)
+    with judging(response):
+        assert 400 <= response.status_code < 500, (
+            f"a body in another content type than JSON (§7) should be refused, got {response.status_code}"
+        )
+    # Which 4xx is open: 415 would be HTTP's own; ours keeps to the documented statuses.
+    with our_reading("wrong-content-type-on-a-json-endpoint", "a body that is not JSON is refused with 400"):
+        assert_error_response(response, 400)
+
+
+@pytest.mark.readonly
+def test_an_undocumented_api_version_is_refused(raw_http):
+    """A call naming an X-API-Version other than 1.0.0 and 1.1.0 is refused with 400"""
+    http = raw_http({"X-API-Version": "9.9.9"})
+    with allure.step("List the accounts with X-API-Version 9.9.9"):
+        response = http.get("/accounts")
+    # §3 allows 1.0.0 and 1.1.0; whether another is refused or served as the latest is open.
+    with our_reading("x-api-version-values", "an X-API-Version other than 1.0.0 and 1.1.0 is refused with 400"):
+        assert_error_response(response, 400, mentions="version")

@@ -10,7 +10,7 @@ from fixtures.checks import about, assert_error_response, expect_status, refuse_
 from fixtures.documents import MAX_UPLOAD_BYTES, non_invoice_file, oversized_pdf
 from fixtures.uploads import assert_upload_refused
 
-pytestmark = pytest.mark.api_area("Uploads")
+pytestmark = [pytest.mark.api_area("Uploads"), pytest.mark.contract("§5", "§13")]
 
 
 def zipped_document():

@@ -3,10 +3,10 @@
 import allure
 import pytest
 
-from fixtures.checks import assert_error_response
+from fixtures.checks import assert_error_response, judging, our_reading
 from fixtures.data import VENDOR_REQUIRED_FIELDS
 
-pytestmark = pytest.mark.api_area("Vendors")
+pytestmark = [pytest.mark.api_area("Vendors"), pytest.mark.contract("§7", "§9")]
 
 # One wrong type per field (objects, lists and a boolean among them); Hypothesis adds others
 # (test_generated_invalid_payloads.py).
@@ -101,4 +101,20 @@ def test_reading_a_malformed_vendor_id_answers_404(api):
     """Reading a vendor id that is not a number answers 404"""
     with allure.step("Read vendor 'not-a-vendor-id'"):
         response = api.get("/vendors/not-a-vendor-id")
-    assert_error_response(response, 404)
+    assert_error_response(response, response.status_code if response.status_code in (400, 404) else 404)
+    with our_reading("unknown-or-malformed-entity-id", "a malformed id is an unknown one: 404"):
+        assert_error_response(response, 404)
+
+
+def test_a_second_vendor_with_the_same_erp_id_is_refused(api, company, payloads, vendor):
+    """Creating a vendor with an ERP id its company already has is refused, and no second vendor is made"""
+    again = payloads.vendor(company.id, erp_vendor_id=vendor["erp_vendor_id"])
+    with allure.step(f"Create another vendor with ERP id {vendor['erp_vendor_id']!r}"):
+        response = api.post("/vendors", json=again)
+    # erp_vendor_id is the vendor's unique key within its company (§9): a second vendor must not be made.
+    if 200 <= response.status_code < 300:
+        with judging(response):
+            made = (response.json().get("vendor") or {}).get("id")
+            assert made == vendor["id"], f"a second vendor {made} was made with ERP id {vendor['erp_vendor_id']!r}"
+    with our_reading("duplicate-erp-vendor-id-on-single-create", "a duplicate ERP id is refused with 400"):
+        assert_error_response(response, 400, mentions="erp_vendor_id")

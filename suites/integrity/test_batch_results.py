@@ -7,7 +7,7 @@ import pytest
 from fixtures.batches import failed_results, results_by_task
 from fixtures.checks import expect_status
 
-pytestmark = pytest.mark.api_area("Batch")
+pytestmark = [pytest.mark.api_area("Batch"), pytest.mark.contract("§16")]
 
 
 def test_a_bulk_with_one_bad_purchase_order_reports_that_item_failed(

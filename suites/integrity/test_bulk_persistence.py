@@ -7,7 +7,7 @@ from fixtures.checks import assert_fields_equal, expect_status
 from fixtures.paging import find_by_id, server_time, vendors_near
 from fixtures.strategies import NON_LATIN_SAMPLE
 
-pytestmark = pytest.mark.api_area("Vendors")
+pytestmark = [pytest.mark.api_area("Vendors"), pytest.mark.contract("§9")]
 
 
 def test_every_field_of_bulk_created_vendors_is_stored(api, company, payloads):

@@ -8,7 +8,7 @@ import pytest
 from fixtures.catalog import read_entry, run_catalog_bulk, same_amount
 from fixtures.checks import expect_status
 
-pytestmark = pytest.mark.api_area("Catalog")
+pytestmark = [pytest.mark.api_area("Catalog"), pytest.mark.contract("§11", "§16")]
 
 MONEY = ("price", "unit_price", "last_purchased_price")
 UNICODE_NAME = "Jalapeño crème brûlée – Ωμέγα Жук 東京 🍣"

@@ -9,7 +9,7 @@ from fixtures.data import OTTIMATE_TYPES
 from fixtures.paging import find_by_id, stable_walk
 from fixtures.strategies import dimension_fields
 
-pytestmark = pytest.mark.api_area("Dimensions")
+pytestmark = [pytest.mark.api_area("Dimensions"), pytest.mark.contract("§10")]
 
 NON_LATIN = {
     "name_part": "Отдел продаж 東京 🧾",

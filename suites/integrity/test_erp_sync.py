@@ -8,6 +8,8 @@ from fixtures.checks import assert_fields_equal, expect_status
 from fixtures.data import VENDOR_OPTIONAL_FIELDS
 from fixtures.paging import find_by_id, server_time, vendors_near
 
+pytestmark = pytest.mark.contract("§9", "§10")
+
 BULK_LIMIT = 100  # records per bulk call (CONTRACT §9, §10)
 
 

@@ -8,7 +8,7 @@ import pytest
 from fixtures.checks import assert_error_response, expect_status
 from fixtures.paging import find_by_id, server_time, stable_walk, vendors_near
 
-pytestmark = pytest.mark.api_area("Idempotency")
+pytestmark = [pytest.mark.api_area("Idempotency"), pytest.mark.contract("§5")]
 
 REPLAYED = "X-Idempotent-Replayed"
 

@@ -16,7 +16,7 @@ from fixtures.paging import (
     vendors_near,
 )
 
-pytestmark = pytest.mark.api_area("Pagination")
+pytestmark = [pytest.mark.api_area("Pagination"), pytest.mark.contract("§6.1")]
 
 # Two pages, the first full and the second not: a page that skips or repeats an item, or a count that
 # disagrees with the pages, shows from the second page on.

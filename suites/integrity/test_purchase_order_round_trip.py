@@ -13,7 +13,7 @@ from fixtures.procurement import (
     item_by,
 )
 
-pytestmark = pytest.mark.api_area("Purchase orders")
+pytestmark = [pytest.mark.api_area("Purchase orders"), pytest.mark.contract("§14")]
 
 DETAIL_FIELDS = (
     "external_id",

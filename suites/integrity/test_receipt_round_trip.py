@@ -7,7 +7,7 @@ import pytest
 from fixtures.checks import expect_status
 from fixtures.procurement import assert_same_fields, item_by
 
-pytestmark = pytest.mark.api_area("Receipts")
+pytestmark = [pytest.mark.api_area("Receipts"), pytest.mark.contract("§15")]
 
 
 @pytest.fixture(scope="module")

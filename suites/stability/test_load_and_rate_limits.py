@@ -27,7 +27,7 @@ from datetime import datetime
 import allure
 import pytest
 
-pytestmark = [allure.feature("Rate limits and concurrency")]
+pytestmark = [allure.feature("Rate limits and concurrency"), pytest.mark.contract("§4", "§2")]
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,35 @@ def test_asking_for_a_suite_the_project_does_not_have_exits_2(
     assert not (project / "reports").exists(), "nothing is written for a usage error"
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (["--", "--sandbox-reading", "drf"], {}, "no reading named 'drf'"),
+        ([], {"OTTIMATE_SANDBOX_DECISIONS": "{tmp}/observed.toml"}, "no decision named 'page-size-limit'"),
+        (["--", "--sandbox-decisions={tmp}/absent.toml"], {}, "does not exist"),
+    ],
+    ids=["unknown reading", "unknown decision in the variable's file", "missing file"],
+)
+def test_a_wrong_overrides_file_or_reading_exits_2_before_anything_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    env: dict[str, str],
+    said: str,
+) -> None:
+    project = make_project(tmp_path, {"auth": {"test_x.py": PASSING_AUTH_TEST}})
+    (tmp_path / "observed.toml").write_text("[decisions]\npage-size-limit = 'clamp'\n", encoding="utf-8")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    argv = ["--project-root", str(project), "--no-report", *(a.format(tmp=tmp_path) for a in args)]
+
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.strip().count("\n") == 0
+    assert not (project / "reports").exists(), "nothing is written for a usage error"
+
+
 def test_a_missing_allure_cli_exits_2_before_running_anything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation.report.categories import HARNESS_ERROR
+from ottimate_validation.report.categories import CONTRACT_VIOLATION, HARNESS_ERROR
 from ottimate_validation.sandbox.faults import FAULTS
 
 from ..suite_runs import SUITES, run_suites
@@ -51,4 +51,10 @@ def test_the_owning_suite_fails_when_the_fault_is_on(fault, tmp_path: Path) -> N
     blamed_on_the_tool = [f"{c.test}: {c.message[:300]}" for c in run.records.checks if c.category == HARNESS_ERROR]
     assert not blamed_on_the_tool, f"with {fault.name} on, the API's fault was filed as a harness error:\n" + "\n".join(
         blamed_on_the_tool
+    )
+    # A broken API breaks what the documentation says: at least one check must say so, not only differ from
+    # our reading of it (a check loosened into our_reading still fails on the fault that proves it).
+    violations = [c.test for c in run.records.checks if c.category == CONTRACT_VIOLATION]
+    assert violations, f"with {fault.name} on, no check found a contract violation, only: " + str(
+        sorted({c.category for c in run.records.checks if c.category})
     )

@@ -149,9 +149,7 @@ def test_the_whole_is_ready_only_when_both_parts_are(integrate: Integrate, tmp_p
     assert ready.ready and ready.headline.startswith("Ready:")
     one_not_ready = Combined(_integration_summary(Verdict.NOT_READY), readiness(Verdict.READY))
     assert not one_not_ready.ready and one_not_ready.headline.startswith("Not ready: your integration (")
-    rehearsed = Combined(
-        _integration_summary(Verdict.READY), readiness(Verdict.REHEARSED, evidence=False)
-    )
+    rehearsed = Combined(_integration_summary(Verdict.READY), readiness(Verdict.REHEARSED, evidence=False))
     assert not rehearsed.ready
     assert rehearsed.headline.startswith("Not evidence for Ottimate: your sandbox and credentials ran on")
     lines = rehearsed.verdict_lines()

@@ -126,7 +126,8 @@ BAD_PLANS = {
     ),
     "unknown key": (
         '[plan]\noperation = ["GET /vendors"]\n',
-        "{path}: unknown key 'plan.operation'; the keys of [plan] are name, operations, areas.",
+        "{path}: unknown key 'plan.operation'; the keys of [plan] are name, operations, areas, notify_users, "
+        "extraction_wait_minutes.",
     ),
     "unknown table": (
         '[plans]\nname = "x"\n',
@@ -237,3 +238,18 @@ def test_a_pyproject_without_the_table_given_as_the_plan_is_refused(tmp_path: Pa
         load_plan(path)
 
     assert str(raised.value) == f"{path} has no [tool.ottimate-validation] table to read the plan from."
+
+
+def test_a_plan_may_allow_notifying_users_and_give_extraction_its_wait(tmp_path) -> None:
+    from ottimate_validation.run.plan import PlanError, load_plan
+
+    path = tmp_path / "validation.toml"
+    path.write_text("[plan]\nnotify_users = true\nextraction_wait_minutes = 240\n", encoding="utf-8")
+    plan = load_plan(path)
+    assert plan.notify_users is True and plan.extraction_wait_minutes == 240
+    path.write_text("[plan]\nnotify_users = 'yes'\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="notify_users"):
+        load_plan(path)
+    path.write_text("[plan]\nextraction_wait_minutes = 0\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="extraction_wait_minutes"):
+        load_plan(path)

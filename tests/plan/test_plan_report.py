@@ -124,3 +124,13 @@ def test_every_rendering_names_the_plan_its_file_and_its_gaps(tmp_path: Path) ->
     data = json.loads(summary.to_json())
     assert (data["plan"], data["plan_source"], data["explicit_plan"]) == ("Acme AP sync", str(SOURCE), True)
     assert data["operations_evidenced"] == {"planned": 4, "evidenced": 3}
+
+
+def test_a_default_plan_never_counts_the_operations_only_the_guides_describe() -> None:
+    from ottimate_validation.report.operations import GUIDE_ONLY
+    from ottimate_validation.run.plan import LoadedPlan
+
+    exercised = {"GET /vendors", "POST /invoices", "POST /invoices/{id}/approve"}
+    assert LoadedPlan().ordered(exercised) == ["GET /vendors"]
+    assert "POST /invoices" in LoadedPlan(operations=("POST /invoices",)).ordered(()), "a plan may still name one"
+    assert {"POST /invoices", "POST /invoices/{id}/force-approve"} <= GUIDE_ONLY

@@ -86,3 +86,16 @@ def test_the_wait_step_says_what_and_how_and_the_ledger_records_the_wait() -> No
     # Three polls after gaps of 2, 3 and 4.5 s.
     assert (wait.kind, wait.polls, wait.seconds, wait.done, wait.moved_clock) == ("batch", 3, 9.5, True, False)
     assert (wait.what, wait.test) == ("batch bat_1 (3 items) has completed", "suites/x.py::test_y")
+
+
+def test_an_extraction_past_its_wait_is_still_pending_not_a_failed_check() -> None:
+    from ottimate_validation.pytest_plugin.polling import extraction_cadence
+    from ottimate_validation.report.failures import StillPending, category_of, status_of
+
+    cadence = extraction_cadence(2)  # two minutes
+    assert cadence.deadline == 120 and cadence.kind == "extraction"
+    assert extraction_cadence(240).max == 300, "a long wait polls every 5 minutes at most"
+    waiter = Waiter(FakeControl())
+    with pytest.raises(StillPending, match=r"^Not evidenced: extraction still pending after 2 min") as pending:
+        waiter.until(lambda: None, what="the upload is extracted", cadence=cadence, pending_is_not_evidence=True)
+    assert status_of(pending.value) == "broken" and category_of("broken", pending.value) == "Still pending"

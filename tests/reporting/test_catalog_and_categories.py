@@ -17,6 +17,7 @@ from ottimate_validation.report.categories import (
     KNOWN_DEVIATION,
     RATE_LIMITED,
     SANDBOX_UNREACHABLE,
+    STILL_PENDING,
     allure_categories,
     categories_json,
     categorize,
@@ -105,6 +106,7 @@ def test_the_categories_come_in_the_order_allure_matches_them() -> None:
     assert names == [
         SANDBOX_UNREACHABLE,
         RATE_LIMITED,
+        STILL_PENDING,
         KNOWN_DEVIATION,
         DIFFERS_FROM_OUR_READING,
         CONTRACT_VIOLATION,

@@ -85,3 +85,49 @@ def test_drift_names_what_a_differently_shaped_api_answers(tmp_path: Path, capsy
 def test_a_folder_without_shapes_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert drift.main([str(tmp_path)]) == 2
     assert "is not a run folder" in capsys.readouterr().err
+
+
+def test_words_and_list_order_are_recorded_without_data_and_compared() -> None:
+    import httpx
+
+    from ottimate_validation.run.ledger import answer_facets
+
+    error = httpx.Response(400, json={"code": "invalid_parameter", "message": "limit must be 1 to 100: 'ABC secret'"})
+    listing = httpx.Response(200, json={"count": 3, "vendors": [{"id": 9, "status": "open"}, {"id": 4}, {"id": 1}]})
+    assert answer_facets(error.content, error) == {"words": {"code": ["invalid_parameter"]}, "order": None}
+    assert answer_facets(listing.content, listing) == {"words": {"status": ["open"]}, "order": "descending"}
+
+    def x(operation: str, status: int, words: dict[str, list[str]], order: str | None = None) -> Exchange:
+        method, _, path = operation.partition(" ")
+        return Exchange(at=0.0, method=method, path=path, status=status, operation=operation, shape={},
+                        words=words, order=order)  # fmt: skip
+
+    ours = Records.of(
+        [x("GET /vendors", 400, {"code": ["invalid_parameter"]}), x("GET /vendors", 200, {}, "ascending")]
+    )
+    theirs = Records.of([x("GET /vendors", 400, {"code": ["Bad Request"]}), x("GET /vendors", 200, {}, "descending")])
+
+    found = compare(theirs, ours, lambda *_: [])
+    assert {(d.aspect, d.name, d.observed) for d in found} == {
+        ("word", "code", "says Bad Request"),
+        ("word", "code", "never says invalid_parameter (Bad Request)"),
+        ("order", "list", "lists descending"),
+    }
+
+
+def test_a_difference_is_named_by_the_decisions_metadata_before_the_text_heuristic() -> None:
+    from ottimate_validation.sandbox.contract import decisions_touching
+
+    assert decisions_touching("GET /vendors", "order", "list") == ["list-order"]
+    assert decisions_touching("GET /invoices", "order", "list") != ["list-order"], "invoices' order is documented"
+    assert "page-numbers" in decisions_touching("GET /dimensions", "status", "404")
+    assert "create-invoice-extension" in decisions_touching("POST /invoices", "status", "404")
+    # No configurable decision describes it: the heuristic on the decisions' text still names one.
+    assert decisions_touching("GET /batch/{id}/results", "field", "results[].message") == [
+        "batch-result-message-on-success"
+    ]
+    # A touch may hold for error answers only: a bulk answer's own errors[] is not an error message's.
+    assert "error-message-names-the-field" in decisions_touching("POST /vendors", "field", "errors", "status=400; x")
+    assert "error-message-names-the-field" not in decisions_touching(
+        "POST /vendors/bulk", "field", "errors", "status=201"
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ottimate_validation.run.deviations import DeviationsError, KnownDeviations, load
+from ottimate_validation.run.deviations import DeviationsError, KnownDeviations, Ran, load
 
 GOOD = """
 [[deviation]]
@@ -41,19 +41,38 @@ def test_an_entry_matches_its_check_with_every_case_or_its_decision(tmp_path: Pa
     assert known.match("suites/errors/test_x.py::test_y", None) is None
 
 
-def test_an_entry_that_no_longer_occurs_is_reported(tmp_path: Path) -> None:
+def test_a_check_entry_is_stale_only_when_its_check_ran_and_passed(tmp_path: Path) -> None:
     known = load(_file(tmp_path, GOOD))
     page = "suites/errors/test_request_errors.py::test_a_page_size_outside_1_to_100_is_refused"
 
-    still = known.stale([(page, "failed", None), ("suites/x.py::t", "failed", "error-message-names-the-field")])
-    gone = known.stale([(page, "passed", None)])
-    unrun = known.stale([("suites/other.py::t", "passed", None)])
+    assert [d.key for d in known.stale([Ran(page + "[101]", "passed")])] == [f"check {page}"]
+    assert known.stale([Ran(page + "[101]", "failed", ("page-size-limits",))]) == []
+    assert known.stale([Ran(page, "skipped")]) == [], "a check that was skipped proves nothing"
+    assert known.stale([Ran("suites/other.py::t", "passed")]) == [], "a check that did not run proves nothing"
 
-    assert still == []
-    assert [d.key for d in gone] == [f"check {page}", "decision error-message-names-the-field"]
-    assert [d.key for d in unrun] == ["decision error-message-names-the-field"], (
-        "a check that did not run proves nothing"
+
+def test_a_decision_entry_is_stale_only_when_a_check_exercising_it_passed(tmp_path: Path) -> None:
+    known = load(_file(tmp_path, GOOD))
+    decision = "error-message-names-the-field"
+
+    exercised_and_passed = known.stale([Ran("suites/x.py::t", "passed", (), (decision,))])
+    still_differs = known.stale(
+        [Ran("suites/x.py::t", "passed", (), (decision,)), Ran("suites/y.py::t", "failed", (decision,), (decision,))]
     )
+    passed_without_it = known.stale([Ran("suites/x.py::t", "passed", (), ("page-size-limits",))])
+    failed_otherwise = known.stale([Ran("suites/x.py::t", "failed", (), (decision,))])
+
+    assert [d.key for d in exercised_and_passed] == [f"decision {decision}"]
+    assert still_differs == []
+    assert passed_without_it == [], "no check that ran rested on the decision: nothing is proven"
+    assert failed_otherwise == [], "the only check resting on it failed for another reason: nothing is proven"
+
+
+def test_a_check_differing_on_several_decisions_is_known_only_when_each_is(tmp_path: Path) -> None:
+    known = load(_file(tmp_path, GOOD))
+
+    assert known.match("suites/x.py::t", ("error-message-names-the-field",)) is not None
+    assert known.match("suites/x.py::t", ("error-message-names-the-field", "list-order")) is None
 
 
 def test_a_missing_file_means_no_known_deviation(tmp_path: Path) -> None:

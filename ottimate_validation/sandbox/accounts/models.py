@@ -97,7 +97,10 @@ class Organisation:
     faults: FaultSwitches = field(default_factory=FaultSwitches)
 
     @classmethod
-    def seed(cls, ids: IdFactory, user_secrets: dict[str, UserSecrets], created_at: datetime) -> Organisation:
+    def seed(
+        cls, ids: IdFactory, user_secrets: dict[str, UserSecrets], created_at: datetime, *, single_site: bool = False
+    ) -> Organisation:
+        """The seeded organisation; ``single_site`` ("organisation-shape": one-company): one company, one location."""
         accounts: dict[str, Account] = {}
         companies: dict[int, Company] = {}
         locations: dict[int, Location] = {}
@@ -121,11 +124,14 @@ class Organisation:
 
         main = account("Test Account - Harbor Restaurant Group")
         kitchens = company(main, "Test Company - Harbor Kitchens", "Basic")
-        bakeries = company(main, "Test Company - Harbor Bakeries", "Premium")
         downtown = location(kitchens, "Test Location - Downtown", "Test Group - City")
-        location(kitchens, "Test Location - Airport", "Test Group - Travel")
-        location(bakeries, "Test Location - Riverside", "Test Group - City")
-        location(bakeries, "Test Location - Old Town", "Test Group - City")
+        main_companies = [kitchens]
+        if not single_site:
+            bakeries = company(main, "Test Company - Harbor Bakeries", "Premium")
+            location(kitchens, "Test Location - Airport", "Test Group - Travel")
+            location(bakeries, "Test Location - Riverside", "Test Group - City")
+            location(bakeries, "Test Location - Old Town", "Test Group - City")
+            main_companies.append(bakeries)
 
         other = account("Test Account - Unlinked Partner")
         unlinked = company(other, "Test Company - Unlinked Foods", "Basic")
@@ -140,7 +146,7 @@ class Organisation:
                 account_id=main.id,
                 scope_level="account",
                 company_ids=frozenset(main.company_ids),
-                location_ids=locs_of(kitchens, bakeries),
+                location_ids=locs_of(*main_companies),
             ),
             "company": ApiUser(
                 **_secrets(user_secrets["company"]),

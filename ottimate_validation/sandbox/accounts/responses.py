@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from .. import readings
 from ..core import dates
 from ..core.context import Ctx
 from ..core.pagination import PageRequest
@@ -19,7 +20,12 @@ def _page(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> Response:
     if search:
         rows = [r for r in rows if search in r["name"].casefold()]
     return ctx.respond(
-        {"count": len(rows), "page": page.page, "limit": page.limit, "results": page.slice(rows, ctx.state.faults)}
+        {
+            "count": len(rows),
+            "page": page.page,
+            "limit": page.limit,
+            "results": page.slice(rows, ctx.state.faults, order_open=True),
+        }
     )
 
 
@@ -42,6 +48,12 @@ def list_accounts(ctx: Ctx) -> Response:
     return _page(ctx, rows)
 
 
+def _listed(ctx: Ctx, readable: bool) -> bool:
+    """Whether the structure lists what the user's scope covers only, or the whole account's
+    ("companies-and-locations-seen-by-a-scoped-user")."""
+    return readable or readings.current().takes("companies-and-locations-seen-by-a-scoped-user", "whole-account")
+
+
 def list_companies(ctx: Ctx) -> Response:
     org = ctx.state.org
     account = org.account_for(ctx.user, ctx.path_args["id"])
@@ -53,7 +65,7 @@ def list_companies(ctx: Ctx) -> Response:
             "plan": c.plan,
         }
         for c in (org.companies[cid] for cid in account.company_ids)
-        if org.can_read_company(ctx.user, c.id)
+        if _listed(ctx, org.can_read_company(ctx.user, c.id))
     ]
     return _page(ctx, rows)
 
@@ -68,7 +80,7 @@ def list_locations(ctx: Ctx) -> Response:
         company = org.companies[cid]
         for lid in company.location_ids:
             loc = org.locations[lid]
-            if org.can_read_location(ctx.user, lid):
+            if _listed(ctx, org.can_read_location(ctx.user, lid)):
                 rows.append({"id": loc.id, "name": loc.name, "company": company.name, group_key: loc.group})
     return _page(ctx, rows)
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..accounts.models import ApiUser
-from ..contract import ErrorCode
 from ..core import dates
-from ..core.errors import ApiError, BadRequest, Forbidden, NotFound
+from ..core.errors import ApiError, Forbidden, NotFound
+from ..core.validation import outside_enum
 
 if TYPE_CHECKING:
     from ..state import SandboxState
@@ -110,6 +110,8 @@ class BatchBackend:
         if batch is None:
             raise NotFound(f"batch {batch_id} not found")
         if not self._state.org.owns(user, batch.owner):
+            if self._state.decisions.takes("unknown-or-foreign-batch-id", "404-for-foreign"):
+                raise NotFound(f"batch {batch_id} not found")
             raise Forbidden(f"batch {batch_id} belongs to another API user")
         return batch
 
@@ -120,10 +122,8 @@ class BatchBackend:
 
     def matching(self, user: ApiUser, query: Mapping[str, str]) -> list[Batch]:
         status = query.get("status")
-        if status not in (None, "", *BATCH_STATUSES):
-            raise BadRequest(
-                f"status must be one of {', '.join(BATCH_STATUSES)}, got {status!r}", code=ErrorCode.INVALID_PARAMETER
-            )
+        if outside_enum("status", status, BATCH_STATUSES):
+            return []
         start = dates.parse_filter(query, "date_from")
         end = dates.parse_filter(query, "date_to")
         found = [

@@ -22,7 +22,7 @@ from ..contract import ALLOWANCE_TYPES, CATALOG_BULK_MAX, CATALOG_TARGETS, Error
 from ..core import dates
 from ..core.errors import BadRequest, NotFound, ValidationFailed
 from ..core.pagination import optional_int_param
-from ..core.validation import Body, Text, check, parse
+from ..core.validation import Body, Text, check, outside_enum, parse
 
 if TYPE_CHECKING:
     from ..state import SandboxState
@@ -488,11 +488,8 @@ class CatalogBackend:
 
     def matching_prices(self, user: ApiUser, query: Mapping[str, str]) -> list[Price]:
         price_type = query.get("price_type") or None
-        if price_type is not None and price_type not in CATALOG_TARGETS:
-            raise BadRequest(
-                f"price_type must be one of {', '.join(CATALOG_TARGETS)}, got {price_type!r}",
-                code=ErrorCode.INVALID_PARAMETER,
-            )
+        if outside_enum("price_type", price_type, CATALOG_TARGETS):
+            return []
         prices = self._in_effect(user, query, self.prices.values())
         return [p for p in prices if price_type is None or p.price_type == price_type]
 
@@ -646,8 +643,11 @@ class CatalogBackend:
         return sorted(items, key=lambda i: (i.invoice_date, i.id), reverse=True)  # newest invoice first
 
     def _matched_lines(self, entry: CatalogEntry) -> list[VarianceItem]:
-        """Invoice lines of the entry's vendor in its company that name the entry (by sku, else by item name)."""
-        out = []
+        """Invoice lines of the entry's vendor in its company that name the entry (by sku, else by item name);
+        none under "variances": item-validation-only (matching is an Ottimate-side setting no vendor has here)."""
+        out: list[VarianceItem] = []
+        if self._state.decisions.takes("variances", "item-validation-only"):
+            return out
         invoices = self._state.invoices._by_uuid.values()  # read-only look into the invoices store
         for invoice in invoices:
             if invoice.location.company_id != entry.ottimate_company_id or invoice.erp_vendor_id != entry.erp_vendor_id:
@@ -700,11 +700,8 @@ class CatalogBackend:
         vendors = _csv(query.get("erp_vendor_ids"))
         locations = {_int_item(v, "ottimate_location_ids") for v in _csv(query.get("ottimate_location_ids"))}
         exception = query.get("exception_type") or None
-        if exception not in (None, "underbilling", "overbilling"):
-            raise BadRequest(
-                f"exception_type must be underbilling or overbilling, got {exception!r}",
-                code=ErrorCode.INVALID_PARAMETER,
-            )
+        if outside_enum("exception_type", exception, ("underbilling", "overbilling")):
+            return []
         expand = query.get("expand") or ""
         if expand not in ("", "invoice_items"):
             raise BadRequest(f"expand must be 'invoice_items', got {expand!r}", code=ErrorCode.INVALID_PARAMETER)

@@ -169,7 +169,10 @@ def list_entries(ctx: Ctx) -> Response:
     page = PageRequest.from_query(ctx.query, default_limit=CATALOG_ENTRIES_PAGE_SIZE)
     expand = _expand(ctx)
     matches = ctx.state.catalog.matching_entries(ctx.user, ctx.query)
-    results = [serialise_entry(ctx.state, e, full=False, expand=expand) for e in page.slice(matches, ctx.state.faults)]
+    results = [
+        serialise_entry(ctx.state, e, full=False, expand=expand)
+        for e in page.slice(matches, ctx.state.faults, order_open=True)
+    ]
     return ctx.respond({"count": len(matches), "results": results, "page": page.page, "per_page": page.limit})
 
 
@@ -247,7 +250,7 @@ def _company_of(ctx: Ctx) -> int:
 def list_prices(ctx: Ctx) -> Response:
     page = PageRequest.from_query(ctx.query)
     matches = ctx.state.catalog.matching_prices(ctx.user, ctx.query)
-    results = [serialise_price(p) for p in page.slice(matches, ctx.state.faults)]
+    results = [serialise_price(p) for p in page.slice(matches, ctx.state.faults, order_open=True)]
     return ctx.respond({"count": len(matches), "page": page.page, "per_page": page.limit, "results": results})
 
 
@@ -259,7 +262,7 @@ def create_price(ctx: Ctx) -> Response:
 def list_allowances(ctx: Ctx) -> Response:
     page = PageRequest.from_query(ctx.query)
     matches = ctx.state.catalog.matching_allowances(ctx.user, ctx.query)
-    results = [serialise_allowance(a) for a in page.slice(matches, ctx.state.faults)]
+    results = [serialise_allowance(a) for a in page.slice(matches, ctx.state.faults, order_open=True)]
     return ctx.respond({"count": len(matches), "results": results})
 
 
@@ -281,7 +284,7 @@ def list_variances(ctx: Ctx) -> Response:
     matches = ctx.state.catalog.variances(ctx.user, ctx.query)
     expand = ctx.query.get("expand") == "invoice_items"
     results = []
-    for entry, last, items in page.slice(matches, ctx.state.faults):
+    for entry, last, items in page.slice(matches, ctx.state.faults, order_open=True):
         row = present(
             {
                 "id": entry.id,

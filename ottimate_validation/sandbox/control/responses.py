@@ -1,8 +1,8 @@
 """The control plane: exists only on the embedded sandbox, for the harness's own tests.
 
-Reset, a controllable clock, fault switches, variations, configuration, and the findings a recording
-harness marks on the exchanges it cited (shown in the dashboard's request log). No auth: it listens on
-loopback.
+Reset, a controllable clock, fault switches, variations, configuration, the decisions taken where the
+docs are silent (other readings, `readings.py`), and the findings a recording harness marks on the
+exchanges it cited (shown in the dashboard's request log). No auth: it listens on loopback.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from .. import readings
 from ..core import dates
 from ..core.context import Ctx
 from ..core.errors import BadRequest
@@ -76,6 +77,40 @@ def set_variations(ctx: Ctx) -> Response:
     return get_variations(ctx)
 
 
+def get_decisions(ctx: Ctx) -> Response:
+    found = ctx.state.decisions
+    return ctx.respond(
+        {
+            "reading": found.reading,
+            "overridden": dict(found.chosen),
+            "chosen": found.effective(),
+            "available": {
+                d.id: {"default": d.default, "choices": {c.name: c.does for c in d.choices}}
+                for d in readings.configurable()
+            },
+            "readings": {r.name: r.description for r in readings.READINGS},
+        }
+    )
+
+
+def set_decisions(ctx: Ctx) -> Response:
+    """``{"reading": NAME?, "decisions": {name: choice}}`` replaces the overrides in force (every other
+    decision back to ours); a change of the organisation's shape or its other data reseeds the store."""
+    body = ctx.json_object()
+    unknown = sorted(set(body) - {"reading", "decisions"})
+    if unknown:
+        raise BadRequest(f"unknown key(s) {', '.join(unknown)}; send reading and/or decisions")
+    decisions = body.get("decisions") or {}
+    if not isinstance(decisions, dict):
+        raise BadRequest("decisions must be an object of decision name -> choice")
+    try:
+        found = readings.overrides(body.get("reading"), decisions, where="PUT /_sandbox/decisions")
+    except readings.OverridesError as exc:
+        raise BadRequest(str(exc)) from None
+    ctx.state.set_decisions(found)
+    return get_decisions(ctx)
+
+
 def get_config(ctx: Ctx) -> Response:
     return ctx.respond(ctx.state.config_dict())
 
@@ -123,6 +158,8 @@ ROUTES = [
     Route("/_sandbox/faults", "PUT", set_faults, kind="control"),
     Route("/_sandbox/variations", "GET", get_variations, kind="control"),
     Route("/_sandbox/variations", "PUT", set_variations, kind="control"),
+    Route("/_sandbox/decisions", "GET", get_decisions, kind="control"),
+    Route("/_sandbox/decisions", "PUT", set_decisions, kind="control"),
     Route("/_sandbox/config", "GET", get_config, kind="control"),
     Route("/_sandbox/config", "PATCH", patch_config, kind="control"),
     Route("/_sandbox/findings", "GET", get_findings, kind="control"),

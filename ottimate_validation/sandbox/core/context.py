@@ -10,8 +10,9 @@ import orjson
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.wrappers import Request, Response
 
+from .. import readings
 from ..contract import MAX_JSON_BODY_BYTES, ErrorCode
-from .errors import BadRequest, PayloadTooLarge
+from .errors import ApiError, BadRequest, PayloadTooLarge
 
 if TYPE_CHECKING:
     from ..accounts.models import ApiUser
@@ -84,6 +85,10 @@ class Ctx:
     def json(self) -> Any:
         mimetype = self.request.mimetype
         if mimetype and not self.is_json:
+            if readings.current().takes("wrong-content-type-on-a-json-endpoint", "415"):
+                raise ApiError(
+                    f'Unsupported media type "{mimetype}" in request.', code="unsupported_media_type", status=415
+                )
             raise BadRequest(f"Content-Type must be application/json, got {mimetype!r}")
         raw = self.raw_body()
         if not raw.strip():

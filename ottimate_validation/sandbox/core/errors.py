@@ -1,9 +1,11 @@
-"""Typed API errors, turned into the ErrorResponse envelope in exactly one place (`app.py`)."""
+"""Typed API errors, turned into the ErrorResponse envelope in exactly one place (`app.py`, `envelope`)."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
+from .. import readings
 from ..contract import ErrorCode
 
 
@@ -73,3 +75,31 @@ class Unprocessable(ApiError):
 class TooManyRequests(ApiError):
     status = 429
     code = ErrorCode.RATE_LIMITED
+
+
+class RouteMissing(ApiError):
+    """No route for the path (404), or not for the method (405)."""
+
+    status = 404
+    code = ErrorCode.NOT_FOUND
+
+
+def envelope(exc: ApiError, request_id: str, timestamp: str | None) -> dict[str, Any]:
+    """The ErrorResponse body of ``exc``, as the decisions in force write it ("error-code-strings",
+    "error-message-names-the-field", "unknown-route-wrong-method")."""
+    chosen = readings.current()
+    if isinstance(exc, RouteMissing) and chosen.takes("unknown-route-wrong-method", "framework-detail"):
+        if exc.status == 405:
+            method = exc.message.split(" ", 1)[0]
+            return {"detail": f'Method "{method}" not allowed.'}
+        return {"detail": "Not found."}
+    code, message = exc.code, exc.message
+    if chosen.takes("error-code-strings", "reason-phrases") and code != ErrorCode.PO_VALIDATION:
+        code = HTTPStatus(exc.status).phrase
+    generic = chosen.takes("error-message-names-the-field", "generic") and 400 <= exc.status < 500
+    if generic and exc.status not in (401, 429) and code != ErrorCode.PO_VALIDATION:
+        message = f"{HTTPStatus(exc.status).phrase}."  # which field or parameter is not said
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id, "timestamp": timestamp}
+    if exc.errors and not generic:
+        body["errors"] = exc.errors
+    return body

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from ..contract import MAX_TEXT_LENGTH
+from .. import readings
+from ..contract import MAX_TEXT_LENGTH, ErrorCode
 from ..faults import FaultSwitches
-from .errors import ValidationFailed
+from .errors import BadRequest, ValidationFailed
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
 
@@ -54,3 +56,14 @@ def check(model: type[M], body: Any, prefix: str = "") -> tuple[dict[str, Any] |
         return model.model_validate(body).model_dump(), None
     except ValidationError as exc:
         return None, summary(describe(exc, prefix))
+
+
+def outside_enum(name: str, value: str | None, allowed: Iterable[str]) -> bool:
+    """Whether a list filter's value lies outside its documented enum and so matches nothing
+    ("undocumented-filter-values": match-nothing); under our choice such a value is 400 `invalid_parameter`."""
+    allowed = tuple(allowed)
+    if not value or value in allowed:
+        return False
+    if readings.current().takes("undocumented-filter-values", "match-nothing"):
+        return True
+    raise BadRequest(f"{name} must be one of {', '.join(allowed)}, got {value!r}", code=ErrorCode.INVALID_PARAMETER)

@@ -138,8 +138,8 @@ class DimensionBackend:
             self._by_reference[(company_id, dimension.reference_id)] = dimension.id
         return dimension
 
-    def seed(self, company_id: int, rows: list[tuple[str, str, str]]) -> None:
-        for n, (erp_type, ottimate_type, name) in enumerate(rows, start=1):
+    def seed(self, company_id: int, rows: list[tuple[str, str, str]], *, start: int = 1) -> None:
+        for n, (erp_type, ottimate_type, name) in enumerate(rows, start=start):
             self._insert(
                 company_id,
                 {

@@ -34,7 +34,9 @@ def list_dimensions(ctx: Ctx) -> Response:
             "count": len(matches),
             "page": page.page,
             "limit": page.limit,
-            "dimensions": [serialise(d, detail=detail != "basic") for d in page.slice(matches, ctx.state.faults)],
+            "dimensions": [
+                serialise(d, detail=detail != "basic") for d in page.slice(matches, ctx.state.faults, order_open=True)
+            ],
         }
     )
 

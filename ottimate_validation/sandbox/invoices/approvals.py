@@ -39,10 +39,10 @@ class ApprovalPolicy:
     def assign(self, invoice: Invoice) -> None:
         """The policy's approvers become the invoice's (it enters `pending-approval`)."""
         now = self._state.clock.now()
-        invoice.approvals = [
-            Approval(self.approval_id(), approver, dict(self.policy), now)
-            for approver in self._by_location.get(invoice.location.id, [])
-        ]
+        approvers = self._by_location.get(invoice.location.id, [])
+        if self._state.decisions.takes("approval-policy", "one-approver"):
+            approvers = approvers[:1]
+        invoice.approvals = [Approval(self.approval_id(), approver, dict(self.policy), now) for approver in approvers]
 
     def new_approver(self, email: str, display_name: str) -> Approver:
         approver = Approver(self._state.ids.token("usr_", 16), email.lower(), display_name)

@@ -13,7 +13,7 @@ from ..core.errors import BadRequest, ValidationFailed
 from ..core.pagination import int_param
 from ..core.validation import check, parse
 from . import lifecycle
-from .models import EXPORT_BATCH_MAX, ExportEntry, Invoice, MarkExported, MarkUnexported
+from .models import EXPORT_BATCH_MAX, ExportEntry, ExportEntryByUuid, Invoice, MarkExported, MarkUnexported
 
 if TYPE_CHECKING:
     from ..state import SandboxState
@@ -27,8 +27,8 @@ class Exports:
 
     def mark_exported(self, user: ApiUser, body: dict[str, Any], export_batch: str | None) -> dict[str, Any]:
         data = parse(MarkExported, body, self._state.faults)
-        entries = self._entries(data["invoices"], ExportEntry)
-        updated: list[int] = []
+        entries = self._entries(data["invoices"], self._entry_model())
+        updated: list[Any] = []
         failed: list[dict[str, Any]] = []
         for entry, problem in entries:
             if entry is None:
@@ -44,7 +44,7 @@ class Exports:
             ):
                 failed.append(
                     {
-                        "id": invoice.id,
+                        "id": self._reported(invoice),
                         "error": f"only ready-for-export invoices can be exported (status {invoice.status})",
                     }
                 )
@@ -56,12 +56,12 @@ class Exports:
                 reason = entry.get("marked_reason") or data.get("marked_reason") or "marked as exported"
                 suffix = f" (export batch {export_batch})" if export_batch else ""
                 self._store.touch(invoice, user, "exported", reason + suffix)
-            updated.append(invoice.id)
+            updated.append(self._reported(invoice))
         return {"updated": updated, "failed": failed}
 
     def mark_unexported(self, user: ApiUser, body: dict[str, Any]) -> dict[str, Any]:
         data = parse(MarkUnexported, body, self._state.faults)
-        entries = self._entries(data["invoices"], ExportEntry)
+        entries = self._entries(data["invoices"], self._entry_model())
         out: dict[str, list[Any]] = {"updated": [], "flagged": [], "failed": [], "skipped": []}
         action = "unexport_and_flag" if data.get("flag_invoice") else "mark_unexported"
         for entry, problem in entries:
@@ -74,26 +74,44 @@ class Exports:
                 continue
             if not (lifecycle.allowed(action, invoice.status) or self._state.faults.on("invalid_transition_allowed")):
                 out["skipped"].append(
-                    {"id": invoice.id, "error": f"the invoice is not exported (status {invoice.status})"}
+                    {"id": self._reported(invoice), "error": f"the invoice is not exported (status {invoice.status})"}
                 )
                 continue
             invoice.status = lifecycle.target(action, invoice.status, self._state.faults)
             invoice.exported_at = None
             reason = entry.get("marked_reason") or data.get("marked_reason") or "marked as not exported"
             self._store.touch(invoice, user, "unexported", reason)
-            out["updated"].append(invoice.id)
+            if action == "mark_unexported" and self._state.decisions.takes("export-rules", "back-to-approval"):
+                self._back_to_approval(invoice, user)
+            out["updated"].append(self._reported(invoice))
             if data.get("flag_invoice"):
                 invoice.error = reason
-                out["flagged"].append(invoice.id)
+                out["flagged"].append(self._reported(invoice))
         return out
+
+    def _back_to_approval(self, invoice: Invoice, user: ApiUser) -> None:
+        """ "export-rules": back-to-approval: an unexported invoice is approved again before its next export."""
+        invoice.status, invoice.approved_at = "pending-approval", None
+        self._store.log(invoice, "status", "unexported: back to approval", user)
+        self._store._enter_approval(invoice, user)
+
+    def _entry_model(self) -> type[ExportEntry]:
+        return ExportEntryByUuid if self._state.decisions.takes("invoice-ids", "uuid-only") else ExportEntry
+
+    def _reported(self, invoice: Invoice) -> Any:
+        """How the export answers name an invoice: its integer id, or its UUID ("invoice-ids": uuid-only)."""
+        return invoice.uuid if self._state.decisions.takes("invoice-ids", "uuid-only") else invoice.id
 
     def _entries(self, raw: list[Any], model: type[ExportEntry]) -> list[tuple[dict[str, Any] | None, str | None]]:
         if not 1 <= len(raw) <= EXPORT_BATCH_MAX:
             raise ValidationFailed(f"invoices must hold 1 to {EXPORT_BATCH_MAX} entries, got {len(raw)}")
         return [check(model, item, prefix=f"invoices[{i}].") for i, item in enumerate(raw)]
 
-    def _bulk_target(self, user: ApiUser, invoice_id: int) -> tuple[Invoice | None, str]:
-        invoice = self._store.by_int(invoice_id)
+    def _bulk_target(self, user: ApiUser, invoice_id: Any) -> tuple[Invoice | None, str]:
+        if isinstance(invoice_id, str) and self._state.decisions.takes("invoice-ids", "uuid-only"):
+            invoice = self._store._by_uuid.get(invoice_id)
+        else:
+            invoice = self._store.by_int(invoice_id) if isinstance(invoice_id, int) else None
         if invoice is None:
             return None, f"invoice {invoice_id} not found"
         if not self._state.org.can_read_location(user, invoice.location.id):
@@ -112,6 +130,8 @@ class Exports:
         after = _iso_filter(query, "exported_after")
         before = _iso_filter(query, "exported_before")
         vendor = query.get("vendor_id")
+        if self._state.decisions.takes("receiver-export", "no-vendor-validated"):
+            return []  # item validation is an Ottimate-side setting no vendor has here
         return sorted(
             (
                 inv

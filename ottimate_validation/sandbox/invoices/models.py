@@ -130,6 +130,12 @@ class ExportEntry(Body):
     export_transaction_id: Text | None = None
 
 
+class ExportEntryByUuid(ExportEntry):
+    """An export entry naming the invoice by its UUID ("invoice-ids": uuid-only)."""
+
+    invoice_id: str  # type: ignore[assignment]
+
+
 class MarkExported(Body):
     invoices: list[Any]
     export_transaction_id: Text | None = None

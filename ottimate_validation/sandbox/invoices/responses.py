@@ -4,7 +4,9 @@ Fields the Reference types as non-nullable are omitted when the invoice has no v
 (`invoice_date`, `approved_date`, `error`, …); `*_utc` twins, `last_modified_user` and `gl_splits`
 are null instead. Beyond the Reference: `invoice_id` (the integer id, §19 #14), `ottimate_location_id`,
 `ottimate_company_id`, `upload_id`, `items[]` (detail always, list with `expand=items`) and `approvers`
-status fields.
+status fields. Each of these is a decision; the choices in force (`state.decisions`) may write them
+otherwise: null fields, underscored statuses, no `invoice_id`, no `items` in the detail, no `ETag`, a
+detail served from a 5-minute cache, import results naming only the invoice.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers import Response
 
+from .. import readings
 from ..contract import ErrorCode
 from ..core import dates
 from ..core.context import Ctx
@@ -33,9 +36,24 @@ UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 IMAGES_BODY_BYTES = 2 * MAX_IMAGE_BYTES + 1024 * 1024
 
 
+#: How long a detail read is served from the cache ("invoice-detail-cache": cached-5-minutes), §4.
+DETAIL_CACHE_SECONDS = 300
+
+
 def _put(out: dict[str, Any], name: str, value: Any) -> None:
-    if value is not None:
+    if value is not None or readings.current().takes("invoice-fields-without-a-value", "null"):
         out[name] = value
+
+
+def spelt(status: str) -> str:
+    """A status as responses spell it ("invoice-status-spellings")."""
+    if readings.current().takes("invoice-status-spellings", "underscored"):
+        return status.replace("-", "_")
+    return status
+
+
+def _uuid_only() -> bool:
+    return readings.current().takes("invoice-ids", "uuid-only")
 
 
 def _stamps(out: dict[str, Any], name: str, value: Any) -> None:
@@ -44,7 +62,7 @@ def _stamps(out: dict[str, Any], name: str, value: Any) -> None:
 
 
 def _common(ctx: Ctx, inv: Invoice) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": inv.uuid, "invoice_id": inv.id}
+    out: dict[str, Any] = {"id": inv.uuid} if _uuid_only() else {"id": inv.uuid, "invoice_id": inv.id}
     _put(out, "ottimate_vendor_name", inv.vendor_name)
     out["ottimate_location_name"] = inv.location.name
     out["ottimate_location_id"] = inv.location.id
@@ -60,7 +78,7 @@ def _common(ctx: Ctx, inv: Invoice) -> dict[str, Any]:
     if inv.total_amount is not None:
         out["outstanding_balance"] = inv.total_amount if inv.payment_status != "paid" else 0.0
     out["type"] = inv.type
-    out["status"] = inv.status
+    out["status"] = spelt(inv.status)
     out["payment_status"] = inv.payment_status
     _put(out, "purchase_order", inv.purchase_order)
     _stamps(out, "created_at", inv.created_at)
@@ -88,15 +106,19 @@ def list_item(ctx: Ctx, inv: Invoice, *, with_items: bool = False) -> dict[str, 
     return out
 
 
-def detail(ctx: Ctx, inv: Invoice, expand: set[str] | None = None) -> dict[str, Any]:
+def detail(ctx: Ctx, inv: Invoice, expand: set[str] | None = None, *, items: bool | None = None) -> dict[str, Any]:
+    """The invoice detail; ``items``: whether it carries the lines (default: as "invoice-line-items" says)."""
     expand = expand or set()
+    if items is None:
+        items = not readings.current().takes("invoice-line-items", "list-only")
     out = {"version": ctx.version, **_common(ctx, inv)}
     _put(out, "number", inv.invoice_number)
     _put(out, "invoice_number", inv.invoice_number)  # the list's name too, so one reader serves both
     _stamps(out, "approved_date", inv.approved_at)
     _put(out, "posting_date", inv.posting_date.isoformat() if inv.posting_date else None)
     _put(out, "notes", inv.notes)
-    out["items"] = [_line(li) for li in inv.items]
+    if items:
+        out["items"] = [_line(li) for li in inv.items]
     if "gl_splits" in expand:
         out["gl_splits"] = None  # no real splits and no vendor split rules in the sandbox
     if "history" in expand:
@@ -141,7 +163,8 @@ def _approval(a: Approval) -> dict[str, Any]:
 
 
 def _with_etag(response: Response, inv: Invoice) -> Response:
-    response.headers["ETag"] = inv.etag
+    if not readings.current().takes("concurrent-invoice-edits-412", "no-etag"):
+        response.headers["ETag"] = inv.etag
     return response
 
 
@@ -174,13 +197,27 @@ def create_invoice(ctx: Ctx) -> Response:
 def get_invoice(ctx: Ctx) -> Response:
     expand = _expand(ctx, ("history", "gl_splits"))
     inv = ctx.state.invoices.get(ctx.user, ctx.path_args["id"])
-    return _with_etag(ctx.respond(detail(ctx, inv, expand)), inv)
+    if not ctx.state.decisions.takes("invoice-detail-cache", "cached-5-minutes"):
+        return _with_etag(ctx.respond(detail(ctx, inv, expand)), inv)
+    # Served from a cache the first read fills, for DETAIL_CACHE_SECONDS of the sandbox clock (§4, §12.3).
+    key = (ctx.user.client_id, inv.uuid, ",".join(sorted(expand)))
+    now = ctx.state.clock.time()
+    cached = ctx.state.invoices.detail_cache.get(key)
+    if cached is None or now - cached[0] >= DETAIL_CACHE_SECONDS:
+        cached = (now, detail(ctx, inv, expand), inv.etag)
+        ctx.state.invoices.detail_cache[key] = cached
+    response = ctx.respond(cached[1])
+    response.headers["Cache-Control"] = f"max-age={DETAIL_CACHE_SECONDS}"
+    response.headers["Age"] = str(int(now - cached[0]))
+    if not readings.current().takes("concurrent-invoice-edits-412", "no-etag"):
+        response.headers["ETag"] = cached[2]
+    return response
 
 
 def patch_invoice(ctx: Ctx) -> Response:
     body = ctx.json_object()
     inv, result = ctx.state.invoices.patch(ctx.user, ctx.path_args["id"], body, ctx.request.headers.get("If-Match"))
-    out = detail(ctx, inv)
+    out = detail(ctx, inv, items=True if body.get("items") is not None else None)
     if result is not None:
         out["items_processing_result"] = result
     return _with_etag(ctx.respond(out), inv)
@@ -262,7 +299,7 @@ def flag(ctx: Ctx) -> Response:
             "version": ctx.version,
             "success": True,
             "message": "the invoice was flagged and is now incomplete",
-            "invoice": {"id": inv.uuid, "invoice_number": inv.invoice_number or "", "status": inv.status},
+            "invoice": {"id": inv.uuid, "invoice_number": inv.invoice_number or "", "status": spelt(inv.status)},
         }
     )
 
@@ -284,6 +321,8 @@ def import_invoices(ctx: Ctx) -> Response:
             inv = backend.import_one(user, item)
         except ApiError as exc:
             return None, exc.message
+        if ctx.state.decisions.takes("invoice-import", "ids-only"):
+            return {"invoice_id": inv.uuid if _uuid_only() else inv.id, "upload_id": inv.upload_id}, None
         return list_item(ctx, inv), None
 
     batch = ctx.state.batches.submit(user, "invoices", list(body), process)
@@ -324,7 +363,7 @@ def receiver_export(ctx: Ctx) -> Response:
 def _receiver(inv: Invoice) -> dict[str, Any]:
     return {
         "ottimate_invoice_id": inv.uuid,
-        "invoice_id": inv.id,
+        **({} if _uuid_only() else {"invoice_id": inv.id}),
         "ottimate_company_id": inv.location.company_id,
         "ottimate_location_id": inv.location.id,
         "invoice_number": inv.invoice_number,
@@ -375,7 +414,7 @@ def _multipart(ctx: Ctx) -> tuple[MultiDict[str, str], MultiDict[str, FileStorag
 
 ROUTES = [
     Route("/v1/invoices", "GET", list_invoices),
-    Route("/v1/invoices", "POST", create_invoice),
+    Route("/v1/invoices", "POST", create_invoice, extension="create-invoice-extension"),
     Route("/v1/invoices/upload", "POST", upload_invoice, max_body_bytes=UPLOAD_BODY_BYTES),
     Route("/v1/invoices/uploads", "GET", list_uploads),
     Route("/v1/invoices/mark-exported", "POST", mark_exported),
@@ -385,10 +424,12 @@ ROUTES = [
     Route("/v1/invoices/<id>", "GET", get_invoice),
     Route("/v1/invoices/<id>", "PATCH", patch_invoice),
     Route("/v1/invoices/<id>/approvers", "GET", get_approvers),
-    Route("/v1/invoices/<id>/approvers", "POST", add_approver),
-    Route("/v1/invoices/<id>/approvers/<approval_id>", "DELETE", remove_approver),
-    Route("/v1/invoices/<id>/approve", "POST", approve),
-    Route("/v1/invoices/<id>/force-approve", "POST", force_approve),
+    Route("/v1/invoices/<id>/approvers", "POST", add_approver, extension="approval-actions-extension"),
+    Route(
+        "/v1/invoices/<id>/approvers/<approval_id>", "DELETE", remove_approver, extension="approval-actions-extension"
+    ),
+    Route("/v1/invoices/<id>/approve", "POST", approve, extension="approval-actions-extension"),
+    Route("/v1/invoices/<id>/force-approve", "POST", force_approve, extension="approval-actions-extension"),
     Route("/v1/invoices/<id>/flag", "POST", flag),
     Route("/v1/invoices/<id>/images", "PATCH", replace_images, max_body_bytes=IMAGES_BODY_BYTES),
 ]

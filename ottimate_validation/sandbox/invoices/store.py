@@ -21,7 +21,7 @@ from ..core import dates
 from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..core.listing import Facet, Listing, Query
 from ..core.pagination import optional_int_param
-from ..core.validation import check, parse
+from ..core.validation import check, outside_enum, parse
 from . import extraction, lifecycle
 from .models import (
     IMAGE_KINDS,
@@ -67,6 +67,8 @@ class InvoiceStore:
         )
         self._upload_ids: set[tuple[int, str]] = set()  # (company, upload_id) of created invoices
         self.user_ids: dict[str, int] = {}  # API user client_id -> the integer id shown as last_modified_user
+        #: Detail reads served from a cache ("invoice-detail-cache"): (client, invoice, expand) -> (when, body, ETag)
+        self.detail_cache: dict[tuple[str, str, str], tuple[float, dict[str, Any], str]] = {}
 
     # -- lookups --------------------------------------------------------------------------------
 
@@ -103,17 +105,10 @@ class InvoiceStore:
     def matching(self, user: ApiUser, query: Mapping[str, str]) -> Sequence[Invoice]:
         faults = self._state.faults
         status = query.get("status")
-        if status and status not in lifecycle.STATUSES:
-            raise BadRequest(
-                f"status must be one of {', '.join(lifecycle.STATUSES)}, got {status!r}",
-                code=ErrorCode.INVALID_PARAMETER,
-            )
         payment = query.get("payment_status")
-        if payment and payment not in PAYMENT_STATUSES:
-            raise BadRequest(
-                f"payment_status must be one of {', '.join(PAYMENT_STATUSES)}, got {payment!r}",
-                code=ErrorCode.INVALID_PARAMETER,
-            )
+        unknown_status = outside_enum("status", status, lifecycle.STATUSES)
+        if outside_enum("payment_status", payment, PAYMENT_STATUSES) or unknown_status:
+            return []
         locations = _int_list(query, "ottimate_location_ids")
         for loc_id in locations or ():
             self.location(user, loc_id)
@@ -253,12 +248,27 @@ class InvoiceStore:
     def enter(self, invoice: Invoice, problems: list[str], user: ApiUser | None) -> None:
         """An invoice comes into existence: held for attention, or into the approval workflow."""
         if problems:
-            invoice.status, invoice.error = "needs-attention", "; ".join(problems)
-            self.log(invoice, "created", f"needs attention: {invoice.error}", user)
+            held: lifecycle.Status = "needs-attention"
+            if self._state.decisions.takes("invoice-lifecycle", "incomplete"):
+                held = "incomplete"
+            invoice.status, invoice.error = held, "; ".join(problems)
+            self.log(invoice, "created", f"held ({held}): {invoice.error}", user)
         else:
             invoice.status, invoice.error = "pending-approval", None
             self.log(invoice, "created", "entered the approval workflow", user)
+            self._enter_approval(invoice, user)
+
+    def _enter_approval(self, invoice: Invoice, user: ApiUser | None) -> None:
+        """The approval policy takes the invoice: its approvers are assigned, or (no policy, "approval-policy":
+        none) it is approved as it enters and is ready for export."""
+        if not self._state.decisions.takes("approval-policy", "none"):
             self._policy.assign(invoice)
+            return
+        invoice.approvals = []
+        invoice.status = lifecycle.target("complete_approval", invoice.status, self._state.faults)
+        invoice.approved_at = self._state.clock.now()
+        invoice.status = lifecycle.target("release", invoice.status, self._state.faults)
+        self.log(invoice, "approved", "no approval policy: ready for export", user)
 
     def problems(self, invoice: Invoice) -> list[str]:
         problems = []
@@ -297,6 +307,8 @@ class InvoiceStore:
         self, user: ApiUser, invoice_id: str, body: dict[str, Any], if_match: str | None
     ) -> tuple[Invoice, dict[str, Any] | None]:
         invoice = self.get(user, invoice_id)
+        if self._state.decisions.takes("concurrent-invoice-edits-412", "no-etag"):
+            if_match = None  # the precondition mechanism is another than If-Match
         if if_match is not None and not self._state.faults.on("invoice_update_lost"):
             self.require_version(invoice, if_match)
         data = parse(InvoicePatch, body, self._state.faults)
@@ -342,7 +354,7 @@ class InvoiceStore:
             else:
                 invoice.status, invoice.error = lifecycle.target("submit", invoice.status, self._state.faults), None
                 self.log(invoice, "status", "complete and consistent: entered the approval workflow", user)
-                self._policy.assign(invoice)
+                self._enter_approval(invoice, user)
         return invoice, result
 
     def _patch_items(self, invoice: Invoice, items: list[Any]) -> dict[str, Any]:

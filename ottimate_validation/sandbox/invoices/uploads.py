@@ -9,9 +9,10 @@ most `DOCUMENT_BYTES_KEPT` of files.
 from __future__ import annotations
 
 import io
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..accounts.models import ApiUser
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
 
 DOCUMENTS_KEPT = 200  # extracted uploads kept with their file, newest first out last
 DOCUMENT_BYTES_KEPT = 256 * 1024 * 1024  # and at most this many bytes of files among them
+
+
+#: How long human-in-the-loop extraction takes ("extraction-turnaround": hours).
+HUMAN_IN_THE_LOOP_SECONDS = 4 * 3600
+
+
+def extraction_seconds(state: SandboxState) -> float:
+    """Sandbox-clock seconds from upload to invoice: the config's (AI pipeline), or hours."""
+    if state.decisions.takes("extraction-turnaround", "hours"):
+        return float(HUMAN_IN_THE_LOOP_SECONDS)
+    return state.config.extraction_seconds
 
 
 class Uploads:
@@ -83,7 +95,7 @@ class Uploads:
             metadata=fields.get("metadata"),
         )
         self.pending[upload.id] = upload
-        due_at = self._state.clock.time() + self._state.config.extraction_seconds
+        due_at = self._state.clock.time() + extraction_seconds(self._state)
         self._state.scheduler.at(due_at, lambda: self._extract(upload.id, due_at))
         return upload
 
@@ -133,6 +145,10 @@ class Uploads:
                     match.erp_vendor_name,
                     match.erp_vendor_id,
                 )
+                if self._state.decisions.takes("extraction", "due-from-net-terms") and invoice.invoice_date:
+                    days = net_days(match.net_terms)
+                    if days is not None:  # §18: computed from the vendor's terms, not read off the document
+                        invoice.due_date = invoice.invoice_date + timedelta(days=days)
         for li in found.lines:
             invoice.items.append(
                 LineItem(
@@ -149,6 +165,20 @@ class Uploads:
             wrong_totals = self._state.faults.on("extraction_wrong_totals")
             problems = [p for p in self._store.problems(invoice) if not wrong_totals]
         self._store.enter(invoice, problems, None)
+
+
+_NET_DAYS = re.compile(r"^\s*(?:(?:\d+(?:\.\d+)?%\s*\d+\s*)?net|n)?\s*(\d{1,3})\s*$", re.I)
+
+
+def net_days(terms: str | None) -> int | None:
+    """Days to pay by the vendor's net terms, for the patterns that are a number of days (`Net 30`, `n 45`,
+    `2% 10 net 30`, `30`, `Due on receipt`); None for the others (`EOM 15`, `15 next month`)."""
+    if not terms:
+        return None
+    if terms.strip().lower() == "due on receipt":
+        return 0
+    found = _NET_DAYS.match(terms)
+    return int(found.group(1)) if found else None
 
 
 def _is_int(raw: str) -> bool:

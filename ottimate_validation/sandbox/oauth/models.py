@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import readings
 from ..accounts.models import ApiUser, Organisation
 from ..contract import GRANT_TYPE, SUPPORTED_SCOPE, TOKEN_TYPE, ErrorCode
 from ..core.clock import Clock
@@ -40,15 +41,21 @@ class TokenService:
         return account_id
 
     def issue(self, api_key: str, form: dict[str, Any]) -> dict[str, Any]:
+        lenient = readings.current().takes("token-endpoint-errors", "lenient")
         for name in ("grant_type", "client_id", "client_secret"):
             if not isinstance(form.get(name), str) or not form[name]:
+                if lenient and name != "grant_type":
+                    raise Unauthorized("client authentication failed", code=ErrorCode.INVALID_CLIENT)
                 raise BadRequest(f"{name} is required", code=ErrorCode.INVALID_REQUEST)
         if form["grant_type"] != GRANT_TYPE:
             raise BadRequest(
                 f"grant_type must be {GRANT_TYPE!r}, got {form['grant_type']!r}", code=ErrorCode.UNSUPPORTED_GRANT_TYPE
             )
         scope = form.get("scope")
-        if scope not in (None, "") and (not isinstance(scope, str) or set(scope.split()) != {SUPPORTED_SCOPE}):
+        unsupported = scope not in (None, "") and (
+            not isinstance(scope, str) or set(scope.split()) != {SUPPORTED_SCOPE}
+        )
+        if unsupported and not lenient:
             raise BadRequest(f"only the scope {SUPPORTED_SCOPE!r} is supported", code=ErrorCode.INVALID_SCOPE)
         user = self._org.users.get(form["client_id"])
         secret_ok = user is not None and (

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator
 
+from .. import readings
 from ..accounts.models import ApiUser
 from ..contract import PO_BULK_MAX, PO_BULK_MAX_ITEMS, PO_STATUS_FILTER, ErrorCode
 from ..core import dates
@@ -299,7 +300,7 @@ class PurchaseOrderBackend:
 
     def patch(self, user: ApiUser, po_id: str, body: dict[str, Any]) -> PurchaseOrder:
         po = self.get(user, po_id)
-        reject_changes(po, body, IMMUTABLE)
+        body = reject_changes(po, body, IMMUTABLE)
         data = parse(POPatch, body, self._state.faults)
         items = data.pop("items")
         new_items = self._patched_items(po, items) if items is not None else None
@@ -464,15 +465,19 @@ class PurchaseOrderBackend:
         return None
 
 
-def reject_changes(obj: Any, body: dict[str, Any], names: tuple[str, ...]) -> None:
-    """Immutable fields: sending the current value is accepted, a different value is 400 (§19 #18)."""
+def reject_changes(obj: Any, body: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Immutable fields: sending the current value is accepted, a different value is 400 (§19 #18), or
+    ignored ("immutable-fields-on-patch": ignore-changes). Answers the body to apply."""
     changed = [n for n in names if n in body and body[n] != getattr(obj, n)]
+    if changed and readings.current().takes("immutable-fields-on-patch", "ignore-changes"):
+        return {k: v for k, v in body.items() if k not in names}
     if changed:
         raise BadRequest(
             f"{', '.join(changed)} cannot be changed",
             code=ErrorCode.VALIDATION_ERROR,
             errors=[{"field": n, "message": "cannot be changed"} for n in changed],
         )
+    return body
 
 
 _opt_int = optional_int_param

@@ -90,7 +90,7 @@ def document_list(
     page = PageRequest.from_query(ctx.query)
     matches, expand = matching(ctx.user, ctx.query)
     results = []
-    for doc in page.slice(list(matches), ctx.state.faults):
+    for doc in page.slice(list(matches), ctx.state.faults, order_open=True):
         out = row(ctx.state, doc, view="summary")
         if expand:
             out["items"] = [item_row(ctx.state, i) for i in doc.items]

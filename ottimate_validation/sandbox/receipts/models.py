@@ -180,7 +180,7 @@ class ReceiptBackend:
 
     def patch(self, user: ApiUser, receipt_id: str, body: dict[str, Any]) -> Receipt:
         receipt = self.get(user, receipt_id)
-        reject_changes(receipt, body, IMMUTABLE)
+        body = reject_changes(receipt, body, IMMUTABLE)
         data = parse(ReceiptPatch, body, self._state.faults)
         items = data.pop("items")
         po = self._state.purchase_orders.find(receipt.ottimate_po_id)

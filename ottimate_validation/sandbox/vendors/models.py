@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..accounts.models import ApiUser
 from ..contract import VENDOR_BULK_MAX, ErrorCode, PaymentMethod
 from ..core import dates
-from ..core.errors import BadRequest, NotFound
+from ..core.errors import BadRequest, NotFound, ValidationFailed
 from ..core.listing import Facet, Listing, Query, Tracked
 from ..core.validation import Body, Text, check, parse
 
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from ..state import SandboxState
 
 TEXT_FIELDS = ("email", "phone", "net_terms", "address_line_1", "address_line_2", "city", "state", "zipcode")
+
+
+#: The vendor text limit under "text-field-lengths": 100.
+SHORT_TEXT_LENGTH = 100
 
 
 class VendorCreate(Body):
@@ -120,13 +124,23 @@ class VendorBackend:
 
     def create(self, user: ApiUser, body: dict[str, Any]) -> Vendor:
         data = parse(VendorCreate, body, self._state.faults)
+        if self._state.decisions.takes("text-field-lengths", "100"):
+            long = [k for k, v in data.items() if isinstance(v, str) and len(v) > SHORT_TEXT_LENGTH]
+            if long:
+                raise ValidationFailed(
+                    f"{', '.join(long)}: at most {SHORT_TEXT_LENGTH} characters",
+                    errors=[{"field": k, "message": f"at most {SHORT_TEXT_LENGTH} characters"} for k in long],
+                )
         company_id = data["ottimate_company_id"]
         if isinstance(company_id, int):
             self._state.org.require_company_write(user, company_id)
         erp_id = data["erp_vendor_id"]
         if (company_id, erp_id) in self._by_erp_id and not self._state.faults.on("validation_not_enforced"):
+            status = 409 if self._state.decisions.takes("duplicate-erp-vendor-id-on-single-create", "409") else 400
             raise BadRequest(
-                f"a vendor with erp_vendor_id {erp_id!r} already exists in this company", code=ErrorCode.DUPLICATE
+                f"a vendor with erp_vendor_id {erp_id!r} already exists in this company",
+                code=ErrorCode.DUPLICATE,
+                status=status,
             )
         vendor = self._insert(company_id, data)
         if self._state.faults.on("creates_duplicated"):
@@ -191,8 +205,8 @@ class VendorBackend:
         vendor.last_modified = self._state.clock.now()
         return vendor
 
-    def seed(self, company_id: int, names: list[str]) -> None:
-        for n, name in enumerate(names, start=1):
+    def seed(self, company_id: int, names: list[str], *, start: int = 1) -> None:
+        for n, name in enumerate(names, start=start):
             self._insert(
                 company_id,
                 {

@@ -60,7 +60,7 @@ def list_vendors(ctx: Ctx) -> Response:
             "limit": page.limit,
             "vendors": [
                 serialise(ctx, v, detail=detail != "basic", with_dates=True)
-                for v in page.slice(matches, ctx.state.faults)
+                for v in page.slice(matches, ctx.state.faults, order_open=True)
             ],
         }
     )
