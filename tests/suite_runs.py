@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,9 @@ def run_suites(
     extra_args: Sequence[str] = (),
     timeout: float = 600,
     hypothesis_profile: str = "ci",
+    env: Mapping[str, str] | None = None,
 ) -> SuiteRun:
+    """``env``: variables set over the sandbox's own (an empty value unsets an OTTIMATE_ setting)."""
     sandbox = EmbeddedSandbox(variations=variations, reading=reading)
     received = _RequestCounter(sandbox.app)
     sandbox.app = received  # before start(): the server serves whatever app the sandbox holds then
@@ -98,7 +100,7 @@ def run_suites(
                 f"--run-dir={run_dir}", "--own-sandbox",
                 *extra_args,
             ],
-            cwd=ROOT, env=target_env(sb, hypothesis_profile), capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT, env={**target_env(sb, hypothesis_profile), **(env or {})}, capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
     output = proc.stdout[-3000:] + proc.stderr[-2000:]
     run = SuiteRun(

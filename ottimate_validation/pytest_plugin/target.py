@@ -56,6 +56,7 @@ def _started(sandbox: Any, ledger: Ledger) -> Target:
         auth_url=str(sandbox.auth_url).rstrip("/"),
         credentials=credentials,
         scoped_credentials=scoped,
+        scoped_companies=tuple(sorted(sandbox.users["company"].company_ids)),
         embedded=True,
         control_url=str(sandbox.url).rstrip("/") + CONTROL_PREFIX,
     )

@@ -80,8 +80,22 @@ class Settings(BaseSettings):
     scoped_api_key: SecretStr | None = None
     scoped_client_id: str | None = None
     scoped_client_secret: SecretStr | None = None
+    # The companies Ottimate provisioned that user for ("12,34"): what the API's answers are judged against,
+    # since a listing that shows more is open (§8) and a user reaching everything may be either unscoped
+    # credentials or an unenforced scope.
+    scoped_company_ids: str | None = None
     api_version: Literal["1.0.0", "1.1.0"] | None = None
     allow_production: bool = False
+
+    @field_validator("scoped_company_ids")
+    @classmethod
+    def _company_ids(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        if not ids or not all(part.isdigit() for part in ids):
+            raise ValueError("must be Ottimate company ids separated by commas, e.g. 12,34")
+        return ",".join(ids)
 
     @field_validator("api_url", "auth_url")
     @classmethod
@@ -199,6 +213,8 @@ class Target:
     auth_url: str
     credentials: Credentials = field(repr=False)
     scoped_credentials: Credentials | None = field(default=None, repr=False)
+    #: The companies the scoped user was provisioned for, as declared (empty: learnt from the API).
+    scoped_companies: tuple[int, ...] = ()
     api_version: str | None = None
     #: Started by this run (one per test worker): the run's own simulator.
     embedded: bool = False
@@ -309,6 +325,7 @@ def resolve(*, allow_production: bool = False, api_url: str | None = None) -> Ta
         auth_url=auth_url,
         credentials=credentials,
         scoped_credentials=scoped,
+        scoped_companies=tuple(int(part) for part in (settings.scoped_company_ids or "").split(",") if part),
         api_version=settings.api_version,
         production=bool(production_hosts(url, auth_url)),
     )

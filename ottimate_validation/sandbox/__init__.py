@@ -168,6 +168,7 @@ class EmbeddedSandbox:
             "OTTIMATE_CLIENT_SECRET": account.client_secret,
             "OTTIMATE_SCOPED_CLIENT_ID": company.client_id,
             "OTTIMATE_SCOPED_CLIENT_SECRET": company.client_secret,
+            "OTTIMATE_SCOPED_COMPANY_IDS": ",".join(str(i) for i in sorted(company.company_ids)),
         }
 
     @property

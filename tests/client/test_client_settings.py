@@ -119,6 +119,15 @@ def test_a_half_configured_scoped_user_names_the_missing_variable(monkeypatch):
         load_settings().scoped_credentials()
 
 
+def test_the_scoped_users_declared_companies_are_read_and_a_wrong_list_named(monkeypatch):
+    set_env(monkeypatch, scoped_company_ids=" 12, 34 ")
+    assert load_settings().scoped_company_ids == "12,34"
+    set_env(monkeypatch, scoped_company_ids="acme")
+    with pytest.raises(ConfigurationError, match=r"^OTTIMATE_SCOPED_COMPANY_IDS is invalid.*company ids") as refused:
+        load_settings()
+    assert "acme" not in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("api_url", "auth_url"),
     [
