@@ -100,7 +100,8 @@ def run_suites(
                 f"--run-dir={run_dir}", "--own-sandbox",
                 *extra_args,
             ],
-            cwd=ROOT, env={**target_env(sb, hypothesis_profile), **(env or {})}, capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT, env={**target_env(sb, hypothesis_profile), **(env or {})},
+            capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
     output = proc.stdout[-3000:] + proc.stderr[-2000:]
     run = SuiteRun(
