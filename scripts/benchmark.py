@@ -51,6 +51,7 @@ from typing import Any
 import allure_commons
 import httpx
 
+from ottimate_validation.cli.validate import REMOTE_WORKERS
 from ottimate_validation.client import ClientConfig, Credentials
 from ottimate_validation.run import Run, RunFileError
 from ottimate_validation.run.http import api_client
@@ -65,7 +66,9 @@ SUSTAINED_TEST = "::test_sustained_use_stays_within_the_limits"
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmark.json"
 REALISTIC_LATENCY_MS = 150
-REALISTIC_WORKERS = (2, 6, 8, 10)  # 2: one per CPU here, what "auto" would give without REMOTE_WORKERS
+# 2: one per CPU here, what "auto" would give without REMOTE_WORKERS; REMOTE_WORKERS: what a run by URL uses
+REALISTIC_WORKERS = (2, REMOTE_WORKERS, 6, 8)
+REQUEST_TARGET = 1_000  # a full run against the real sandbox: a tenth of the daily quota (issue 15)
 Figures = dict[str, Any]
 
 
@@ -107,6 +110,13 @@ TARGETS = (
         "<=",
         1.5,
         "realistic.best_ratio",
+    ),
+    Target(
+        "realistic_requests_default_workers",
+        f"requests of a realistic run, at the workers a run by URL uses ({REMOTE_WORKERS})",
+        "<=",
+        REQUEST_TARGET,
+        "realistic.requests_at_default_workers",
     ),
     Target(
         "scale_p95_ratio", "p95 at 100k vendors + 50k invoices / p95 at 100 (worst query)", "<=", 2, "scale.worst_ratio"
@@ -571,6 +581,7 @@ def bench_realistic(args: argparse.Namespace, workdir: Path) -> Figures:
         **{name: getattr(config, name) for name in settings},
         "runs": runs,
         **{f"best_{key}": best[key] if best else None for key in ("workers", "ratio", "network_ratio")},
+        "requests_at_default_workers": (runs.get(str(REMOTE_WORKERS)) or {}).get("requests_at_sandbox"),
     }
 
 
