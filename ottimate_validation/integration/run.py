@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ottimate_validation.report.redact import fingerprint
+from ottimate_validation.report.verdicts import Verdict
 from ottimate_validation.run import Run, new_run_id
 from ottimate_validation.run.finish import Ending, end
 from ottimate_validation.run.folder import new_run_folder
@@ -152,11 +153,18 @@ def run(options: RunOptions, say: Say = print, warn: Say | None = None) -> RunRe
         )
     credentials = targets.credentials
     records: dict[str, PassRecord] = {}
+    not_run: tuple[str, ...] = ()
     try:
-        for name in options.passes:
-            record = _run_pass(
-                name, options, targets.for_pass(name), credentials, records, say, shared=options.remote is not None
-            )
+        for index, name in enumerate(options.passes):
+            try:
+                record = _run_pass(
+                    name, options, targets.for_pass(name), credentials, records, say, shared=options.remote is not None
+                )
+            except KeyboardInterrupt:
+                # The passes that completed are judged and reported; the rest are named, and nothing is Ready.
+                not_run = tuple(options.passes[index:])
+                (warn or say)(f"interrupted during the {name} pass; judging the passes that completed (Ctrl-C stops)")
+                break
             records[name] = record
             _save_pass(run_dir, record, credentials)
     except BaseException:
@@ -193,6 +201,8 @@ def run(options: RunOptions, say: Say = print, warn: Say | None = None) -> RunRe
 
         proves = is_evidence(the_run)
         summary = _summary(options, targets.description, records, exchanges, findings, credentials, evidence=proves)
+        if not_run:
+            summary = _interrupted(summary, not_run)
         if isinstance(targets, RemoteTargets):
             reads = targets.harness_requests
             note = f"The harness read your sandbox's state before and after each pass with {reads} requests."
@@ -208,7 +218,7 @@ def run(options: RunOptions, say: Say = print, warn: Say | None = None) -> RunRe
         finished = end(
             the_run,
             summary,
-            Ending(failed=judged_badly or not findings or not written),
+            Ending(failed=judged_badly or not findings or not written, interrupted=bool(not_run)),
             allure=options.allure if options.report else None,
             title=title,
             variables={"Target": targets.description, "Passes": ", ".join(records), "Seed": str(options.seed)},
@@ -405,6 +415,20 @@ def repository_revision(cwd: Path) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + (" + local changes" if dirty.stdout.strip() else "")
+
+
+def _interrupted(summary: IntegrationSummary, not_run: Sequence[str]) -> IntegrationSummary:
+    """A run stopped before its last pass: every criterion not already Not ready is Not evidenced, missing the
+    passes that did not run (their rules, and any a later pass would have judged, were never judged)."""
+    missing = tuple(f"the {name} pass (interrupted)" for name in not_run)
+    judged = [
+        v
+        if v.verdict is Verdict.NOT_READY
+        else replace(v, verdict=Verdict.NOT_EVIDENCED, missing=(*v.missing, *missing))
+        for v in summary.verdicts
+    ]
+    note = f"The run was interrupted: the {', '.join(not_run)} pass{'es' if len(not_run) > 1 else ''} did not run."
+    return replace(summary, verdicts=judged, not_run=tuple(not_run), notes=(*summary.notes, note))
 
 
 def _summary(

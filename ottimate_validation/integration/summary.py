@@ -81,12 +81,18 @@ class IntegrationSummary:
     incremental: bool = False
     notes: Sequence[str] = field(default_factory=tuple)
     evidence: bool = True  # on the partner's Ottimate sandbox; else a rehearsal on the embedded sandbox
+    not_run: Sequence[str] = field(default_factory=tuple)  # passes an interruption left out
 
     # --- figures ---------------------------------------------------------------------------
 
     @property
     def ready(self) -> bool:
-        return self.evidence and bool(self.verdicts) and all(v.verdict is Verdict.READY for v in self.verdicts)
+        return (
+            self.evidence
+            and not self.not_run
+            and bool(self.verdicts)
+            and all(v.verdict is Verdict.READY for v in self.verdicts)
+        )
 
     @property
     def failed(self) -> list[FindingLine]:
@@ -101,6 +107,8 @@ class IntegrationSummary:
         if self.failed:
             rules = len({f.rule for f in self.failed})
             return f"{SECTION}: Not ready ({rules} rule{'s' if rules != 1 else ''} did not hold)"
+        if self.not_run:
+            return f"{SECTION}: Not evidenced (interrupted: the {', '.join(self.not_run)} pass did not run)"
         if self.broken:
             return f"{SECTION}: Not evidenced (the harness could not judge {len(self.broken)} finding(s))"
         if any(v.verdict is Verdict.NOT_EVIDENCED for v in self.verdicts) or not self.verdicts:
@@ -167,6 +175,7 @@ class IntegrationSummary:
                 ],
                 "findings": [FindingLine(**{**f, "exchanges": tuple(f["exchanges"])}) for f in given["findings"]],
                 "notes": tuple(given.get("notes", ())),
+                "not_run": tuple(given.get("not_run", ())),
             }
         )
 

@@ -184,3 +184,35 @@ def test_a_plan_with_erp_files_and_the_integration_table_is_read(tmp_path: Path)
     assert "Used but not planned: GET /accounts" in next(
         f["finding"] for f in summary["findings"] if f["rule"] == "core.operations-exercised"
     )
+
+
+INTERRUPTING = """
+import os, runpy, signal, sys, time
+from pathlib import Path
+marker = Path("ran-once")
+if not marker.exists():  # the clean pass: the sample integration, as it is
+    marker.write_text("")
+    sys.argv = [{sample!r}]
+    runpy.run_path({sample!r}, run_name="__main__")
+else:  # the repeat pass: the partner presses Ctrl-C while it runs
+    os.kill(os.getppid(), signal.SIGINT)
+    time.sleep(60)
+"""
+
+
+def test_an_interrupted_run_judges_the_passes_that_completed_and_is_not_ready(tmp_path: Path) -> None:
+    script = tmp_path / "interrupting.py"
+    script.write_text(INTERRUPTING.format(sample=str(HERE / "sample.py")), encoding="utf-8")
+    done = _cli(tmp_path, "--passes", "clean,repeat", "--no-report", "--", sys.executable, str(script))
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "interrupted during the repeat pass" in done.stderr + done.stdout
+    assert "Your integration: Not evidenced (interrupted: the repeat pass did not run)" in done.stdout
+    lines = _verdict_lines(done.stdout)
+    assert len(lines) == len(CRITERIA) and not any(" Ready (" in line or " Rehearsed (" in line for line in lines)
+    assert "Traceback" not in done.stdout + done.stderr
+    (run_dir,) = [p for p in (tmp_path / "reports").iterdir() if p.is_dir() and p.name != "latest"]
+    finished = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["finished"]
+    assert finished["interrupted"] is True and finished["ready"] is False
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["not_run"] == ["repeat"] and [p["name"] for p in summary["passes"]] == ["clean"]
+    assert any(f["status"] == "passed" for f in summary["findings"]), "the clean pass was not judged"
