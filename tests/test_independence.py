@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,19 @@ def test_only_the_plugin_starts_the_sandbox_and_only_through_its_entry() -> None
         if sandbox - SANDBOX_ENTRY:
             offenders.append(f"{path.relative_to(ROOT)}: {sorted(sandbox - SANDBOX_ENTRY)}")
     assert not offenders, offenders
+
+
+# Where an HTTP client may be built: the API client itself, and run/http.py for everything else a run sends.
+HTTP_STACK_BUILDERS = {PACKAGE / "client" / "client.py", PACKAGE / "run" / "http.py"}
+
+
+def test_one_place_assembles_an_http_stack() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _files(PACKAGE)
+        if path not in HTTP_STACK_BUILDERS and re.search(r"\bhttpx\.(Client|AsyncClient)\(", path.read_text("utf-8"))
+    ]
+    assert not offenders, f"HTTP clients built outside run/http.py: {offenders}"
 
 
 # What each part of the package may import of the project, besides itself.

@@ -48,6 +48,7 @@ from ottimate_validation.report.redact import (
     redact_headers,
     redact_query,
 )
+from ottimate_validation.run.http import forwarding_client
 from ottimate_validation.run.ledger import MAX_BODY_CHARS, Exchange, Source, issued_token
 from ottimate_validation.sandbox.journal import EXCHANGE_HEADER
 
@@ -244,9 +245,7 @@ class Forwarder:
     def __init__(self, api_url: str, auth_url: str, *, transport: httpx.BaseTransport | None = None) -> None:
         self._api_url = api_url.rstrip("/")
         self._auth_url = auth_url.rstrip("/")
-        self._client = httpx.Client(
-            transport=transport, timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False
-        )
+        self._client = forwarding_client(network=transport)
 
     def close(self) -> None:
         self._client.close()

@@ -9,6 +9,9 @@ client the OAuth2 flow (``OttimateClient``)::
       -> RetryTransport            safe requests retried (client/retry.py)
         -> LedgerTransport         budget, record, timing
           -> EnvironmentTransport  the network, through the environment's proxies
+
+The integration mode's proxy forwards the partner's requests through ``forwarding_client``: the network
+alone, since its recording middleware records each request once and the retries are the partner's.
 """
 
 from __future__ import annotations
@@ -85,6 +88,18 @@ def plain_client(
         headers=dict(headers or {}),
         timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
         transport=transport,
+        verify=shared_ssl_context(),
+        follow_redirects=False,
+    )
+
+
+def forwarding_client(*, timeout: float = 60.0, network: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The integration proxy's way to the partner's sandbox: neither retried nor recorded here. A request
+    is forwarded as the partner's code sent it (its retries are what is judged), and the recording
+    middleware around the proxy has already recorded it."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+        transport=network if network is not None else EnvironmentTransport(),
         verify=shared_ssl_context(),
         follow_redirects=False,
     )
