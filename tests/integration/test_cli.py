@@ -8,10 +8,12 @@ import gzip
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ottimate_validation.cli import validate as cli
@@ -216,3 +218,31 @@ def test_an_interrupted_run_judges_the_passes_that_completed_and_is_not_ready(tm
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     assert summary["not_run"] == ["repeat"] and [p["name"] for p in summary["passes"]] == ["clean"]
     assert any(f["status"] == "passed" for f in summary["findings"]), "the clean pass was not judged"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_kept_dashboards_stay_up_until_stopped_then_the_run_exits_with_its_verdict(tmp_path: Path, stop) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OTTIMATE_")}
+    environment["OTTIMATE_ENV_FILE"] = ""
+    command = [sys.executable, "-m", "ottimate_validation.cli", "integration", "--reports-dir", str(tmp_path / "r")]
+    command += ["--passes", "clean", "--no-report", "--keep-dashboards", "--", *sample()]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    said: list[str] = []
+    try:
+        for line in proc.stdout:  # the sample takes about a second; the lines come as they are said
+            said.append(line.rstrip("\n"))
+            if "Ctrl-C stops them" in line:
+                break
+        links = [line.rsplit(": ", 1)[1] for line in said if line.startswith("Dashboard of embedded sandbox A, ")]
+        assert len(links) == 1, "\n".join(said)
+        with httpx.Client(follow_redirects=True) as browser:
+            assert "Signed in as" in browser.get(links[0], timeout=10).text  # up while the run waits
+        proc.send_signal(stop)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, "\n".join(said) + rest  # the run's own verdict: the sample holds every rule
+    assert "Traceback" not in rest
+    with pytest.raises(httpx.TransportError):
+        httpx.get(links[0], timeout=2)  # and the sandboxes are stopped
