@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from ottimate_validation.report.criteria import CRITERIA
-from ottimate_validation.report.verdicts import CriterionVerdict, Verdict
+from ottimate_validation.report.verdicts import CriterionVerdict, decide
 from ottimate_validation.run.ledger import Exchange, Finding, Records, Source
 
 from .model import Judgement, PassEvidence, Rule
@@ -75,12 +75,7 @@ def verdicts(
     out = []
     for criterion in criteria:
         c = counts[criterion]
-        if c["failed"]:
-            verdict = Verdict.NOT_READY
-        elif c["broken"] or not c["passed"]:
-            verdict = Verdict.NOT_EVIDENCED
-        else:
-            verdict = Verdict.READY if evidence else Verdict.REHEARSED
+        verdict = decide(failed=c["failed"], broken=c["broken"], passed=c["passed"], evidence=evidence)
         problems = {}
         if c["failed"]:
             problems[DOES_NOT_HOLD] = c["failed"]

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ottimate_validation.report.redact import fingerprint
-from ottimate_validation.report.verdicts import Verdict
+from ottimate_validation.report.verdicts import Verdict, decide
 from ottimate_validation.run import Run, new_run_id
 from ottimate_validation.run.finish import Ending, end
 from ottimate_validation.run.folder import new_run_folder
@@ -424,7 +424,11 @@ def _interrupted(summary: IntegrationSummary, not_run: Sequence[str]) -> Integra
     judged = [
         v
         if v.verdict is Verdict.NOT_READY
-        else replace(v, verdict=Verdict.NOT_EVIDENCED, missing=(*v.missing, *missing))
+        else replace(
+            v,
+            verdict=decide(failed=0, broken=v.broken, passed=v.passed, evidence=summary.evidence, unsettled=True),
+            missing=(*v.missing, *missing),
+        )
         for v in summary.verdicts
     ]
     note = f"The run was interrupted: the {', '.join(not_run)} pass{'es' if len(not_run) > 1 else ''} did not run."

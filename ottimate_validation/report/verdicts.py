@@ -37,6 +37,23 @@ class Verdict(StrEnum):
         return self in (Verdict.READY, Verdict.REHEARSED)
 
 
+def decide(
+    *, failed: int, broken: int, passed: int, evidence: bool, unsettled: bool = False, to_confirm: bool = False
+) -> Verdict:
+    """The one meaning of each verdict, for the suites' checks and the integration mode's rules alike.
+
+    ``failed``: checks that broke the contract (not those that only differ from our reading or are known
+    deviations); ``unsettled``: something the criterion needs did not run or could not count (a required
+    check, a budget skip, a pass left out); ``to_confirm``: a failure that only differs from our reading."""
+    if failed:
+        return Verdict.NOT_READY
+    if broken or not passed or unsettled:
+        return Verdict.NOT_EVIDENCED
+    if to_confirm:
+        return Verdict.NEEDS_CONFIRMATION
+    return Verdict.READY if evidence else Verdict.REHEARSED
+
+
 @dataclass(frozen=True)
 class CriterionVerdict:
     criterion: str

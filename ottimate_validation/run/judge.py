@@ -32,7 +32,7 @@ from ottimate_validation.report.summary import (
     ReadinessSummary,
     percentile,
 )
-from ottimate_validation.report.verdicts import BUDGET_PROBLEM, CriterionVerdict, Verdict
+from ottimate_validation.report.verdicts import BUDGET_PROBLEM, CriterionVerdict, Verdict, decide
 from ottimate_validation.run import Run
 from ottimate_validation.run.deviations import KnownDeviations, Ran
 from ottimate_validation.run.ledger import Check, Exchange, Records
@@ -82,14 +82,14 @@ def verdicts_from(
         missing = tuple(check.name for check in needed if not _held(check, checks))
         differs = problems[criterion][DIFFERS_FROM_OUR_READING]
         known = problems[criterion][KNOWN_DEVIATION]
-        if c["failed"] - differs - known:
-            verdict = Verdict.NOT_READY
-        elif c["broken"] or not c["passed"] or problems[criterion][BUDGET_PROBLEM] or missing:
-            verdict = Verdict.NOT_EVIDENCED
-        elif differs:
-            verdict = Verdict.NEEDS_CONFIRMATION
-        else:
-            verdict = Verdict.READY if evidence else Verdict.REHEARSED
+        verdict = decide(
+            failed=c["failed"] - differs - known,
+            broken=c["broken"],
+            passed=c["passed"],
+            evidence=evidence,
+            unsettled=bool(problems[criterion][BUDGET_PROBLEM] or missing),
+            to_confirm=bool(differs),
+        )
         verdicts.append(
             CriterionVerdict(
                 criterion=criterion,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ottimate_validation.report.criteria import CRITERIA, RequiredCheck
-from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, format_verdicts
+from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, decide, format_verdicts
 from ottimate_validation.run.judge import final_checks, verdicts_from
 from ottimate_validation.run.ledger import read_ledger
 from tests.reporting.factory import Results
@@ -256,3 +256,20 @@ def test_a_failure_that_only_differs_from_our_reading_needs_confirmation(results
     assert verdict_of(results).verdict is Verdict.NEEDS_CONFIRMATION
     write_result(results, "test_status", "failed")
     assert verdict_of(results).verdict is Verdict.NOT_READY, "a real contract violation still decides"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"failed": 1, "broken": 1, "passed": 0, "unsettled": True, "to_confirm": True}, Verdict.NOT_READY),
+        ({"failed": 0, "broken": 1, "passed": 5, "to_confirm": True}, Verdict.NOT_EVIDENCED),
+        ({"failed": 0, "broken": 0, "passed": 0}, Verdict.NOT_EVIDENCED),
+        ({"failed": 0, "broken": 0, "passed": 5, "unsettled": True}, Verdict.NOT_EVIDENCED),
+        ({"failed": 0, "broken": 0, "passed": 5, "to_confirm": True}, Verdict.NEEDS_CONFIRMATION),
+        ({"failed": 0, "broken": 0, "passed": 5}, Verdict.READY),
+    ],
+)
+def test_one_meaning_of_each_verdict_in_order_of_severity(given: dict, expected: Verdict) -> None:
+    assert decide(**given, evidence=True) is expected
+    rehearsal = decide(**given, evidence=False)
+    assert rehearsal is (Verdict.REHEARSED if expected is Verdict.READY else expected)
