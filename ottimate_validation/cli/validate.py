@@ -421,7 +421,7 @@ def _main(argv: Sequence[str]) -> int:
     elif pytest_code not in (0, 1):
         run_error = f"pytest exited with code {pytest_code} ({_PYTEST_EXIT_MEANING.get(pytest_code, 'pytest failed')})"
     after: list[str] = []
-    if pytest_code != 0:
+    if pytest_code not in (0, 1):  # 1, tests did not pass: the verdicts say which and what it means
         after.append(
             f"\npytest exited with code {pytest_code}: {_PYTEST_EXIT_MEANING.get(pytest_code, 'pytest failed')}."
         )
@@ -437,7 +437,7 @@ def _main(argv: Sequence[str]) -> int:
             duration_seconds=duration,
             banner=banner,
             after=after,
-            failed=pytest_code != 0,
+            failed=pytest_code not in (0, 1),
         ),
         root=request.root,
         allure=allure,

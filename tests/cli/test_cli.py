@@ -430,3 +430,44 @@ def test_a_run_against_a_target_given_by_url_uses_more_workers_than_cpus_by_defa
     assert code == 0, out
     assert sink.read_text() == str(cli.REMOTE_WORKERS)
     assert f"Workers: {cli.REMOTE_WORKERS} (a remote target" in out
+
+
+CONFIRMED_ERRORS_TEST = """
+import allure
+
+
+def test_a_page_size_above_100_is_refused():
+    assert False, "GET /vendors?limit=101 answered 200, expected 400"
+
+
+def test_an_unknown_route_answers_404():
+    pass
+"""
+
+CONFIRMED = """
+[[deviation]]
+check = "suites/errors/test_x.py::test_a_page_size_above_100_is_refused"
+reason = "Page sizes above 100 are clamped to 100"
+confirmed_by = "Jane Doe, Ottimate partner engineering"
+confirmed_on = 2026-12-05
+"""
+
+
+@pytest.mark.parametrize("confirmed", [True, False], ids=["known-deviation", "new-failure"])
+def test_a_failure_ottimate_confirmed_does_not_fail_the_run_and_a_new_one_does(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], confirmed: bool
+) -> None:
+    project = make_project(tmp_path / "project", {"errors": {"test_x.py": CONFIRMED_ERRORS_TEST}})
+    if confirmed:
+        (project / "known-deviations.toml").write_text(CONFIRMED, encoding="utf-8")
+
+    code = cli.main(["--project-root", str(project), "-n", "1", "--no-report", "--suite", "errors"])
+
+    out = capfd.readouterr().out
+    if confirmed:  # a nightly job stays green on what Ottimate confirmed
+        assert code == 0, out
+        assert "Error Handling .......... Rehearsed (1 passed, 1 failed) — 1 Known deviation" in out
+        assert "pytest exited with code 1" not in out
+    else:
+        assert code == 1, out
+        assert "Error Handling .......... Not ready (1 passed, 1 failed) — 1 Contract violation" in out
