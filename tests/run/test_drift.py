@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ottimate_validation.cli import drift
 from ottimate_validation.run.drift import compare, flatten
-from ottimate_validation.run.ledger import Exchange, Records, shape_of
+from ottimate_validation.run.ledger import Check, Exchange, Records, shape_of
 
 from ..suite_runs import run_suites
 
@@ -63,6 +64,26 @@ def test_every_kind_of_difference_is_found_for_operations_both_exercised() -> No
         ("type", "vendor.id"),
         ("header", "x-request-id"),
     }, "GET /accounts was not exercised by both: nothing to compare"
+
+
+def test_our_answers_to_checks_the_real_run_skipped_are_not_differences() -> None:
+    """A check the real sandbox's run skipped (it needs our control plane, or would notify people) sent
+    nothing there; the 429 our sandbox gave it is not something "the API never answered"."""
+    ran, skipped = "suites/x.py::test_ran", "suites/x.py::test_needs_the_control_plane"
+    theirs = Records.of([
+        replace(_x("GET /vendors", 200, {"vendors": []}), test=ran),
+        Check(at=0.0, test=ran, title="ran", status="passed"),
+        Check(at=0.0, test=skipped, title="skipped", status="skipped"),
+    ])  # fmt: skip
+    ours = Records.of([
+        replace(_x("GET /vendors", 200, {"vendors": []}), test=ran),
+        replace(_x("GET /vendors", 429, {"code": "string"}), test=skipped),
+        _x("GET /vendors", 401, {"code": "string"}),  # outside any test (a probe): compared
+    ])  # fmt: skip
+
+    found = {(d.aspect, d.name) for d in compare(theirs, ours)}
+
+    assert found == {("status", "401")}
 
 
 @pytest.mark.slow
