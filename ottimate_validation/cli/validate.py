@@ -31,7 +31,7 @@ from pathlib import Path
 from ottimate_validation.cli import PROG, Parser, UsageError, allure_for, project_root, say, warn
 from ottimate_validation.cli.progress import Progress
 from ottimate_validation.report.allure import ReportError
-from ottimate_validation.run import Run, new_run_id
+from ottimate_validation.run import SUITE_NAMES, Run, new_run_id
 from ottimate_validation.run.budget import BUDGET_ENV, COUNTER_FILE, RequestBudget, parse_budget
 from ottimate_validation.run.finish import (
     EXIT_INTERRUPTED,
@@ -53,13 +53,7 @@ from ottimate_validation.run.target import (
 )
 
 # Suite name -> folder under suites/, in the order of Ottimate's validation checklist.
-SUITES: dict[str, str] = {
-    "auth": "auth",
-    "core": "core",
-    "errors": "errors",
-    "integrity": "integrity",
-    "stability": "stability",
-}
+SUITES: dict[str, str] = {name: name for name in SUITE_NAMES}
 # Workers for 'auto' against a target given by URL: its tests wait on the network, not the CPU, and the
 # sustained-use check's paced two minutes set the run's length; each extra worker repeats the session's
 # set-up requests (docs/running.md gives the measurement).

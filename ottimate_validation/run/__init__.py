@@ -35,6 +35,11 @@ RUN_FILE = "run.json"
 RESULTS_DIR = "allure-results"
 SCHEMA = 1
 
+#: The validation suites (folders under suites/), in the order of Ottimate's validation checklist.
+SUITE_NAMES = ("auth", "core", "errors", "integrity", "stability")
+# pytest options that choose which tests run (or stop a run early): a run given one is partial.
+_SELECTING = ("-k", "-m", "--deselect", "--lf", "--last-failed", "--sw", "--stepwise", "-x", "--exitfirst", "--maxfail")
+
 
 class RunFileError(ValueError):
     """``run.json`` is missing or unreadable; the message is one sentence."""
@@ -66,6 +71,22 @@ class Run:
     sandbox_decisions: str | None = None
     #: Written at the end: pytest's exit code, interruption, duration, a run error.
     finished: Mapping[str, Any] | None = None
+
+    @property
+    def whole(self) -> bool:
+        """Every suite and every test was asked for: not a shard, no suite left out, no pytest argument that
+        picks tests. Only a whole run's verdicts stand for the partner's readiness (and set its exit code)."""
+        if self.kind == "integration" or self.shard is not None:
+            return False
+        count = next((i for i, item in enumerate(self.selection) if item not in SUITE_NAMES), len(self.selection))
+        suites, args = set(self.selection[:count]), self.selection[count:]
+        picks = any(
+            arg.split("=", 1)[0] in _SELECTING
+            or (arg[:2] in ("-k", "-m") and len(arg) > 2)  # -kname, -mslow
+            or (not arg.startswith("-") and ("::" in arg or arg.endswith(".py") or arg.startswith("suites")))
+            for arg in args
+        )
+        return suites == set(SUITE_NAMES) and not picks
 
     @property
     def ledger_dir(self) -> Path:

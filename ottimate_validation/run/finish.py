@@ -115,8 +115,12 @@ def finish(
             banner=ending.banner,
             after=[*problem_lines(summary), *ending.after],
             # A check that did not pass fails the run, unless Ottimate confirmed it (a known deviation): a
-            # nightly job stays green on what is known and turns red on anything new.
-            failed=ending.failed or bool(summary.new_problems),
+            # nightly job stays green on what is known and turns red on anything new. A whole run fails
+            # on any criterion that did not pass too (Not evidenced: a required check skipped, the budget
+            # spent); a partial one (a suite, -k, a shard) cannot evidence the others.
+            failed=ending.failed
+            or bool(summary.new_problems)
+            or (run.whole and not all(v.verdict.passed for v in summary.verdicts)),
         ),
         allure=allure,
         title=title,

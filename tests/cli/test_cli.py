@@ -471,3 +471,31 @@ def test_a_failure_ottimate_confirmed_does_not_fail_the_run_and_a_new_one_does(
     else:
         assert code == 1, out
         assert "Error Handling .......... Not ready (1 passed, 1 failed) — 1 Contract violation" in out
+
+
+SKIPPED_STABILITY_TEST = """
+import pytest
+
+
+def test_sustained_use_stays_within_the_limits():
+    pytest.skip("needs a sandbox this run does not have")
+"""
+
+
+@pytest.mark.parametrize("suite", [None, "auth"], ids=["whole-run", "one-suite"])
+def test_a_whole_run_fails_on_a_criterion_not_evidenced_and_a_partial_one_does_not(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], suite: str | None
+) -> None:
+    suites = {name: {f"test_{name}.py": PASSING_AUTH_TEST} for name in ("auth", "core", "errors", "integrity")}
+    project = make_project(tmp_path / "project", {**suites, "stability": {"test_stability.py": SKIPPED_STABILITY_TEST}})
+    chosen = ["--suite", suite] if suite else []
+
+    code = cli.main(["--project-root", str(project), "-n", "1", "--no-report", *chosen])
+
+    out = capfd.readouterr().out
+    assert "pytest exited" not in out  # pytest itself passed: nothing failed, one test skipped
+    if suite is None:  # a skipped check is not a pass: the whole run cannot say the partner is ready
+        assert "Integration Stability ... Not evidenced (1 skipped" in out
+        assert code == 1, out
+    else:  # one suite was asked for: the other criteria could not be evidenced by it
+        assert code == 0, out
