@@ -153,6 +153,24 @@ def test_an_operation_whose_answer_failed_a_check_is_failed_even_if_other_tests_
     assert rows["POST /oauth/token"].status == EVIDENCED, "the token call before it was fine"
 
 
+def test_an_operation_whose_only_failure_ottimate_confirmed_is_evidenced(tmp_path: Path) -> None:
+    results = Results(tmp_path)
+    calls = [Sent("GET", "/v1/vendors", 200)]
+    results.test("test_list", "passed", sent=calls)
+    results.test(
+        "test_page_size",
+        "failed",
+        sent=calls,
+        failed_operation="GET /vendors",
+        category="Known deviation",
+        message="KnownDeviation: Known deviation: page sizes above 100 are clamped",
+    )
+
+    rows = {row.operation: row for row in summary_of(tmp_path).operations}
+
+    assert (rows["GET /vendors"].status, rows["GET /vendors"].failed_tests) == (EVIDENCED, 0)
+
+
 def test_an_explicit_plan_lists_what_was_not_exercised_and_what_was_beyond_it(tmp_path: Path) -> None:
     results = Results(tmp_path)
     results.test("test_list", sent=[Sent("GET", "/v1/vendors")])
