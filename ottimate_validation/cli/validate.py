@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the Ottimate integration-validation suites and build the evidence report.",
         epilog="Arguments after `--` go to pytest unchanged, e.g. `ottimate-validate -- -k token`. "
         "`ottimate-validate cleanup` lists what earlier runs left on the target; `ottimate-validate merge` "
-        "joins the run folders of a sharded run.",
+        "joins the run folders of a sharded run. Exit codes: 0 every check passed (or is a known deviation) and, "
+        "in a whole run, every criterion too; 1 otherwise; 2 a usage or set-up error; 130 interrupted.",
     )
     parser.add_argument(
         "-n",
