@@ -842,8 +842,9 @@ DECISIONS: Final[tuple[Decision, ...]] = (
                     "posting_date",
                     "due_date",
                     "purchase_order",
+                    "upload_id",
                 ),
-                INVOICES,
+                (*INVOICES, "GET /batch/{id}/results"),  # an import's results carry its invoices
             ),
         ),
     ),
