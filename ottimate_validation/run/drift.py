@@ -88,13 +88,15 @@ def _ran(records: Records) -> set[str]:
 def compare(observed: Records, reference: Records, decisions: DecisionIndex | None = None) -> list[Difference]:
     """Every difference in shape between two runs, for the operations both exercised.
 
-    The reference's answers count only from tests that ran in the observed run too: a check the real
-    sandbox's run skipped (one needing our control plane, flagging without ``notify_users``) would
-    otherwise show our answers to it (a 429, a 200 to a flag) as answers the API never gave. Requests
-    made outside any test (token, probes) count in both."""
+    The reference's answers count from the tests that ran in the observed run too, and for the operations
+    the observed run sent outside them: a check the real sandbox's run skipped without a request (one
+    needing our control plane, flagging without ``notify_users``) would otherwise show our answers to it (a
+    429, a 200 to a flag) as answers the API never gave, while one skipped on what the API answered (a
+    guide-only route's probe met a 404) must still be compared."""
     index = decisions or (lambda operation, aspect, name, detail: ())
     ran = _ran(observed) if observed.checks else None
-    kept = [x for x in reference.exchanges if ran is None or x.test is None or x.test in ran]
+    probed = {x.operation for x in observed.exchanges if ran is not None and x.test is not None and x.test not in ran}
+    kept = [x for x in reference.exchanges if ran is None or x.test is None or x.test in ran or x.operation in probed]
     theirs, ours = _seen(observed.exchanges), _seen(kept)
     found: list[Difference] = []
 

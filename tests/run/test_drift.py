@@ -86,6 +86,21 @@ def test_our_answers_to_checks_the_real_run_skipped_are_not_differences() -> Non
     assert found == {("status", "401")}
 
 
+def test_a_check_skipped_on_what_the_api_answered_is_still_compared() -> None:
+    """A guide-only route's probe met a 404 and its checks were skipped: the 404 against our 201s is the
+    difference the partner needs to see."""
+    skipped = "suites/x.py::test_adds_an_approver"
+    theirs = Records.of([
+        replace(_x("POST /invoices/{id}/approvers", 404, {"code": "string"}), test=skipped),
+        Check(at=0.0, test=skipped, title="skipped", status="skipped"),
+    ])  # fmt: skip
+    ours = Records.of([replace(_x("POST /invoices/{id}/approvers", 201, {"id": "integer"}), test=skipped)])
+
+    found = {(d.aspect, d.name) for d in compare(theirs, ours)}
+
+    assert ("status", "404") in found and ("status", "201") in found
+
+
 @pytest.mark.slow
 def test_drift_names_what_a_differently_shaped_api_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["-k", "vendor_management", "--record-shapes"]
