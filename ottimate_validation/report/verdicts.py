@@ -94,8 +94,9 @@ def rests_on(v: CriterionVerdict) -> str:
 
 def reasons(v: CriterionVerdict) -> str:
     """Why it is not Ready, by category and missing required check:
-    ``1 Contract violation, 2 Sandbox unreachable; missing: Sustained use stays within the limits``."""
-    said = ", ".join(f"{count} {category}" for category, count in v.problems.items())
+    ``Contract violation: 1, Sandbox unreachable: 2; missing: Sustained use stays within the limits``
+    (a category is a name, not a noun to count: "2 Sandbox unreachable" would not read)."""
+    said = ", ".join(f"{category}: {count}" for category, count in v.problems.items())
     if v.missing:
         said += ("; " if said else "") + "missing: " + ", ".join(v.missing)
     return said
@@ -103,8 +104,8 @@ def reasons(v: CriterionVerdict) -> str:
 
 def format_verdicts(verdicts: Sequence[CriterionVerdict]) -> list[str]:
     """Console lines such as ``Authentication ........ Ready (12 passed, 5 of 5 required checks passed)``,
-    dot-aligned; a criterion that is not Ready says why: ``… Not ready (3 passed, 1 failed) — 1 Contract
-    violation``."""
+    dot-aligned; a criterion that is not Ready says why: ``… Not ready (3 passed, 1 failed) — Contract
+    violation: 1``."""
     width = max((len(v.criterion) for v in verdicts), default=0) + 3
     lines = []
     for v in verdicts:

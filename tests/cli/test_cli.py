@@ -292,9 +292,9 @@ def test_a_failing_test_makes_the_run_exit_1_with_its_criterion_not_ready(
     assert code == 1
     assert "Not ready: Core Functionality" in out
     assert "Authentication .......... Rehearsed (1 passed)" in out
-    assert "Core Functionality ...... Not ready (1 failed) — 1 Contract violation" in out
+    assert "Core Functionality ...... Not ready (1 failed) — Contract violation: 1" in out
     # An outage proves nothing either way: not evidenced, and said why.
-    assert "Data Integrity .......... Not evidenced (1 broken) — 1 Sandbox unreachable" in out
+    assert "Data Integrity .......... Not evidenced (1 broken) — Sandbox unreachable: 1" in out
     assert "Report: skipped (--no-report)" in out
     [run] = run_dirs(project / "reports")
     assert not list(run.glob("report.html"))
@@ -466,11 +466,11 @@ def test_a_failure_ottimate_confirmed_does_not_fail_the_run_and_a_new_one_does(
     out = capfd.readouterr().out
     if confirmed:  # a nightly job stays green on what Ottimate confirmed
         assert code == 0, out
-        assert "Error Handling .......... Rehearsed (1 passed, 1 failed) — 1 Known deviation" in out
+        assert "Error Handling .......... Rehearsed (1 passed, 1 failed) — Known deviation: 1" in out
         assert "pytest exited with code 1" not in out
     else:
         assert code == 1, out
-        assert "Error Handling .......... Not ready (1 passed, 1 failed) — 1 Contract violation" in out
+        assert "Error Handling .......... Not ready (1 passed, 1 failed) — Contract violation: 1" in out
 
 
 SKIPPED_STABILITY_TEST = """

@@ -184,7 +184,7 @@ def test_the_console_lines_name_the_criterion_verdict_and_counts_aligned_on_dots
     assert lines == [
         "Authentication .......... Ready (12 passed)",
         "Core Functionality ...... Not ready (3 passed, 1 failed, 2 broken, 1 skipped)"
-        " — 1 Contract violation, 2 Sandbox unreachable",
+        " — Contract violation: 1, Sandbox unreachable: 2",
         "Integration Stability ... Not evidenced (4 skipped)",
         "Data Integrity .......... Not evidenced (no tests)",
     ]
