@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -48,15 +48,39 @@ def warner(prog: str = PROG) -> Callable[[str], None]:
 warn = warner()
 
 
-def project_root(explicit: Path | None = None) -> Path:
+class ParserExit(Exception):
+    """argparse finished the job (help shown, or a flag rejected); carries its exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def parse_own(parser: argparse.ArgumentParser, argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The command's own options, parsed, and everything after the first ``--`` untouched (pytest's
+    arguments, or the partner's command): argparse never sees it."""
+    args = list(argv)
+    own, rest = (args[: args.index("--")], args[args.index("--") + 1 :]) if "--" in args else (args, [])
+    try:
+        return parser.parse_args(own), rest
+    except SystemExit as exc:  # --help, or argparse's own error message already printed
+        raise ParserExit(exc.code if isinstance(exc.code, int) else EXIT_USAGE) from None
+
+
+def project_root(explicit: Path | None = None, *, suites: bool = True) -> Path:
+    """The checkout: ``--project-root``, else ``OTTIMATE_VALIDATION_ROOT``, else the one holding the
+    package. ``suites=False`` (the integration mode, which needs only Allure there): no suites/ folder
+    required, and outside a checkout the current directory."""
     if explicit is not None:
         root = explicit
     elif os.environ.get(ROOT_ENV):
         root = Path(os.environ[ROOT_ENV])
     else:
         root = Path(__file__).resolve().parents[2]  # the checkout holding the package
+        if not suites and not (root / "pyproject.toml").is_file():
+            root = Path.cwd()
     root = root.resolve()
-    if not (root / "suites").is_dir():
+    if suites and not (root / "suites").is_dir():
         raise UsageError(
             f"{root} has no suites/ folder; run {PROG} from a checkout of the project "
             f"(pip install -e .) or point {ROOT_ENV} at one."

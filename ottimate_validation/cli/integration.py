@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ottimate_validation.cli import PROG as VALIDATE
-from ottimate_validation.cli import ROOT_ENV, Parser, UsageError, allure_for, say, warner
+from ottimate_validation.cli import Parser, ParserExit, UsageError, allure_for, parse_own, project_root, say, warner
 from ottimate_validation.client.errors import OttimateError
 from ottimate_validation.integration.faults import DEFAULT_FAULTS, FAULTS, UnknownFault, parse_faults
 from ottimate_validation.integration.model import PASSES, Limits
@@ -49,12 +49,6 @@ PROG = f"{VALIDATE} integration"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _warn = warner(PROG)
 _say = say
-
-
-class _ParserExit(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def _passes(value: str) -> tuple[str, ...]:
@@ -153,32 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _project_root(explicit: Path | None) -> Path:
-    """Where Allure is installed; unlike a validation run, an integration needs no suites/ there."""
-    if explicit is not None:
-        return explicit.resolve()
-    if os.environ.get(ROOT_ENV):
-        return Path(os.environ[ROOT_ENV]).resolve()
-    checkout = Path(__file__).resolve().parents[2]  # the checkout holding the package
-    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
-
-
 def options_from(argv: Sequence[str]) -> RunOptions:
-    args_list = list(argv)
-    if "--" in args_list:
-        split = args_list.index("--")
-        own, command = args_list[:split], args_list[split + 1 :]
-    else:
-        own, command = args_list, []
-    try:
-        args = build_parser().parse_args(own)
-    except SystemExit as exc:
-        raise _ParserExit(exc.code if isinstance(exc.code, int) else EXIT_USAGE) from None
+    args, command = parse_own(build_parser(), argv)
     if not command:
         raise UsageError(
             f"No command to run: put your integration's command after `--`, e.g. `{PROG} -- python sync.py`."
         )
-    root = _project_root(args.project_root)
+    root = project_root(args.project_root, suites=False)
     try:
         plan = resolve(args.plan, Path.cwd())
     except PlanError as exc:
@@ -249,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[2:] if argv is None else argv)
     try:
         options = options_from(args)
-    except _ParserExit as exc:
+    except ParserExit as exc:
         return exc.code
     except UsageError as exc:
         _warn(str(exc))

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ottimate_validation.cli import PROG, Parser, UsageError, allure_for, project_root, say, warn
+from ottimate_validation.cli import PROG, Parser, ParserExit, UsageError, allure_for, parse_own, project_root, say, warn
 from ottimate_validation.cli.progress import Progress
 from ottimate_validation.report.allure import ReportError
 from ottimate_validation.run import SUITE_NAMES, Run, new_run_id
@@ -67,14 +67,6 @@ _PYTEST_EXIT_MEANING = {
     4: "pytest was called wrongly",
     5: "no tests were collected",
 }
-
-
-class _ParserExit(Exception):
-    """argparse finished the job (help shown, or a flag rejected); carries its exit code."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def _workers(value: str) -> str:
@@ -222,17 +214,7 @@ def _check_sandbox_decisions(pytest_args: Sequence[str]) -> None:
 
 
 def parse(argv: Sequence[str]) -> Request:
-    args_list = list(argv)
-    # Everything after the first `--` belongs to pytest; argparse never sees it.
-    if "--" in args_list:
-        split = args_list.index("--")
-        own, pytest_args = args_list[:split], args_list[split + 1 :]
-    else:
-        own, pytest_args = args_list, []
-    try:
-        args = build_parser().parse_args(own)
-    except SystemExit as exc:  # --help, or argparse's own error message already printed
-        raise _ParserExit(exc.code if isinstance(exc.code, int) else EXIT_USAGE) from None
+    args, pytest_args = parse_own(build_parser(), argv)
     root = project_root(args.project_root)
     suites_root = root / "suites"
     if args.suites:
@@ -372,7 +354,7 @@ def _main(argv: Sequence[str]) -> int:
         allure = allure_for(request.root) if request.report else None  # fail before a long run, not after
         run_id = new_run_id()
         folder = new_run_folder(request.reports_dir, run_id)
-    except _ParserExit as exc:
+    except ParserExit as exc:
         return exc.code
     except (UsageError, ReportError, RunRefused, FolderError) as exc:
         warn(str(exc))

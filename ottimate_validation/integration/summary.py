@@ -15,7 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, format_verdicts, reasons
+from ottimate_validation.report.verdicts import (
+    CriterionVerdict,
+    Verdict,
+    details,
+    format_verdicts,
+    reasons,
+    verdict_rows_html,
+)
 from ottimate_validation.run.ledger import Finding
 
 from .judge import status_of
@@ -236,12 +243,7 @@ class IntegrationSummary:
     def to_html(self) -> str:
         """A self-contained block (inline style, no script) for the top of the report page."""
         e = html.escape
-        rows = "".join(
-            f"<tr><th scope='row'>{e(v.criterion)}</th>"
-            f"<td><span class='oi-pill oi-{_slug(v.verdict.value)}'>{e(v.verdict.value)}</span></td>"
-            f"<td>{e(details(v))}</td><td>{e(reasons(v)) or '–'}</td></tr>"
-            for v in self.verdicts
-        )
+        rows = verdict_rows_html(self.verdicts, css="oi", why=lambda v: reasons(v) or "–")
         facts = "".join(f"<div><dt>{e(k)}</dt><dd>{e(v)}</dd></div>" for k, v in self._facts())
         pass_rows = "".join(
             f"<tr><td>{e(p.name)}</td><td>{e(p.target)}</td><td>{e(p.outcome)}</td><td>{p.requests}</td>"
@@ -299,10 +301,6 @@ class IntegrationSummary:
 
 
 _RESULT = {"passed": "holds", "failed": "**does not hold**", "broken": "not judged (harness)", "skipped": "not judged"}
-
-
-def _slug(text: str) -> str:
-    return "-".join(text.lower().split())
 
 
 def _md(text: str) -> str:

@@ -25,7 +25,15 @@ from typing import Any, Protocol
 
 from ottimate_validation.report.categories import KNOWN_DEVIATION
 from ottimate_validation.report.criteria import CRITERIA_DEFINED
-from ottimate_validation.report.verdicts import CriterionVerdict, Verdict, details, format_verdicts, reasons, rests_on
+from ottimate_validation.report.verdicts import (
+    CriterionVerdict,
+    Verdict,
+    details,
+    format_verdicts,
+    reasons,
+    rests_on,
+    verdict_rows_html,
+)
 
 DAILY_QUOTA = 10_000  # CONTRACT §4: requests a day per API key, reset at midnight UTC
 SUMMARY_JSON = "summary.json"
@@ -333,12 +341,7 @@ class ReadinessSummary:
     def to_html(self) -> str:
         """A self-contained block (inline style, no script) for the top of the report page."""
         e = html.escape
-        rows = "".join(
-            f"<tr><th scope='row'>{e(v.criterion)}</th>"
-            f"<td><span class='ov-pill ov-{_slug(v.verdict.value)}'>{e(v.verdict.value)}</span></td>"
-            f"<td>{e(details(v))}</td><td>{e(_basis(v))}</td></tr>"
-            for v in self.verdicts
-        )
+        rows = verdict_rows_html(self.verdicts, css="ov", why=_basis)
         figures = [
             ("Validation plan", self.plan_text()),
             ("Operations", self.operations_text()),
@@ -458,10 +461,6 @@ def _basis(v: CriterionVerdict) -> str:
     """What a verdict rests on (``5 of 5 required checks passed``), or why it is not Ready."""
     said = reasons(v) if (v.problems or v.missing) else rests_on(v)
     return said or "–"
-
-
-def _slug(text: str) -> str:
-    return "-".join(text.lower().split())
 
 
 def _md(text: str) -> str:

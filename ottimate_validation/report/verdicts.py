@@ -17,7 +17,8 @@ Judging (``run.judge``) reads the ledger's checks: a criterion is
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -115,3 +116,16 @@ def format_verdicts(verdicts: Sequence[CriterionVerdict]) -> list[str]:
             line += f" — {reasons(v)}"
         lines.append(line)
     return lines
+
+
+def verdict_rows_html(verdicts: Sequence[CriterionVerdict], *, css: str, why: Callable[[CriterionVerdict], str]) -> str:
+    """One table row per criterion for a summary's HTML block: name, verdict pill (``{css}-pill`` and
+    ``{css}-<verdict>``), what it counted, and ``why`` (its reasons, or what it rests on)."""
+    e = html.escape
+    return "".join(
+        f"<tr><th scope='row'>{e(v.criterion)}</th>"
+        f"<td><span class='{css}-pill {css}-{v.verdict.value.lower().replace(' ', '-')}'>"
+        f"{e(v.verdict.value)}</span></td>"
+        f"<td>{e(details(v))}</td><td>{e(why(v))}</td></tr>"
+        for v in verdicts
+    )
